@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run over every package. `.ci/run` sets UVMKIT_TEST_REPORT to also write a JSON report
+// from which it prints the plain "N passed, N failed" line.
+const report = process.env.UVMKIT_TEST_REPORT;
+
+export default defineConfig({
+  test: {
+    projects: ['packages/*'],
+    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
+  },
+});
