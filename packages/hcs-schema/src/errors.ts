@@ -1,0 +1,74 @@
+/**
+ * Coded errors thrown by this package. Both carry a stable `code` and are branded with a
+ * `Symbol.for` key so `instanceof` also works across duplicate copies of the package.
+ */
+
+/** One problem found in a document; `path` is dotted from the document root (`""` = the root). */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+const BRAND: unique symbol = Symbol.for('@uvmkit/hcs-schema.error') as never;
+
+function hasBrand(value: unknown, name: string): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === name;
+}
+
+/** A document failed schema validation (`assertValid`). `path` is the first issue's path. */
+export class SchemaValidationError extends Error {
+  readonly code = 'ERR_SCHEMA_VALIDATION' as const;
+  readonly issues: readonly ValidationIssue[];
+  readonly path: string;
+
+  constructor(what: string, issues: readonly ValidationIssue[]) {
+    const first = issues[0] ?? { path: '', message: 'invalid' };
+    const where = first.path === '' ? '(root)' : first.path;
+    const more =
+      issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
+    super(`invalid ${what}: ${where}: ${first.message}${more}`);
+    this.name = 'SchemaValidationError';
+    this.issues = issues;
+    this.path = first.path;
+    Object.defineProperty(this, BRAND, { value: 'SchemaValidationError' });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, 'SchemaValidationError');
+  }
+}
+
+/** A resource-path builder got an argument it must not splice into a path. No path was built. */
+export class InvalidArgumentError extends Error {
+  readonly code = 'ERR_INVALID_ARGUMENT' as const;
+  /** The parameter name, e.g. `'lun'`. */
+  readonly argument: string;
+  /** The rejected value, as passed. */
+  readonly value: unknown;
+
+  constructor(argument: string, value: unknown, reason: string) {
+    super(`invalid argument ${argument} (${describe(value)}): ${reason}`);
+    this.name = 'InvalidArgumentError';
+    this.argument = argument;
+    this.value = value;
+    Object.defineProperty(this, BRAND, { value: 'InvalidArgumentError' });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, 'InvalidArgumentError');
+  }
+}
+
+/** Short printable form of any value, for messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 77)}..."` : json;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,153 @@
+/**
+ * @packageDocumentation
+ * `@uvmkit/hcs-schema` — the HCS schema 2.x documents a utility VM needs, as TypeBox schemas
+ * with same-named static types (JSON keys exactly as HCS spells them), their validators, and
+ * the VirtualMachine resource-path builders/parser of HcsModifyComputeSystem.
+ *
+ * Owns: document types and schemas, `check`/`assertValid` (compiled, cached, dotted issue
+ * paths), the one-of rule of ComputeSystem (`systemKind`), resource paths and their specs.
+ *
+ * Does not own: any I/O, HCS calls, JSON (de)serialisation, defaults or document builders for
+ * a UVM (hcs-core and the managers build documents), HRESULT tables, or guest (GCS) messages.
+ *
+ * Request documents (ComputeSystem and everything under it, Modify settings, queries, options)
+ * reject unknown keys; documents HCS returns (Properties, ResultError, exit/crash/process
+ * status) tolerate unknown keys. GUIDs are bare `8-4-4-4-12` hex, any case.
+ */
+
+export { InvalidArgumentError, SchemaValidationError, type ValidationIssue } from './errors.js';
+export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids } from './guid.js';
+export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
+export {
+  comPortPath,
+  cpuFrequencyPowerCapPath,
+  cpuGroupPath,
+  flexibleIovPath,
+  gpuPath,
+  hvSocketServicePath,
+  idledProcessorsPath,
+  LicensingSettings,
+  licensingPath,
+  mappedPipePath,
+  memorySizePath,
+  networkAdapterPath,
+  parseResourcePath,
+  plan9SharesPath,
+  processorLimitsPath,
+  type ResourceKind,
+  type ResourcePathMatch,
+  type ResourcePathSpec,
+  resourcePathSpecs,
+  scsiAttachmentPath,
+  sharedMemoryRegionsPath,
+  virtualPciPath,
+  vpmemDevicePath,
+  vpmemMappingPath,
+  vsmbSharesPath,
+} from './paths.js';
+export { ComputeSystem, type SystemKind, systemKind } from './schema/compute-system.js';
+export {
+  Attachment,
+  AttachmentType,
+  CachingMode,
+  ComPort,
+  Devices,
+  FlexibleIoDevice,
+  HvSocket,
+  HvSocketServiceConfig,
+  HvSocketSystemConfig,
+  InterruptModeration,
+  IovSettings,
+  MAC_PATTERN,
+  NetworkAdapter,
+  Plan9,
+  Plan9Share,
+  Plan9ShareFlags,
+  Scsi,
+  SharedMemoryConfiguration,
+  SharedMemoryRegion,
+  VirtualPciDevice,
+  VirtualPciFunction,
+  VirtualPMemController,
+  VirtualPMemDevice,
+  VirtualPMemImageFormat,
+  VirtualPMemMapping,
+  VirtualSmb,
+  VirtualSmbShare,
+  VirtualSmbShareOptions,
+} from './schema/devices.js';
+export { ModifySettingRequest, type RequestType, RequestTypeSchema } from './schema/modify.js';
+export {
+  CrashOptions,
+  PauseOptions,
+  SaveOptions,
+  SaveType,
+  ShutdownOptions,
+  StartOptions,
+  SuspensionLevel,
+} from './schema/options.js';
+export {
+  BasicInformation,
+  GuestConnectionInfo,
+  MemoryInformationForVm,
+  MemoryStats,
+  ProcessDetails,
+  ProcessorStats,
+  Properties,
+  PropertyQuery,
+  PropertyResponse,
+  PropertyType,
+  RuntimeOsType,
+  ServiceProperties,
+  ServicePropertyQuery,
+  SharedMemoryRegionInfo,
+  State,
+  Statistics,
+  StorageStats,
+  SystemQuery,
+  SystemType,
+  VirtualNodeInfo,
+  VmMemory,
+} from './schema/properties.js';
+export {
+  AttributionRecord,
+  CrashReport,
+  ErrorEvent,
+  EventData,
+  EventDataType,
+  ExitInitiator,
+  NotificationType,
+  ProcessStatus,
+  ResultError,
+  SystemExitDetail,
+  SystemExitStatus,
+  WorkerExitType,
+} from './schema/result.js';
+export {
+  CpuFrequencyPowerCap,
+  CpuGroup,
+  GpuAssignmentMode,
+  GpuConfiguration,
+  IdleProcessorsRequest,
+  MemoryBacking,
+  MemorySizeInMB,
+  ProcessorLimits,
+  Topology,
+  VirtualMachineMemory,
+  VirtualMachineProcessor,
+} from './schema/topology.js';
+export {
+  Chipset,
+  GuestConnection,
+  GuestState,
+  LinuxKernelDirect,
+  RestoreState,
+  SecuritySettings,
+  StorageQoS,
+  Uefi,
+  UefiBootDevice,
+  UefiBootEntry,
+  Version,
+  VirtualMachine,
+} from './schema/virtual-machine.js';
+export { assertValid, check, pointerToDotted } from './validate.js';
