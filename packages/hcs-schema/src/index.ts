@@ -150,4 +150,4 @@ export {
   Version,
   VirtualMachine,
 } from './schema/virtual-machine.js';
-export { assertValid, check, pointerToDotted } from './validate.js';
+export { assertValid, check, pointerToDotted, prefixIssues } from './validate.js';
