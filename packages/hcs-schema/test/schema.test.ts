@@ -277,6 +277,22 @@ describe('check on individual schemas', () => {
     expect(check(Devices, { Keyboard: {}, Mouse: { X: 1 } })).toEqual([
       { path: 'Mouse.X', message: 'unknown property "X"' },
     ]);
+    expect(
+      check(Devices, {
+        VideoMonitor: {
+          HorizontalResolution: 1024,
+          VerticalResolution: 768,
+          ConnectionOptions: { NamedPipe: 'x' },
+        },
+        EnhancedModeVideo: {},
+        GuestCrashReporting: { WindowsCrashSettings: { DumpFileName: 'C:\\d.dmp', MaxDumpSize: 1 } },
+        Battery: {},
+        VirtioSerial: { Ports: { '0': { Name: 'p0', NamedPipe: '\\\\.\\pipe\\p0' } } },
+      }),
+    ).toEqual([]);
+    expect(check(Devices, { VideoMonitor: { HorizontalResolution: 70000 } })).toEqual([
+      { path: 'VideoMonitor.HorizontalResolution', message: 'must be <= 65535, got 70000' },
+    ]);
     expect(check(CpuGroup, { Id: '00000000-0000-0000-0000-000000000000' })).toEqual([]);
     expect(check(Topology, { Memory: { SizeInMB: 512, Backing: 'Swap' } })).toEqual([
       { path: 'Memory.Backing', message: 'must be one of "Physical", "Virtual", "Hybrid", got "Swap"' },
@@ -352,6 +368,15 @@ describe('request documents', () => {
         Extra: 1,
       }),
     ).toEqual([]);
+    expect(check(ShutdownOptions, { Type: 'PowerOff', Force: true })).toEqual([
+      { path: 'Type', message: 'must be one of "Shutdown", "Hibernate", "Reboot", got "PowerOff"' },
+    ]);
+    expect(check(PauseOptions, { HostedNotification: { Reason: 'Backup' } })).toEqual([
+      {
+        path: 'HostedNotification.Reason',
+        message: 'must be one of "None", "Save", "Template", got "Backup"',
+      },
+    ]);
     expect(check(ShutdownOptions, { TimeoutSeconds: -1 })).toEqual([
       { path: 'TimeoutSeconds', message: 'must be >= 0, got -1' },
     ]);
@@ -401,9 +426,28 @@ describe('documents HCS returns', () => {
       check(SystemExitStatus, {
         Status: -1070136570,
         ExitType: 'UnexpectedExit',
-        Attribution: [{ WorkerExit: { ExitCode: 1, Type: 'UnexpectedStop', Initiator: 'Internal' } }],
+        Attribution: [
+          {
+            WorkerExit: { ExitCode: 1, Type: 'UnexpectedStop', Detail: 'TripleFault', Initiator: 'Internal' },
+          },
+          { TripleFault: { ErrorType: 3 } },
+          { OperationFailure: { Detail: 'Start' } },
+          {
+            VirtualDeviceFailure: {
+              Detail: 'PowerOnCold',
+              Name: 'Synthetic SCSI',
+              DeviceId: ScsiControllerGuids[0],
+            },
+          },
+        ],
       }),
     ).toEqual([]);
+    expect(
+      check(SystemExitStatus, { Status: 0, Attribution: [{ WorkerExit: { Detail: 'Exploded' } }] }),
+    ).toHaveLength(1);
+    expect(
+      check(SystemExitStatus, { Status: 0, Attribution: [{ WorkerExit: { Detail: 'Exploded' } }] })[0]?.path,
+    ).toBe('Attribution.0.WorkerExit.Detail');
     expect(check(ProcessStatus, { ProcessId: 42, Exited: true, ExitCode: 0, LastWaitResult: 0 })).toEqual([]);
     expect(check(ProcessStatus, { ProcessId: -1 })).toEqual([
       { path: 'ProcessId', message: 'must be >= 0, got -1' },

@@ -1,7 +1,6 @@
 /** `VirtualMachine.Devices` and every device document, also used as Modify settings (§6a). */
 import { type Static, Type } from '@sinclair/typebox';
 import {
-  AnyObject,
   EmptyObject,
   Guid,
   KeyPatterns,
@@ -9,6 +8,7 @@ import {
   mapOf,
   NonEmptyString,
   strict,
+  UInt8,
   UInt16,
   UInt32,
   UInt64,
@@ -108,7 +108,7 @@ export const VirtualPMemController = strict(
   {
     /** keyed by device number "0".."127" */
     Devices: Type.Optional(mapOf(KeyPatterns.vpmemDevice, VirtualPMemDevice)),
-    MaximumCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 128 })),
+    MaximumCount: Type.Optional(UInt8),
     MaximumSizeBytes: Type.Optional(UInt64),
     Backing: Type.Optional(literals('Virtual', 'Physical')),
   },
@@ -185,7 +185,7 @@ export type VirtualSmbShare = Static<typeof VirtualSmbShare>;
 export const VirtualSmb = strict(
   {
     Shares: Type.Optional(Type.Array(VirtualSmbShare)),
-    DirectFileMappingInMB: Type.Optional(UInt64),
+    DirectFileMappingInMB: Type.Optional(Type.Integer({ description: 'int64' })),
   },
   'VirtualSmb',
 );
@@ -273,7 +273,60 @@ export const SharedMemoryConfiguration = strict(
 );
 export type SharedMemoryConfiguration = Static<typeof SharedMemoryConfiguration>;
 
-/** `VirtualMachine.Devices`. Devices this package does not model in detail accept any object. */
+/** `RdpConnectionOptions` of VideoMonitor / EnhancedModeVideo. */
+export const RdpConnectionOptions = strict(
+  { AccessSids: Type.Optional(Type.Array(Type.String())), NamedPipe: Type.Optional(Type.String()) },
+  'RdpConnectionOptions',
+);
+export type RdpConnectionOptions = Static<typeof RdpConnectionOptions>;
+
+export const VideoMonitor = strict(
+  {
+    HorizontalResolution: Type.Optional(UInt16),
+    VerticalResolution: Type.Optional(UInt16),
+    ConnectionOptions: Type.Optional(RdpConnectionOptions),
+  },
+  'VideoMonitor',
+);
+export type VideoMonitor = Static<typeof VideoMonitor>;
+
+export const EnhancedModeVideo = strict(
+  { ConnectionOptions: Type.Optional(RdpConnectionOptions) },
+  'EnhancedModeVideo',
+);
+export type EnhancedModeVideo = Static<typeof EnhancedModeVideo>;
+
+export const GuestCrashReporting = strict(
+  {
+    WindowsCrashSettings: Type.Optional(
+      strict(
+        { DumpFileName: Type.Optional(Type.String()), MaxDumpSize: Type.Optional(Type.Integer()) },
+        'WindowsCrashReporting',
+      ),
+    ),
+  },
+  'GuestCrashReporting',
+);
+export type GuestCrashReporting = Static<typeof GuestCrashReporting>;
+
+export const VirtioSerial = strict(
+  {
+    /** keyed by port number */
+    Ports: Type.Optional(
+      mapOf(
+        KeyPatterns.uint,
+        strict(
+          { NamedPipe: Type.Optional(Type.String()), Name: Type.Optional(Type.String()) },
+          'VirtioSerialPort',
+        ),
+      ),
+    ),
+  },
+  'VirtioSerial',
+);
+export type VirtioSerial = Static<typeof VirtioSerial>;
+
+/** `VirtualMachine.Devices`. */
 export const Devices = strict(
   {
     /** keyed by port index "0" or "1" */
@@ -282,20 +335,20 @@ export const Devices = strict(
     Scsi: Type.Optional(mapOf(KeyPatterns.name, Scsi)),
     VirtualPMem: Type.Optional(VirtualPMemController),
     NetworkAdapters: Type.Optional(mapOf(KeyPatterns.name, NetworkAdapter)),
-    VideoMonitor: Type.Optional(AnyObject),
+    VideoMonitor: Type.Optional(VideoMonitor),
     Keyboard: Type.Optional(EmptyObject),
     Mouse: Type.Optional(EmptyObject),
     HvSocket: Type.Optional(HvSocket),
-    EnhancedModeVideo: Type.Optional(AnyObject),
-    GuestCrashReporting: Type.Optional(AnyObject),
+    EnhancedModeVideo: Type.Optional(EnhancedModeVideo),
+    GuestCrashReporting: Type.Optional(GuestCrashReporting),
     VirtualSmb: Type.Optional(VirtualSmb),
     Plan9: Type.Optional(Plan9),
-    Battery: Type.Optional(AnyObject),
+    Battery: Type.Optional(EmptyObject),
     FlexibleIov: Type.Optional(mapOf(KeyPatterns.name, FlexibleIoDevice)),
     SharedMemory: Type.Optional(SharedMemoryConfiguration),
     /** keyed by VMBus GUID */
     VirtualPci: Type.Optional(mapOf(KeyPatterns.guid, VirtualPciDevice)),
-    VirtioSerial: Type.Optional(AnyObject),
+    VirtioSerial: Type.Optional(VirtioSerial),
   },
   'Devices',
 );

@@ -17,25 +17,34 @@ export type SaveOptions = Static<typeof SaveOptions>;
 export const SuspensionLevel = literals('Suspend', 'MemoryLow', 'MemoryMedium', 'MemoryHigh');
 export type SuspensionLevel = Static<typeof SuspensionLevel>;
 
+export const PauseReason = literals('None', 'Save', 'Template');
+export type PauseReason = Static<typeof PauseReason>;
+
 export const PauseOptions = strict(
   {
     SuspensionLevel: Type.Optional(SuspensionLevel),
     /** e.g. `{Reason: "Save"}` before HcsSaveComputeSystem */
-    HostedNotification: Type.Optional(strict({ Reason: Type.Optional(Type.String()) })),
+    HostedNotification: Type.Optional(strict({ Reason: Type.Optional(PauseReason) }, 'PauseNotification')),
   },
   'PauseOptions',
 );
 export type PauseOptions = Static<typeof PauseOptions>;
 
+export const ShutdownMechanism = literals('GuestConnection', 'IntegrationService');
+export type ShutdownMechanism = Static<typeof ShutdownMechanism>;
+export const ShutdownType = literals('Shutdown', 'Hibernate', 'Reboot');
+export type ShutdownType = Static<typeof ShutdownType>;
+
 /**
- * Options of HcsShutDownComputeSystem (schema 2.5). Not fully documented, so this stays open:
- * unknown keys are accepted and `Mechanism` (e.g. "GuestConnection", "IntegrationService"),
- * `Type` (e.g. "Shutdown", "Hibernate", "Reboot") and `Reason` are free strings.
+ * Options of HcsShutDownComputeSystem (schema 2.5: Mechanism, Type, Force, Reason). Kept open
+ * (unknown keys accepted) because the shape is young; `TimeoutSeconds` (seconds, uint32) is
+ * accepted too.
  */
 export const ShutdownOptions = open(
   {
-    Mechanism: Type.Optional(Type.String()),
-    Type: Type.Optional(Type.String()),
+    Mechanism: Type.Optional(ShutdownMechanism),
+    Type: Type.Optional(ShutdownType),
+    Force: Type.Optional(Type.Boolean()),
     TimeoutSeconds: Type.Optional(UInt32),
     Reason: Type.Optional(Type.String()),
   },

@@ -3,8 +3,8 @@
  * returns (open: unknown keys tolerated, known keys type-checked).
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { Guid, literals, open, strict, UInt32, UInt64 } from './common.js';
-import { ResultError } from './result.js';
+import { Guid, Int32, literals, open, strict, UInt8, UInt32, UInt64 } from './common.js';
+import { NotificationType, ResultError } from './result.js';
 import { Version } from './virtual-machine.js';
 
 export const PropertyType = literals(
@@ -57,8 +57,8 @@ export type RuntimeOsType = Static<typeof RuntimeOsType>;
 
 export const VmMemory = open(
   {
-    AvailableMemory: Type.Optional(Type.Integer()),
-    AvailableMemoryBuffer: Type.Optional(Type.Integer()),
+    AvailableMemory: Type.Optional(Int32),
+    AvailableMemoryBuffer: Type.Optional(Int32),
     ReservedMemory: Type.Optional(UInt64),
     AssignedMemory: Type.Optional(UInt64),
     SlpActive: Type.Optional(Type.Boolean()),
@@ -71,8 +71,8 @@ export type VmMemory = Static<typeof VmMemory>;
 
 export const VirtualNodeInfo = open(
   {
-    VirtualNodeIndex: Type.Optional(UInt32),
-    PhysicalNodeNumber: Type.Optional(UInt32),
+    VirtualNodeIndex: Type.Optional(UInt8),
+    PhysicalNodeNumber: Type.Optional(UInt8),
     VirtualProcessorCount: Type.Optional(UInt32),
     MemoryUsageInPages: Type.Optional(UInt64),
   },
@@ -83,7 +83,7 @@ export type VirtualNodeInfo = Static<typeof VirtualNodeInfo>;
 /** `Properties.Memory` (not to be confused with `Statistics.Memory`). */
 export const MemoryInformationForVm = open(
   {
-    VirtualNodeCount: Type.Optional(UInt32),
+    VirtualNodeCount: Type.Optional(UInt8),
     VirtualMachineMemory: Type.Optional(VmMemory),
     VirtualNodes: Type.Optional(Type.Array(VirtualNodeInfo)),
   },
@@ -189,7 +189,7 @@ export const Properties = open(
     RuntimeTemplateId: Type.Optional(Type.String()),
     State: Type.Optional(State),
     Stopped: Type.Optional(Type.Boolean()),
-    ExitType: Type.Optional(Type.String()),
+    ExitType: Type.Optional(NotificationType),
     Memory: Type.Optional(MemoryInformationForVm),
     Statistics: Type.Optional(Statistics),
     ProcessList: Type.Optional(Type.Array(ProcessDetails)),
@@ -212,15 +212,24 @@ export const BasicInformation = open(
 export type BasicInformation = Static<typeof BasicInformation>;
 
 /** Result of HcsGetServiceProperties: one raw JSON value per requested property type. */
-export const ServiceProperties = open({ Properties: Type.Array(Type.Unknown()) }, 'ServiceProperties');
+export const ServiceProperties = open(
+  {
+    Properties: Type.Optional(Type.Array(Type.Unknown())),
+    PropertyResponses: Type.Optional(Type.Record(Type.String(), PropertyResponse)),
+  },
+  'ServiceProperties',
+);
 export type ServiceProperties = Static<typeof ServiceProperties>;
 
 /** Query of HcsGetServiceProperties. */
 export const ServicePropertyQuery = strict(
   {
-    PropertyTypes: Type.Array(
-      literals('Basic', 'CpuGroup', 'ProcessorTopology', 'ContainerCredentialGuard', 'QoSCapabilities'),
+    PropertyTypes: Type.Optional(
+      Type.Array(
+        literals('Basic', 'CpuGroup', 'ProcessorTopology', 'ContainerCredentialGuard', 'QoSCapabilities'),
+      ),
     ),
+    PropertyQueries: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   'ServicePropertyQuery',
 );

@@ -71,31 +71,147 @@ export const WorkerExitType = literals(
 );
 export type WorkerExitType = Static<typeof WorkerExitType>;
 
+export const WorkerExitDetail = literals(
+  'Invalid',
+  'PowerOff',
+  'PowerOffCritical',
+  'Reset',
+  'GuestCrash',
+  'GuestFirmwareCrash',
+  'TripleFault',
+  'DeviceFatalApicRequest',
+  'DeviceFatalMsrRequest',
+  'DeviceFatalException',
+  'DeviceFatalError',
+  'DeviceMachineCheck',
+  'EmulatorError',
+  'VidTerminate',
+  'ProcessUnexpectedExit',
+  'InitializationFailure',
+  'InitializationStartTimeout',
+  'ColdStartFailure',
+  'ResetStartFailure',
+  'FastRestoreStartFailure',
+  'RestoreStartFailure',
+  'FastSavePreservePartition',
+  'FastSavePreservePartitionHandleTransfer',
+  'FastSave',
+  'CloneTemplate',
+  'Save',
+  'Migrate',
+  'MigrateFailure',
+  'CannotReferenceVm',
+  'MgotUnregister',
+  'FastSavePreservePartitionHandleTransferStorage',
+  'FastSavePreservePartitionHandleTransferNetworking',
+  'FastSavePreservePartitionHandleTransferStorageAndNetworking',
+  'FastSavePreservePartitionHsr',
+  'FastSavePreservePartitionWithHandleTransfer',
+  'FastSaveWithHandleTransfer',
+);
+export type WorkerExitDetail = Static<typeof WorkerExitDetail>;
+
+export const OperationFailureDetail = literals(
+  'Invalid',
+  'CreateInternalError',
+  'ConstructStateError',
+  'RuntimeOsTypeMismatch',
+  'Construct',
+  'Start',
+  'Pause',
+  'Resume',
+  'Shutdown',
+  'Terminate',
+  'Save',
+  'GetProperties',
+  'Modify',
+  'Crash',
+  'GuestCrash',
+  'LifecycleNotify',
+  'ExecuteProcess',
+  'GetProcessInfo',
+  'WaitForProcess',
+  'SignalProcess',
+  'ModifyProcess',
+  'PrepareForHosting',
+  'RegisterHostedSystem',
+  'UnregisterHostedSystem',
+  'PrepareForClone',
+  'GetCloneTemplate',
+);
+export type OperationFailureDetail = Static<typeof OperationFailureDetail>;
+
+export const VirtualDeviceFailureDetail = literals(
+  'None',
+  'Create',
+  'Initialize',
+  'StartReservingResources',
+  'FinishReservingResources',
+  'FreeReservedResources',
+  'SaveReservedResources',
+  'PowerOnCold',
+  'PowerOnRestore',
+  'PowerOff',
+  'Save',
+  'Resume',
+  'Pause',
+  'EnableOptimizations',
+  'StartDisableOptimizations',
+  'FinishDisableOptimizations',
+  'Reset',
+  'PostReset',
+  'Teardown',
+  'SaveCompatibilityInfo',
+  'MetricRestore',
+  'MetricEnumerate',
+  'MetricEnumerateForSave',
+  'MetricReset',
+  'MetricEnable',
+  'MetricDisable',
+);
+export type VirtualDeviceFailureDetail = Static<typeof VirtualDeviceFailureDetail>;
+
+/** `ExitCode` is uint32 per the schema; a negative int32 spelling of an HRESULT is accepted too. */
+export const WorkerExit = open(
+  {
+    ExitCode: Type.Optional(HResult),
+    Type: Type.Optional(WorkerExitType),
+    Detail: Type.Optional(WorkerExitDetail),
+    Initiator: Type.Optional(ExitInitiator),
+  },
+  'WorkerExit',
+);
+export type WorkerExit = Static<typeof WorkerExit>;
+
+export const SystemExit = open(
+  { Detail: Type.Optional(SystemExitDetail), Initiator: Type.Optional(ExitInitiator) },
+  'SystemExit',
+);
+export type SystemExit = Static<typeof SystemExit>;
+
+export const VirtualDeviceFailure = open(
+  {
+    Detail: Type.Optional(VirtualDeviceFailureDetail),
+    Name: Type.Optional(Type.String()),
+    DeviceId: Type.Optional(Guid),
+    InstanceId: Type.Optional(Guid),
+  },
+  'VirtualDeviceFailure',
+);
+export type VirtualDeviceFailure = Static<typeof VirtualDeviceFailure>;
+
+/** Each record carries one of its keys, naming what caused a failure or exit (schema 2.4). */
 export const AttributionRecord = open(
   {
-    WorkerExit: Type.Optional(
-      open({
-        ExitCode: Type.Optional(HResult),
-        Type: Type.Optional(WorkerExitType),
-        Detail: Type.Optional(Type.String()),
-        Initiator: Type.Optional(ExitInitiator),
-      }),
-    ),
-    GuestCrash: Type.Optional(AnyObject),
-    TripleFault: Type.Optional(AnyObject),
+    WorkerExit: Type.Optional(WorkerExit),
+    GuestCrash: Type.Optional(open({ CrashParameters: Type.Optional(Type.Array(UInt64)) }, 'GuestCrash')),
+    TripleFault: Type.Optional(open({ ErrorType: Type.Optional(UInt64) }, 'TripleFault')),
     InjectNonMaskableInterrupt: Type.Optional(AnyObject),
-    OperationFailure: Type.Optional(open({ Detail: Type.Optional(Type.String()) })),
-    SystemExit: Type.Optional(
-      open({ Detail: Type.Optional(SystemExitDetail), Initiator: Type.Optional(ExitInitiator) }),
+    OperationFailure: Type.Optional(
+      open({ Detail: Type.Optional(OperationFailureDetail) }, 'OperationFailure'),
     ),
-    VirtualDeviceFailure: Type.Optional(
-      open({
-        Detail: Type.Optional(Type.String()),
-        Name: Type.Optional(Type.String()),
-        DeviceId: Type.Optional(Type.String()),
-        InstanceId: Type.Optional(Type.String()),
-      }),
-    ),
+    SystemExit: Type.Optional(SystemExit),
+    VirtualDeviceFailure: Type.Optional(VirtualDeviceFailure),
   },
   'AttributionRecord',
 );
