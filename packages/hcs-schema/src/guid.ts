@@ -26,3 +26,10 @@ export const ScsiControllerGuids = [
   'b5d2d8d4-3a75-51bf-945b-3444dc6b8579',
   '305891a9-b251-5dfe-91a2-c25d9212275b',
 ] as const;
+
+/** Controller number (0..3) of a SCSI controller key, compared case-insensitively; `undefined` if it is none of `ScsiControllerGuids`. */
+export function scsiControllerIndex(key: string): 0 | 1 | 2 | 3 | undefined {
+  if (typeof key !== 'string') return undefined;
+  const i = (ScsiControllerGuids as readonly string[]).indexOf(key.toLowerCase());
+  return i === -1 ? undefined : (i as 0 | 1 | 2 | 3);
+}

@@ -16,7 +16,7 @@
  */
 
 export { InvalidArgumentError, SchemaValidationError, type ValidationIssue } from './errors.js';
-export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids } from './guid.js';
+export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids, scsiControllerIndex } from './guid.js';
 export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
 export {
   comPortPath,

@@ -165,8 +165,11 @@ function* flatten(errors: Iterable<ValueError>): Generator<ValidationIssue> {
 
 /**
  * Validate `value` against `schema`. Returns `[]` when valid, else the issues (at most one per
- * path, most specific first as TypeBox reports them). Paths are dotted from the document root
- * (`VirtualMachine.Devices.Scsi.0.Attachments.1.Type`); the root itself is `""`.
+ * path, in schema key order). Paths are dotted from the document root
+ * (`VirtualMachine.Devices.Scsi.0.Attachments.1.Type`); the root itself is `""`; map keys are
+ * segments as-is (a key containing `.` makes the dotted path ambiguous). For a union of string
+ * literals the issue lists the allowed values; for other unions it reports the variant that
+ * matched furthest. `ComputeSystem` also gets the one-of rule as an issue on `""`.
  */
 export function check(schema: TSchema, value: unknown): ValidationIssue[] {
   const checker = compile(schema);

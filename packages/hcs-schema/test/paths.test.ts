@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
-import { ScsiControllerGuids } from '../src/guid.js';
+import { ScsiControllerGuids, scsiControllerIndex } from '../src/guid.js';
 import {
   comPortPath,
   cpuFrequencyPowerCapPath,
@@ -214,6 +214,13 @@ describe('resource-path builders', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(Object.keys(resourcePathSpecs)));
   });
 
+  it('scsiControllerIndex is the inverse of the controller mapping', () => {
+    expect(ScsiControllerGuids.map((g) => scsiControllerIndex(g))).toEqual([0, 1, 2, 3]);
+    expect(scsiControllerIndex(ScsiControllerGuids[3].toUpperCase())).toBe(3);
+    expect(scsiControllerIndex('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee')).toBeUndefined();
+    expect(scsiControllerIndex('0')).toBeUndefined();
+  });
+
   it('maps SCSI controllers 0..3 to ScsiControllerGuids', () => {
     expect([0, 1, 2, 3].map((c) => scsiAttachmentPath(c, 5))).toEqual(
       ScsiControllerGuids.map((g) => `VirtualMachine/Devices/Scsi/${g}/Attachments/5`),
@@ -240,6 +247,8 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
     ['float', 1.5],
     ['negative', -1],
     ['string "1"', '1'],
+    ['string "../"', '../'],
+    ['string "%2F"', '%2F'],
     ['Infinity', Number.POSITIVE_INFINITY],
     ['unsafe integer', 2 ** 53],
     ['bigint', 1n],
