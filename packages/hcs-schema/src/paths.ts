@@ -137,7 +137,7 @@ function guid(value: unknown): Result<string> {
   return { ok: true, value: value.toLowerCase() };
 }
 
-/** Checks every spliced string must pass. */
+/** Rules every spliced string must satisfy. */
 function safeText(value: unknown): Result<string> {
   if (typeof value !== 'string') return { ok: false, reason: 'must be a string' };
   if (value === '') return { ok: false, reason: 'must not be empty' };
