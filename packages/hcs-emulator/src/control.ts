@@ -1,0 +1,130 @@
+/**
+ * `HcsdControl`: inspection and fault injection over hcsd's control methods (64 Inspect,
+ * 65 Fault, 66 Stop). For tests and the demo only.
+ */
+import { HcsdClient, type HcsdResponse } from './client.js';
+import type { DeviceTableSnapshot } from './hcsd/devices.js';
+import { hex } from './hcsd/errors.js';
+import type { ClientInspection, PendingInspection, SystemInspection } from './hcsd/inspect.js';
+import { Method, type MethodName } from './hcsd/methods.js';
+
+export type { ClientInspection, DeviceTableSnapshot, PendingInspection, SystemInspection };
+
+/** A control request failed; `hresult` is hcsd's answer. */
+export class HcsdControlError extends Error {
+  readonly code = 'ERR_HCSD_CONTROL' as const;
+  readonly hresult: number;
+  constructor(hresult: number, message: string) {
+    super(message);
+    this.name = 'HcsdControlError';
+    this.hresult = hresult;
+  }
+}
+
+export interface FaultSpec {
+  /** method name (`'Modify'`) or code (`13`) */
+  method: MethodName | number;
+  /** how many upcoming calls fail (default 1) */
+  count?: number;
+  /** HRESULT answered (unsigned or signed 32-bit) */
+  hresult: number;
+  /** ResultError.ErrorMessage (default "injected fault") */
+  message?: string;
+}
+
+export interface DelaySpec {
+  method: MethodName | number;
+  ms: number;
+  /** how many upcoming calls are delayed (default: all, until `clearFaults()`) */
+  count?: number;
+}
+
+export class HcsdControl {
+  readonly #client: HcsdClient;
+
+  private constructor(client: HcsdClient) {
+    this.#client = client;
+  }
+
+  /** Connect to the hcsd at `socketPath`. */
+  static async connect(socketPath: string): Promise<HcsdControl> {
+    const client = await HcsdClient.connect(socketPath);
+    await client.request(Method.Hello, 0n, ['hcsd-control', String(process.pid), '1']);
+    return new HcsdControl(client);
+  }
+
+  async #call(method: number, arg: unknown): Promise<unknown> {
+    const r: HcsdResponse = await this.#client.request(method, 0n, [JSON.stringify(arg)]);
+    if (r.hresult !== 0) {
+      let message = `hcsd control request failed with ${hex(r.hresult)}`;
+      try {
+        const doc = JSON.parse(r.document ?? '{}') as { ErrorMessage?: string };
+        if (doc.ErrorMessage) message += `: ${doc.ErrorMessage}`;
+      } catch {}
+      throw new HcsdControlError(r.hresult, message);
+    }
+    return r.document === null ? undefined : JSON.parse(r.document);
+  }
+
+  /** Every live system. */
+  systems(): Promise<SystemInspection[]> {
+    return this.#call(Method.Inspect, { what: 'systems' }) as Promise<SystemInspection[]>;
+  }
+
+  /** One system: configuration as HCS holds it, state, device table, RuntimeId, open handle count. */
+  system(id: string): Promise<SystemInspection> {
+    return this.#call(Method.Inspect, { what: 'system', id }) as Promise<SystemInspection>;
+  }
+
+  /** Open handles per connected client. */
+  clients(): Promise<ClientInspection[]> {
+    return this.#call(Method.Inspect, { what: 'clients' }) as Promise<ClientInspection[]>;
+  }
+
+  /** Requests held back by `delay()` that have not completed. */
+  pending(): Promise<PendingInspection[]> {
+    return this.#call(Method.Inspect, { what: 'pending' }) as Promise<PendingInspection[]>;
+  }
+
+  /** The ModifySettingRequest documents received for `id` (parsed JSON, in order; also after teardown). */
+  modifyLog(id: string): Promise<unknown[]> {
+    return this.#call(Method.Inspect, { what: 'modifyLog', id }) as Promise<unknown[]>;
+  }
+
+  /** Fail the next `count` calls of `method` with `hresult` (no effect on state). */
+  async fault(spec: FaultSpec): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'fail', ...spec });
+  }
+
+  /** Delay the next `count` (or all) calls of `method` by `ms` before they take effect. */
+  async delay(spec: DelaySpec): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'delay', ...spec });
+  }
+
+  /** Remove every armed fault and delay. */
+  async clearFaults(): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'clear' });
+  }
+
+  /** Crash a system: CrashInitiated, CrashReport, then SystemExited with `UnexpectedExit`. */
+  async crashVm(id: string): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'crash', id });
+  }
+
+  /** Make hcsd exit at once without closing sockets (clients see a disconnect). Resolves when the connection dropped. */
+  async stopAbruptly(): Promise<void> {
+    this.#client.request(Method.Stop, 0n, ['abrupt']).catch(() => {});
+    await this.#client.closed;
+  }
+
+  /** Ask hcsd to stop gracefully (it answers, closes every connection, removes its socket, exits 0). */
+  async stopGracefully(): Promise<void> {
+    await this.#client.request(Method.Stop, 0n, ['graceful']).catch(() => {});
+    await this.#client.closed;
+  }
+
+  /** Close the control connection. */
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+}

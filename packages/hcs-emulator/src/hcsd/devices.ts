@@ -1,0 +1,375 @@
+/**
+ * The per-VM device table and the semantics of HcsModifyComputeSystem for every resource path of
+ * hcs-api.md §6a. Configuration-backed resources live in the VM's current configuration (the
+ * create document, modified in place); the few that have no place in a VirtualMachine document
+ * (mapped pipes, GPU, idled processors, CPU frequency power cap, licensing) are kept beside it.
+ * Every rejection throws an `HcsdFailure` and leaves the table untouched.
+ */
+import type { RequestType, ResourcePathMatch } from '@uvmkit/hcs-schema';
+import { NULL_GUID } from '@uvmkit/hcs-schema';
+import { fail, HR } from './errors.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `parent[key]` as an object; created (and attached) when `create`, else `undefined` if absent. */
+function child(parent: Obj | undefined, key: string, create: true): Obj;
+function child(parent: Obj | undefined, key: string, create?: boolean): Obj | undefined;
+function child(parent: Obj | undefined, key: string, create = false): Obj | undefined {
+  if (parent === undefined) return undefined;
+  const v = parent[key];
+  if (isObj(v)) return v;
+  if (!create) return undefined;
+  const o: Obj = {};
+  parent[key] = o;
+  return o;
+}
+
+function list(parent: Obj | undefined, key: string, create: true): Obj[];
+function list(parent: Obj | undefined, key: string, create?: boolean): Obj[] | undefined;
+function list(parent: Obj | undefined, key: string, create = false): Obj[] | undefined {
+  if (parent === undefined) return undefined;
+  const v = parent[key];
+  if (Array.isArray(v)) return v as Obj[];
+  if (!create) return undefined;
+  const a: Obj[] = [];
+  parent[key] = a;
+  return a;
+}
+
+/** Key of `map` equal to `key` ignoring case (GUIDs, pipe names), or `undefined`. */
+function findKey(map: Obj | undefined, key: string): string | undefined {
+  if (map === undefined) return undefined;
+  if (Object.hasOwn(map, key)) return key;
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(map)) if (k.toLowerCase() === lower) return k;
+  return undefined;
+}
+
+const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+
+/** What a VM's device table looks like through inspection. */
+export interface DeviceTableSnapshot {
+  scsi: Record<string, Record<string, unknown>>;
+  networkAdapters: Record<string, unknown>;
+  vpmem: { MaximumCount?: number; Devices: Record<string, unknown> } | null;
+  plan9Shares: unknown[];
+  vsmbShares: unknown[];
+  virtualPci: Record<string, unknown>;
+  hvSocketServices: Record<string, unknown>;
+  comPorts: Record<string, unknown>;
+  flexibleIov: Record<string, unknown>;
+  sharedMemoryRegions: unknown[];
+  mappedPipes: string[];
+  memorySizeInMB: number | undefined;
+  processor: Record<string, unknown>;
+  idledProcessors: unknown;
+  cpuFrequencyPowerCap: unknown;
+  gpu: unknown;
+  licensing: unknown;
+}
+
+export class DeviceTable {
+  readonly #root: Obj;
+  readonly #mappedPipes: string[] = [];
+  #gpu: unknown;
+  #idled: unknown;
+  #powerCap: unknown;
+  #licensing: unknown;
+
+  constructor(config: Obj) {
+    this.#root = config;
+  }
+
+  get #vm(): Obj | undefined {
+    return child(this.#root, 'VirtualMachine');
+  }
+  #devices(create: true): Obj;
+  #devices(create?: boolean): Obj | undefined;
+  #devices(create = false): Obj | undefined {
+    const vm = this.#vm;
+    return create ? child(vm, 'Devices', true) : child(vm, 'Devices');
+  }
+  #topology(key: 'Memory' | 'Processor'): Obj {
+    return child(child(this.#vm, 'ComputeTopology', true), key, true);
+  }
+
+  /** Apply one validated request. `settings` has passed the path's schema (when it has one). */
+  apply(match: ResourcePathMatch, requestType: RequestType, settings: unknown): void {
+    const p = match.params;
+    const s = settings as Obj;
+    switch (match.kind) {
+      case 'ScsiAttachment':
+        this.#scsi(String(p.controller), Number(p.lun), requestType, s);
+        return;
+      case 'NetworkAdapter':
+        this.#keyed(this.#devices(), 'NetworkAdapters', String(p.nicId), requestType, s, 'network adapter');
+        return;
+      case 'VirtualPci':
+        this.#keyed(this.#devices(), 'VirtualPci', String(p.vmbusGuid), requestType, s, 'virtual PCI device');
+        return;
+      case 'ComPort':
+        this.#keyed(this.#devices(), 'ComPorts', String(p.index), requestType, s, 'COM port');
+        return;
+      case 'FlexibleIov':
+        this.#keyed(this.#devices(), 'FlexibleIov', String(p.name), requestType, s, 'flexible IOV device');
+        return;
+      case 'VPMemDevice':
+        this.#vpmemDevice(Number(p.deviceNumber), requestType, s);
+        return;
+      case 'VPMemMapping':
+        this.#vpmemMapping(Number(p.deviceNumber), Number(p.offset), requestType, s);
+        return;
+      case 'Plan9Share':
+        this.#named(['Plan9'], 'Shares', 'Name', requestType, s, 'Plan 9 share');
+        return;
+      case 'VsmbShare':
+        if (requestType === 'Update') {
+          this.#vsmbUpdate(s);
+          return;
+        }
+        this.#named(['VirtualSmb'], 'Shares', 'Name', requestType, s, 'VSMB share');
+        return;
+      case 'SharedMemoryRegion':
+        this.#named(['SharedMemory'], 'Regions', 'SectionName', requestType, s, 'shared memory region');
+        return;
+      case 'HvSocketService':
+        this.#hvSocket(String(p.serviceId), requestType, s);
+        return;
+      case 'MappedPipe':
+        this.#mappedPipe(String(p.hostPath), requestType);
+        return;
+      case 'MemorySize':
+        noRemove(requestType, 'memory size');
+        this.#topology('Memory').SizeInMB = settings;
+        return;
+      case 'CpuGroup': {
+        noRemove(requestType, 'CPU group');
+        const proc = this.#topology('Processor');
+        const id = String(s.Id);
+        if (id.toLowerCase() === NULL_GUID) delete proc.CpuGroup;
+        else proc.CpuGroup = { Id: id };
+        return;
+      }
+      case 'ProcessorLimits': {
+        noRemove(requestType, 'processor limits');
+        const proc = this.#topology('Processor');
+        for (const k of ['Limit', 'Weight', 'Reservation', 'MaximumFrequencyMHz']) {
+          if (s[k] !== undefined) proc[k] = s[k];
+        }
+        return;
+      }
+      case 'IdledProcessors': {
+        const count = child(child(this.#vm, 'ComputeTopology'), 'Processor')?.Count;
+        const idle = s.IdleProcessorCount;
+        if (typeof count === 'number' && typeof idle === 'number' && idle > count) {
+          fail(HR.E_BOUNDS, `IdleProcessorCount ${idle} exceeds the VM's processor count ${count}`);
+        }
+        this.#idled = clone(settings);
+        return;
+      }
+      case 'CpuFrequencyPowerCap':
+        noRemove(requestType, 'CPU frequency power cap');
+        this.#powerCap = settings;
+        return;
+      case 'Gpu':
+        this.#gpu = clone(settings);
+        return;
+      case 'Licensing':
+        this.#licensing = requestType === 'Remove' ? undefined : clone(settings);
+        return;
+    }
+  }
+
+  #scsi(controller: string, lun: number, rt: RequestType, settings: Obj): void {
+    const scsi = child(this.#devices(), 'Scsi');
+    const key = findKey(scsi, controller);
+    if (key === undefined) {
+      fail(HR.ERROR_DEV_NOT_EXIST, `SCSI controller ${controller} is not configured on this VM`);
+    }
+    const ctrl = child(scsi, key, true);
+    const slot = String(lun);
+    const atts = child(ctrl, 'Attachments');
+    if (rt === 'Add') {
+      if (atts !== undefined && Object.hasOwn(atts, slot)) {
+        fail(HR.ERROR_ALREADY_EXISTS, `SCSI controller ${key} LUN ${lun} is already occupied`);
+      }
+      child(ctrl, 'Attachments', true)[slot] = clone(settings);
+      return;
+    }
+    if (atts === undefined || !Object.hasOwn(atts, slot)) {
+      fail(HR.ERROR_NOT_FOUND, `SCSI controller ${key} LUN ${lun} has no attachment`);
+    }
+    delete atts[slot];
+  }
+
+  /** A map of devices keyed by id (case-insensitive match): Add / Remove / Update (replace). */
+  #keyed(
+    parent: Obj | undefined,
+    mapKey: string,
+    id: string,
+    rt: RequestType,
+    settings: Obj,
+    what: string,
+  ): void {
+    const map = child(parent, mapKey);
+    const existing = findKey(map, id);
+    if (rt === 'Add') {
+      if (existing !== undefined) fail(HR.ERROR_ALREADY_EXISTS, `${what} ${id} already exists`);
+      child(parent ?? this.#devices(true), mapKey, true)[id] = clone(settings);
+      return;
+    }
+    if (existing === undefined || map === undefined) fail(HR.ERROR_NOT_FOUND, `${what} ${id} does not exist`);
+    if (rt === 'Remove') delete map[existing];
+    else map[existing] = clone(settings);
+  }
+
+  #vpmemController(): Obj {
+    const ctrl = child(this.#devices(), 'VirtualPMem');
+    if (ctrl === undefined) fail(HR.ERROR_DEV_NOT_EXIST, 'this VM has no VirtualPMem controller');
+    return ctrl;
+  }
+
+  #vpmemDevice(n: number, rt: RequestType, settings: Obj): void {
+    const ctrl = this.#vpmemController();
+    const max = ctrl.MaximumCount;
+    if (rt === 'Add' && typeof max === 'number' && n >= max) {
+      fail(HR.E_BOUNDS, `VPMem device number ${n} is not below the controller's MaximumCount ${max}`);
+    }
+    this.#keyed(ctrl, 'Devices', String(n), rt, settings, 'VPMem device');
+  }
+
+  #vpmemMapping(n: number, offset: number, rt: RequestType, settings: Obj): void {
+    const ctrl = this.#vpmemController();
+    const dev = child(child(ctrl, 'Devices'), String(n));
+    if (dev === undefined) fail(HR.ERROR_NOT_FOUND, `VPMem device ${n} does not exist`);
+    this.#keyed(dev, 'Mappings', String(offset), rt, settings, `VPMem device ${n} mapping at offset`);
+  }
+
+  /** An array of entries identified by `nameKey` under Devices.<path…>.<arrayKey>. */
+  #named(
+    path: string[],
+    arrayKey: string,
+    nameKey: string,
+    rt: RequestType,
+    settings: Obj,
+    what: string,
+  ): void {
+    let parent = this.#devices();
+    for (const k of path) parent = child(parent, k);
+    const arr = list(parent, arrayKey);
+    const name = settings[nameKey];
+    const index = arr === undefined ? -1 : arr.findIndex((e) => isObj(e) && e[nameKey] === name);
+    if (rt === 'Add') {
+      if (index >= 0) fail(HR.ERROR_ALREADY_EXISTS, `${what} ${JSON.stringify(name)} already exists`);
+      let p = this.#devices(true);
+      for (const k of path) p = child(p, k, true);
+      list(p, arrayKey, true).push(clone(settings));
+      return;
+    }
+    if (index < 0 || arr === undefined)
+      fail(HR.ERROR_NOT_FOUND, `${what} ${JSON.stringify(name)} does not exist`);
+    if (rt === 'Remove') arr.splice(index, 1);
+    else arr[index] = clone(settings);
+  }
+
+  #vsmbUpdate(settings: Obj): void {
+    const arr = list(child(this.#devices(), 'VirtualSmb'), 'Shares');
+    const share = arr?.find((e) => isObj(e) && e.Name === settings.Name);
+    if (share === undefined) {
+      fail(HR.ERROR_NOT_FOUND, `VSMB share ${JSON.stringify(settings.Name)} does not exist`);
+    }
+    const options = child(share, 'Options');
+    if (options?.RestrictFileAccess !== true) {
+      fail(
+        HR.ERROR_INVALID_OPERATION,
+        `VSMB share ${JSON.stringify(settings.Name)} was not added with Options.RestrictFileAccess; only its AllowedFiles can be updated and only then`,
+      );
+    }
+    if (settings.AllowedFiles === undefined) delete share.AllowedFiles;
+    else share.AllowedFiles = clone(settings.AllowedFiles);
+  }
+
+  #hvSocket(serviceId: string, rt: RequestType, settings: Obj): void {
+    const table = child(child(child(this.#devices(), 'HvSocket'), 'HvSocketConfig'), 'ServiceTable');
+    const existing = findKey(table, serviceId);
+    if (rt === 'Remove') {
+      if (existing === undefined || table === undefined) {
+        fail(HR.ERROR_NOT_FOUND, `HvSocket service ${serviceId} is not in the service table`);
+      }
+      delete table[existing];
+      return;
+    }
+    const empty = (v: unknown): boolean => v === undefined || v === '';
+    if (
+      settings.Disabled === true &&
+      empty(settings.BindSecurityDescriptor) &&
+      empty(settings.ConnectSecurityDescriptor)
+    ) {
+      if (existing !== undefined && table !== undefined) delete table[existing];
+      return;
+    }
+    const t = child(
+      child(child(this.#devices(true), 'HvSocket', true), 'HvSocketConfig', true),
+      'ServiceTable',
+      true,
+    );
+    t[existing ?? serviceId] = clone(settings);
+  }
+
+  #mappedPipe(hostPath: string, rt: RequestType): void {
+    const lower = hostPath.toLowerCase();
+    const index = this.#mappedPipes.findIndex((p) => p.toLowerCase() === lower);
+    if (rt === 'Add') {
+      if (index >= 0) fail(HR.ERROR_ALREADY_EXISTS, `mapped pipe ${hostPath} already exists`);
+      this.#mappedPipes.push(hostPath);
+      return;
+    }
+    if (index < 0) fail(HR.ERROR_NOT_FOUND, `mapped pipe ${hostPath} does not exist`);
+    this.#mappedPipes.splice(index, 1);
+  }
+
+  /** A deep copy of the table as inspection shows it. */
+  snapshot(): DeviceTableSnapshot {
+    const d = this.#devices();
+    const scsi: Record<string, Record<string, unknown>> = {};
+    for (const [k, v] of Object.entries(child(d, 'Scsi') ?? {})) {
+      scsi[k] = clone(isObj(v) && isObj(v.Attachments) ? v.Attachments : {});
+    }
+    const vp = child(d, 'VirtualPMem');
+    const topo = child(this.#vm, 'ComputeTopology');
+    const memory = child(topo, 'Memory');
+    return {
+      scsi,
+      networkAdapters: clone(child(d, 'NetworkAdapters') ?? {}),
+      vpmem:
+        vp === undefined
+          ? null
+          : {
+              ...(typeof vp.MaximumCount === 'number' ? { MaximumCount: vp.MaximumCount } : {}),
+              Devices: clone(child(vp, 'Devices') ?? {}),
+            },
+      plan9Shares: clone(list(child(d, 'Plan9'), 'Shares') ?? []),
+      vsmbShares: clone(list(child(d, 'VirtualSmb'), 'Shares') ?? []),
+      virtualPci: clone(child(d, 'VirtualPci') ?? {}),
+      hvSocketServices: clone(child(child(child(d, 'HvSocket'), 'HvSocketConfig'), 'ServiceTable') ?? {}),
+      comPorts: clone(child(d, 'ComPorts') ?? {}),
+      flexibleIov: clone(child(d, 'FlexibleIov') ?? {}),
+      sharedMemoryRegions: clone(list(child(d, 'SharedMemory'), 'Regions') ?? []),
+      mappedPipes: [...this.#mappedPipes],
+      memorySizeInMB: typeof memory?.SizeInMB === 'number' ? memory.SizeInMB : undefined,
+      processor: clone(child(topo, 'Processor') ?? {}),
+      idledProcessors: clone(this.#idled),
+      cpuFrequencyPowerCap: this.#powerCap,
+      gpu: clone(this.#gpu),
+      licensing: clone(this.#licensing),
+    };
+  }
+}
+
+function noRemove(rt: RequestType, what: string): void {
+  if (rt === 'Remove') fail(HR.ERROR_NOT_SUPPORTED, `${what} cannot be removed (use Update)`);
+}

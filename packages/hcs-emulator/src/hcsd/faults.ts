@@ -1,0 +1,102 @@
+/**
+ * Fault injection: fail the next N calls of a method with a chosen HRESULT, or delay the next N
+ * (or all) calls of a method before they take effect. Crashing a VM and stopping the daemon are
+ * handled by the service / server.
+ */
+import { fail, HR } from './errors.js';
+import { Method, methodCode } from './methods.js';
+
+export interface FailRule {
+  readonly method: number;
+  remaining: number;
+  readonly hresult: number;
+  readonly message: string;
+}
+
+export interface DelayRule {
+  readonly method: number;
+  /** `Infinity` = until cleared */
+  remaining: number;
+  readonly ms: number;
+}
+
+/** Methods faults never apply to (so tests can always inspect, cancel and stop). */
+const EXEMPT = new Set<number>([Method.Hello, Method.Cancel, Method.Inspect, Method.Fault, Method.Stop]);
+
+function intArg(doc: Record<string, unknown>, key: string, min: number, max: number, dflt?: number): number {
+  const v = doc[key] ?? dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(HR.E_INVALIDARG, `${key} must be an integer in ${min}..${max}`);
+  }
+  return v;
+}
+
+function methodArg(doc: Record<string, unknown>): number {
+  const code = methodCode(doc.method);
+  if (code === undefined || EXEMPT.has(code)) {
+    fail(HR.E_INVALIDARG, `method ${JSON.stringify(doc.method)} is unknown or cannot be faulted`);
+  }
+  return code;
+}
+
+export class FaultTable {
+  readonly #fails: FailRule[] = [];
+  readonly #delays: DelayRule[] = [];
+
+  /** `{method, count?=1, hresult, message?}` */
+  addFailure(doc: Record<string, unknown>): FailRule {
+    const method = methodArg(doc);
+    const count = intArg(doc, 'count', 1, 1_000_000, 1);
+    const hr = doc.hresult;
+    if (typeof hr !== 'number' || !Number.isInteger(hr) || hr < -0x80000000 || hr > 0xffffffff || hr === 0) {
+      fail(HR.E_INVALIDARG, 'hresult must be a non-zero 32-bit integer');
+    }
+    const message = typeof doc.message === 'string' ? doc.message : 'injected fault';
+    const rule: FailRule = { method, remaining: count, hresult: hr >>> 0, message };
+    this.#fails.push(rule);
+    return rule;
+  }
+
+  /** `{method, ms, count?}` (no count = every call until cleared). */
+  addDelay(doc: Record<string, unknown>): DelayRule {
+    const method = methodArg(doc);
+    const ms = intArg(doc, 'ms', 0, 3_600_000);
+    const remaining = doc.count === undefined ? Number.POSITIVE_INFINITY : intArg(doc, 'count', 1, 1_000_000);
+    const rule: DelayRule = { method, ms, remaining };
+    this.#delays.push(rule);
+    return rule;
+  }
+
+  clear(): void {
+    this.#fails.length = 0;
+    this.#delays.length = 0;
+  }
+
+  /** Consume a failure for `method`, if one is armed. */
+  takeFailure(method: number): FailRule | undefined {
+    if (this.#fails.length === 0 || EXEMPT.has(method)) return undefined;
+    const i = this.#fails.findIndex((r) => r.method === method);
+    if (i < 0) return undefined;
+    const rule = this.#fails[i]!;
+    if (--rule.remaining <= 0) this.#fails.splice(i, 1);
+    return rule;
+  }
+
+  /** Consume a delay for `method`: the milliseconds to wait, or `undefined`. */
+  takeDelay(method: number): number | undefined {
+    if (this.#delays.length === 0 || EXEMPT.has(method)) return undefined;
+    const i = this.#delays.findIndex((r) => r.method === method);
+    if (i < 0) return undefined;
+    const rule = this.#delays[i]!;
+    if (--rule.remaining <= 0) this.#delays.splice(i, 1);
+    return rule.ms;
+  }
+
+  /** Armed rules, for inspection. */
+  snapshot(): { failures: FailRule[]; delays: DelayRule[] } {
+    return {
+      failures: this.#fails.map((r) => ({ ...r })),
+      delays: this.#delays.map((r) => ({ ...r, remaining: Number.isFinite(r.remaining) ? r.remaining : -1 })),
+    };
+  }
+}

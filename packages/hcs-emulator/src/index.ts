@@ -1,0 +1,42 @@
+/**
+ * @packageDocumentation
+ * `@uvmkit/hcs-emulator` — an HCS emulator for Linux: `libcomputecore.so` (a C shim exporting the
+ * computecore.dll ABI, built into `dist/native/`) and `hcsd`, the emulated Host Compute Service
+ * daemon the shim talks to over a Unix socket (PROTOCOL.md).
+ *
+ * Owns: the hcsd daemon (compute-system state machine, per-VM device table, Modify semantics for
+ * every VirtualMachine resource path, property queries, events), `startHcsd()` to run it as a
+ * child process, `HcsdControl` (inspection + fault injection for tests), `HcsdClient` (a raw
+ * protocol client), `shimLibraryPath()`.
+ *
+ * Does not own: HCS bindings (hcs-core), schema types and validators (hcs-schema, used here),
+ * anything a Windows user needs at run time, real virtual machines.
+ */
+export {
+  HcsdClient,
+  HcsdConnectionError,
+  type HcsdEvent,
+  type HcsdResponse,
+  Method,
+  type MethodName,
+} from './client.js';
+export {
+  type ClientInspection,
+  type DelaySpec,
+  type DeviceTableSnapshot,
+  type FaultSpec,
+  HcsdControl,
+  HcsdControlError,
+  type PendingInspection,
+  type SystemInspection,
+} from './control.js';
+export { HR } from './hcsd/errors.js';
+export { EventType, PROTOCOL_VERSION } from './hcsd/methods.js';
+export { hcsdCliPath, shimLibraryPath } from './paths.js';
+export {
+  freshSocketPath,
+  type HcsdProcess,
+  HcsdSpawnError,
+  type StartHcsdOptions,
+  startHcsd,
+} from './start.js';

@@ -1,0 +1,131 @@
+/**
+ * `startHcsd()`: spawn hcsd as a child process (never in the caller's JS thread: the shim's
+ * synchronous exports would deadlock) on a fresh socket and resolve once it printed its ready line.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HcsdControl } from './control.js';
+import { hcsdCliPath } from './paths.js';
+
+export interface StartHcsdOptions {
+  /** Socket path (default: a fresh path in the temp directory). */
+  socketPath?: string;
+  /** Aborting kills the daemon (SIGKILL) and rejects a start still in progress. */
+  signal?: AbortSignal;
+  /** Extra environment for the daemon. */
+  env?: Record<string, string>;
+  /** Milliseconds to wait for the ready line (default 10 000). */
+  timeoutMs?: number;
+}
+
+export interface HcsdProcess {
+  readonly socketPath: string;
+  readonly pid: number;
+  /** Connected control client (inspection + fault injection). */
+  readonly control: HcsdControl;
+  /** Everything the daemon wrote to stderr so far (last 64 KiB). */
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or signal name) when the daemon exits. */
+  readonly exited: Promise<number | string>;
+  /** Graceful stop: SIGTERM, wait for exit. Idempotent. */
+  stop(): Promise<void>;
+  /** Abrupt stop: SIGKILL, wait for exit; the socket file is left behind (stale). Idempotent. */
+  kill(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Error starting hcsd; `code` is stable. */
+export class HcsdSpawnError extends Error {
+  readonly code = 'ERR_HCSD_SPAWN' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'HcsdSpawnError';
+  }
+}
+
+/** A fresh socket path for a daemon (in the temp directory). */
+export function freshSocketPath(): string {
+  return join(tmpdir(), `uvmkit-hcsd-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+}
+
+const READY = 'hcsd ready ';
+
+export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdProcess> {
+  const socketPath = options.socketPath ?? freshSocketPath();
+  options.signal?.throwIfAborted();
+  const child: ChildProcess = spawn(process.execPath, [hcsdCliPath(), '--socket', socketPath], {
+    env: { ...process.env, ...options.env, UVMKIT_HCSD_SOCKET: socketPath, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-65536);
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, sig) => resolve(code ?? sig ?? -1));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new HcsdSpawnError(`hcsd did not become ready within ${options.timeoutMs ?? 10000} ms: ${stderr}`),
+      );
+    }, options.timeoutMs ?? 10_000);
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+      clearTimeout(timer);
+      reject(options.signal?.reason);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (d: string) => {
+      if (out === undefined) return;
+      out += d;
+      if (out.includes('\n') && out.startsWith(READY)) {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new HcsdSpawnError(`hcsd exited (${code}) before it was ready: ${stderr.trim()}`));
+    });
+  });
+  child.stdout?.resume();
+
+  const control = await HcsdControl.connect(socketPath);
+  let done: Promise<void> | undefined;
+  const finish = (sig: NodeJS.Signals): Promise<void> => {
+    done ??= (async () => {
+      await control.close().catch(() => {});
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+      child.stdin?.destroy();
+      await exited;
+      if (sig === 'SIGTERM') {
+        try {
+          unlinkSync(socketPath);
+        } catch {}
+      }
+    })();
+    return done;
+  };
+  options.signal?.addEventListener('abort', () => void finish('SIGKILL'), { once: true });
+
+  return {
+    socketPath,
+    pid: child.pid ?? -1,
+    control,
+    stderr: () => stderr,
+    exited,
+    stop: () => finish('SIGTERM'),
+    kill: () => finish('SIGKILL'),
+    [Symbol.asyncDispose]: () => finish('SIGTERM'),
+  };
+}
