@@ -169,7 +169,8 @@ describe('Open and Close', () => {
     const keep = fresh();
     await other.running(keep, vmConfig({ terminate: false }));
     other.raw.destroy();
-    await until(async () => (await c.call('Open', 0n, [id])).hresult === HR.HCS_E_SYSTEM_NOT_FOUND);
+    await until(async () => (await hcsd.control.systems()).every((x) => x.id !== id));
+    expect((await c.call('Open', 0n, [id])).hresult).toBe(HR.HCS_E_SYSTEM_NOT_FOUND);
     // without the flag the system survives the client
     expect(await state(keep)).toBe('Running');
     const clients = await hcsd.control.clients();
