@@ -1,0 +1,249 @@
+/**
+ * `Operation`: one HCS operation, completed through ONE koffi-registered completion callback.
+ *
+ * - Context is a small integer id (never a pointer) into a map of pending operations.
+ * - No blocking wait on the JS thread and no parked libuv pool thread: the callback fetches the
+ *   result with the non-blocking `HcsGetOperationResult` and settles on a later tick.
+ * - Operations are closed (`HcsCloseOperation`) on a later tick (`setImmediate`), never inside
+ *   the callback (the native thread may still touch the operation after the callback returns).
+ * - While any operation is pending, one ref'd timer keeps the process alive (pending registered
+ *   callbacks do not; exiting while one is about to arrive can crash).
+ * - Abort (or `timeout`) asks HCS to cancel (`HcsCancelOperation`) and STILL waits for the
+ *   completion before settling, so no handle is freed while native code may use it.
+ *   After completion: an aborted operation that failed rejects with code `Aborted`
+ *   (`cause` = `signal.reason`; `hresult` = what HCS answered, e.g. ERROR_CANCELLED) or
+ *   `Timeout`; an operation that SUCCEEDED despite the abort resolves normally, because its
+ *   effect took place and reporting a failure would misstate the system's state. Callers that
+ *   must not keep a result after an abort (UtilityVM.create) check the signal and undo.
+ * - An exception in the callback is caught and logged; it never crashes the process.
+ */
+import { HcsError, HRESULT, hresultEquals, type ResultErrorDocument } from './errors.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { OperationHandle, Pointer } from './native/computecore.js';
+import { loadNative, type Native } from './native/load.js';
+import { abortedError, type CallOptions, checkCallOptions, timeoutError } from './options.js';
+
+/** What one completed operation produced. */
+export interface OperationOutcome {
+  /** Unsigned HRESULT of the operation. */
+  readonly hresult: number;
+  /** The result document (Properties, an array, a ResultError, …), if any. */
+  readonly document: string | undefined;
+}
+
+interface PendingOperation {
+  readonly handle: OperationHandle;
+  readonly settle: (outcome: OperationOutcome) => void;
+}
+
+interface Engine {
+  readonly native: Native;
+  readonly callback: bigint;
+  readonly pending: Map<number, PendingOperation>;
+  nextId: number;
+  keepAlive: NodeJS.Timeout;
+  logger: Logger;
+}
+
+let engine: Engine | undefined;
+let engineLoad: Promise<Engine> | undefined;
+
+function getEngine(): Promise<Engine> {
+  if (engine !== undefined) return Promise.resolve(engine);
+  engineLoad ??= loadNative().then(
+    (native) => {
+      engine ??= createEngine(native);
+      return engine;
+    },
+    (err: unknown) => {
+      engineLoad = undefined;
+      throw err;
+    },
+  );
+  return engineLoad;
+}
+
+function createEngine(native: Native): Engine {
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  keepAlive.unref();
+  const e: Engine = {
+    native,
+    callback: 0n,
+    pending: new Map(),
+    nextId: 1,
+    keepAlive,
+    logger: silentLogger,
+  };
+  const onComplete = (_op: Pointer, context: Pointer): void => {
+    try {
+      const id = Number(context);
+      const p = e.pending.get(id);
+      if (p === undefined) return; // unknown (already settled): nothing to do
+      e.pending.delete(id);
+      const out: [Pointer | null] = [null];
+      const hr = native.cc.HcsGetOperationResult(p.handle, out) >>> 0;
+      const document = native.takeString(out[0]);
+      setImmediate(() => {
+        try {
+          native.cc.HcsCloseOperation(p.handle);
+        } catch (err) {
+          e.logger.error('HcsCloseOperation failed', { err });
+        }
+        release(e);
+        p.settle({ hresult: hr, document });
+      });
+    } catch (err) {
+      e.logger.error('exception in the HCS completion callback', { err });
+    }
+  };
+  (e as { callback: bigint }).callback = native.register(onComplete, native.types.completionPointer);
+  return e;
+}
+
+let pendingCount = 0;
+function retain(e: Engine): void {
+  if (pendingCount++ === 0) e.keepAlive.ref();
+}
+function release(e: Engine): void {
+  if (--pendingCount === 0) e.keepAlive.unref();
+}
+
+/** Parse a ResultError document; `undefined` when absent or not a JSON object. */
+export function parseResultError(document: string | undefined): ResultErrorDocument | undefined {
+  if (document === undefined || document === '') return undefined;
+  try {
+    const v: unknown = JSON.parse(document);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as ResultErrorDocument) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function failed(hr: number): boolean {
+  return (hr | 0) < 0 && !hresultEquals(hr, HRESULT.ERROR_VMCOMPUTE_OPERATION_PENDING);
+}
+
+/** Context of one call, for errors and logs. */
+export interface OperationContext {
+  /** The compute system id, when there is one. */
+  id?: string | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Submits native calls as HCS operations. `Operation.run` is the single path every asynchronous
+ * export goes through; `Operation.pendingCount` is the number of operations awaiting completion.
+ */
+export class Operation {
+  private constructor() {}
+
+  /** Operations submitted and not yet completed (process-wide, this copy of hcs-core). */
+  static get pendingCount(): number {
+    return pendingCount;
+  }
+
+  /**
+   * @internal
+   * Create an operation, `submit` it (a synchronous, non-blocking export taking the operation),
+   * wait for its completion, and return the result document. Rejects with an HcsError.
+   */
+  static async run(
+    op: string,
+    submit: (native: Native, operation: OperationHandle) => number,
+    options: CallOptions | undefined,
+    context: OperationContext = {},
+  ): Promise<string | undefined> {
+    checkCallOptions(op, options);
+    const e = await getEngine();
+    if (context.logger !== undefined && e.logger === silentLogger) e.logger = context.logger;
+    const signal = options?.signal;
+    const id = context.id;
+    if (signal?.aborted) throw abortedError(op, signal.reason, id);
+    const { native } = e;
+    const opId = e.nextId;
+    e.nextId = e.nextId >= 0x7fffffff ? 1 : e.nextId + 1;
+    const handle = native.cc.HcsCreateOperation(opId, e.callback as never);
+    if (handle === null || handle === 0n) {
+      throw new HcsError('HcsCreateOperation', `${op}: HcsCreateOperation returned NULL`, { op });
+    }
+    let settle!: (o: OperationOutcome) => void;
+    const completion = new Promise<OperationOutcome>((resolve) => {
+      settle = resolve;
+    });
+    e.pending.set(opId, { handle, settle });
+    retain(e);
+
+    let hr: number;
+    try {
+      hr = submit(native, handle) >>> 0;
+    } catch (err) {
+      e.pending.delete(opId);
+      native.cc.HcsCloseOperation(handle);
+      release(e);
+      throw err;
+    }
+    if (failed(hr)) {
+      // Rejected at once: no completion will come. Fetch any ResultError for context.
+      e.pending.delete(opId);
+      let document: string | undefined;
+      try {
+        const out: [Pointer | null] = [null];
+        native.cc.HcsGetOperationResult(handle, out);
+        document = native.takeString(out[0]);
+      } catch {
+        document = undefined;
+      }
+      setImmediate(() => {
+        native.cc.HcsCloseOperation(handle);
+        release(e);
+      });
+      throw HcsError.fromHresult(hr, op, { id, result: parseResultError(document) });
+    }
+
+    let interrupted: { kind: 'aborted'; reason: unknown } | { kind: 'timeout'; ms: number } | undefined;
+    const cancel = (): void => {
+      if (!e.pending.has(opId)) return; // already completed
+      try {
+        const chr = native.cc.HcsCancelOperation(handle) >>> 0;
+        context.logger?.debug('HcsCancelOperation', { op, hresult: chr });
+      } catch (err) {
+        context.logger?.debug('HcsCancelOperation unavailable; waiting for completion', { op, err });
+      }
+    };
+    const onAbort = (): void => {
+      interrupted ??= { kind: 'aborted', reason: signal?.reason };
+      cancel();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timeout = options?.timeout;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            interrupted ??= { kind: 'timeout', ms: timeout };
+            cancel();
+          }, timeout);
+    timer?.unref();
+    let outcome: OperationOutcome;
+    try {
+      outcome = await completion;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    if (!failed(outcome.hresult)) return outcome.document;
+    const hcsError = HcsError.fromHresult(outcome.hresult, op, {
+      id,
+      result: parseResultError(outcome.document),
+    });
+    if (interrupted?.kind === 'aborted') throw abortedError(op, interrupted.reason, id, outcome.hresult);
+    if (interrupted?.kind === 'timeout')
+      throw timeoutError(op, interrupted.ms, id, outcome.hresult, hcsError);
+    throw hcsError;
+  }
+}
+
+/** @internal The engine (loads the library on first use). */
+export function operationEngine(): Promise<{ native: Native }> {
+  return getEngine();
+}

@@ -1,0 +1,256 @@
+/**
+ * The plugin contract and registry helpers behind `UtilityVM.use()`.
+ *
+ * A plugin is a plain object `{ name, coreRange, methods }`; `methods[k](vm, ...args)` becomes
+ * `vm.k(...args)`. The registry belongs to the core class (under `Symbol.for('uvmkit.plugins')`),
+ * never to the plugin or a module global. Installing the same plugin again is a no-op; a method
+ * name already taken (by core or another plugin) is a `PluginConflict`; a core version outside
+ * `coreRange` is a `PluginVersion` error. Nothing is installed unless every check passes.
+ */
+import { HcsError, invalidArgument, LocalCode } from './errors.js';
+
+/** A manager method: receives the VM first. */
+// biome-ignore lint/suspicious/noExplicitAny: plugin methods take arbitrary arguments
+export type PluginMethod<V> = (vm: V, ...args: any[]) => unknown;
+
+/** A manager plugin. */
+export interface Plugin<
+  V = unknown,
+  M extends Record<string, PluginMethod<V>> = Record<string, PluginMethod<V>>,
+> {
+  /** Unique plugin name, e.g. `'lifetime'` (used by `UtilityVM.has` / `requireManager`). */
+  readonly name: string;
+  /** Supported hcs-core versions: a semver range (`^0.1.0`, `~0.1`, `0.x`, `>=0.1.0 <0.3.0`, `a || b`). */
+  readonly coreRange: string;
+  /** The methods to install. */
+  readonly methods: M;
+}
+
+/** Drop the leading `vm` parameter of every method: the members a plugin adds to UtilityVM. */
+export type InstalledMethods<M> = {
+  // biome-ignore lint/suspicious/noExplicitAny: matching any method shape
+  [K in keyof M]: M[K] extends (vm: any, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/** Identity helper that freezes the plugin object and keeps the method types. */
+export function definePlugin<V, const M extends Record<string, PluginMethod<V>>>(
+  plugin: Plugin<V, M>,
+): Plugin<V, M> {
+  return Object.freeze({ ...plugin, methods: Object.freeze({ ...plugin.methods }) });
+}
+
+/** The registry key on the core class. */
+export const PLUGINS: unique symbol = Symbol.for('uvmkit.plugins') as never;
+
+/** What the registry records per installed plugin. */
+export interface InstalledPlugin {
+  readonly plugin: Plugin<never>;
+  readonly methods: readonly string[];
+}
+
+export type PluginRegistry = Map<string, InstalledPlugin>;
+
+// --- a tiny semver range matcher (no dependency) ---
+
+type Triple = [number, number, number];
+type Partial3 = [number | undefined, number | undefined, number | undefined];
+
+function parseVersion(v: string): Triple | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(v.trim());
+  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+function parsePartial(v: string): Partial3 | undefined {
+  const m = /^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:[-+].*)?$/.exec(v);
+  if (m === null) return undefined;
+  const part = (s: string | undefined): number | undefined =>
+    s === undefined || s === 'x' || s === 'X' || s === '*' ? undefined : Number(s);
+  const a = part(m[1]);
+  const b = a === undefined ? undefined : part(m[2]);
+  const c = b === undefined ? undefined : part(m[3]);
+  return [a, b, c];
+}
+
+function cmp(a: Triple, b: Triple): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+type Comparator = { op: '>=' | '<' | '>' | '<=' | '='; v: Triple };
+
+function lower(p: Partial3): Triple {
+  return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
+}
+
+function expand(token: string): Comparator[] | undefined {
+  if (token === '*' || token === '' || token === 'x' || token === 'X') return [];
+  const m = /^(\^|~|>=|<=|>|<|=)?(.*)$/.exec(token);
+  if (m === null) return undefined;
+  const op = m[1] ?? '';
+  const p = parsePartial(m[2] ?? '');
+  if (p === undefined) return undefined;
+  const [a, b, c] = p;
+  const lo = lower(p);
+  if (op === '^') {
+    if (a === undefined) return [];
+    let hi: Triple;
+    if (a > 0 || b === undefined) hi = [a + 1, 0, 0];
+    else if (b > 0 || c === undefined) hi = [0, b + 1, 0];
+    else hi = [0, 0, c + 1];
+    return [
+      { op: '>=', v: lo },
+      { op: '<', v: hi },
+    ];
+  }
+  if (op === '~') {
+    if (a === undefined) return [];
+    const hi: Triple = b === undefined ? [a + 1, 0, 0] : [a, b + 1, 0];
+    return [
+      { op: '>=', v: lo },
+      { op: '<', v: hi },
+    ];
+  }
+  if (op === '' || op === '=') {
+    if (a === undefined) return [];
+    if (b === undefined)
+      return [
+        { op: '>=', v: lo },
+        { op: '<', v: [a + 1, 0, 0] },
+      ];
+    if (c === undefined)
+      return [
+        { op: '>=', v: lo },
+        { op: '<', v: [a, b + 1, 0] },
+      ];
+    return [{ op: '=', v: lo }];
+  }
+  return [{ op: op as Comparator['op'], v: lo }];
+}
+
+function test(c: Comparator, v: Triple): boolean {
+  const r = cmp(v, c.v);
+  switch (c.op) {
+    case '>=':
+      return r >= 0;
+    case '>':
+      return r > 0;
+    case '<=':
+      return r <= 0;
+    case '<':
+      return r < 0;
+    default:
+      return r === 0;
+  }
+}
+
+/**
+ * Whether `version` satisfies `range`. Supports `^`, `~`, x-ranges (`1.x`, `1.2.*`, `*`),
+ * comparators (`>=`, `>`, `<=`, `<`, `=`), space-separated intersections and `||` unions.
+ * Prerelease tags are ignored. Throws InvalidArgument for a range or version it cannot parse.
+ */
+export function satisfies(version: string, range: string): boolean {
+  const v = parseVersion(version);
+  if (v === undefined) throw invalidArgument('satisfies', `not a version: ${JSON.stringify(version)}`);
+  const alternatives = range.split('||');
+  let ok = false;
+  for (const alt of alternatives) {
+    const tokens = alt
+      .trim()
+      .replace(/(\^|~|>=|<=|>|<|=)\s+/g, '$1')
+      .split(/\s+/)
+      .filter((t) => t !== '');
+    const comparators: Comparator[] = [];
+    for (const t of tokens) {
+      const e = expand(t);
+      if (e === undefined) throw invalidArgument('satisfies', `not a semver range: ${JSON.stringify(range)}`);
+      comparators.push(...e);
+    }
+    if (comparators.every((c) => test(c, v))) ok = true;
+  }
+  return ok;
+}
+
+/** @internal Validate, check and install `plugin` on `target` (a class); see UtilityVM.use. */
+export function installPlugin(
+  target: { prototype: object; [PLUGINS]?: PluginRegistry },
+  plugin: Plugin<never>,
+  coreVersion: string,
+): void {
+  const op = 'UtilityVM.use';
+  if (typeof plugin !== 'object' || plugin === null) throw invalidArgument(op, 'plugin must be an object');
+  const { name, coreRange, methods } = plugin;
+  if (typeof name !== 'string' || name === '')
+    throw invalidArgument(op, 'plugin.name must be a non-empty string');
+  if (typeof coreRange !== 'string') throw invalidArgument(op, `plugin ${name}: coreRange must be a string`);
+  if (typeof methods !== 'object' || methods === null) {
+    throw invalidArgument(op, `plugin ${name}: methods must be an object`);
+  }
+  const names = Object.keys(methods);
+  for (const k of names) {
+    if (typeof (methods as Record<string, unknown>)[k] !== 'function') {
+      throw invalidArgument(op, `plugin ${name}: methods.${k} is not a function`);
+    }
+  }
+  let registry = Object.hasOwn(target, PLUGINS) ? target[PLUGINS] : undefined;
+  if (registry === undefined) {
+    registry = new Map();
+    Object.defineProperty(target, PLUGINS, { value: registry, enumerable: false });
+  }
+  const existing = registry.get(name);
+  if (existing !== undefined) {
+    const same =
+      existing.plugin === plugin ||
+      (existing.methods.length === names.length && names.every((k) => existing.methods.includes(k)));
+    if (same) return; // same plugin again (or another copy of it): no-op
+    throw new HcsError(
+      LocalCode.PluginConflict,
+      `${op}: another plugin named ${JSON.stringify(name)} is installed`,
+      {
+        op,
+      },
+    );
+  }
+  let ok: boolean;
+  try {
+    ok = satisfies(coreVersion, coreRange);
+  } catch (err) {
+    throw new HcsError(
+      LocalCode.PluginVersion,
+      `${op}: plugin ${name} has an invalid coreRange ${JSON.stringify(coreRange)}`,
+      {
+        op,
+        cause: err,
+      },
+    );
+  }
+  if (!ok) {
+    throw new HcsError(
+      LocalCode.PluginVersion,
+      `${op}: plugin ${name} supports @uvmkit/hcs-core ${coreRange}, but ${coreVersion} is loaded`,
+      { op },
+    );
+  }
+  for (const k of names) {
+    if (k in target.prototype) {
+      const owner = [...registry.values()].find((p) => p.methods.includes(k));
+      throw new HcsError(
+        LocalCode.PluginConflict,
+        `${op}: plugin ${name} defines ${k}, already provided by ${owner === undefined ? 'UtilityVM itself' : `plugin ${owner.plugin.name}`}`,
+        { op },
+      );
+    }
+  }
+  for (const k of names) {
+    const impl = (methods as Record<string, (vm: unknown, ...args: unknown[]) => unknown>)[k]!;
+    Object.defineProperty(target.prototype, k, {
+      value: {
+        [k](this: unknown, ...args: unknown[]) {
+          return impl(this, ...args);
+        },
+      }[k],
+      writable: false,
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  registry.set(name, { plugin, methods: names });
+}
