@@ -30,39 +30,63 @@ export interface Frame {
   readonly body: Buffer;
 }
 
-/** Incremental decoder: feed socket chunks, get whole frames. Throws `FrameError` on a bad header. */
+/**
+ * Incremental decoder: feed socket chunks, get whole frames. Throws `FrameError` on a bad length
+ * (as soon as its 4 bytes are in) or kind (as soon as the 12 header bytes are in). Partial frames are kept as a chunk list and
+ * joined once the whole frame is there, so a large frame costs one copy.
+ */
 export class FrameDecoder {
-  #pending: Buffer | undefined;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  /** total bytes the buffered frame needs (0 = header not complete yet) */
+  #need = 0;
 
   /** Append `chunk` and call `onFrame` for each complete frame. */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
     let buf = chunk;
-    if (this.#pending !== undefined) {
-      buf = Buffer.concat([this.#pending, chunk]);
-      this.#pending = undefined;
+    if (this.#size > 0) {
+      this.#chunks.push(chunk);
+      this.#size += chunk.length;
+      if (this.#need > this.#size) return;
+      buf = Buffer.concat(this.#chunks, this.#size);
+      this.#chunks = [];
+      this.#size = 0;
+      this.#need = 0;
     }
     let off = 0;
     while (buf.length - off >= 4) {
       const length = buf.readUInt32LE(off);
       if (length > MAX_FRAME) throw new FrameError(`frame length ${length} exceeds ${MAX_FRAME}`);
       if (length < HEADER_SIZE - 4) throw new FrameError(`frame length ${length} is shorter than the header`);
-      if (buf.length - off < 4 + length) break;
-      const kind = buf[off + 4]!;
-      if (kind !== FrameKind.Request && kind !== FrameKind.Response && kind !== FrameKind.Event) {
-        throw new FrameError(`unknown frame kind ${kind}`);
+      if (buf.length - off >= HEADER_SIZE) {
+        const kind = buf[off + 4]!;
+        if (kind !== FrameKind.Request && kind !== FrameKind.Response && kind !== FrameKind.Event) {
+          throw new FrameError(`unknown frame kind ${kind}`);
+        }
       }
+      if (buf.length - off < 4 + length) {
+        this.#need = 4 + length;
+        break;
+      }
+      const kind = buf[off + 4]!;
       const method = buf[off + 5]!;
       const id = buf.readUInt32LE(off + 8);
       const body = buf.subarray(off + HEADER_SIZE, off + 4 + length);
       off += 4 + length;
       onFrame({ kind, method, id, body });
     }
-    if (off < buf.length) this.#pending = Buffer.from(buf.subarray(off));
+    if (off < buf.length) {
+      this.#chunks = [Buffer.from(buf.subarray(off))];
+      this.#size = buf.length - off;
+      if (this.#size < 4) this.#need = 0;
+    } else {
+      this.#need = 0;
+    }
   }
 
   /** Bytes buffered towards an incomplete frame. */
   get buffered(): number {
-    return this.#pending?.length ?? 0;
+    return this.#size;
   }
 }
 

@@ -22,6 +22,8 @@ export interface SystemInspection {
   exit: unknown;
   lastSave: unknown;
   modifyCount: number;
+  /** oldest modify-log entries dropped (cap: 100 000 per system) */
+  modifyLogDropped: number;
 }
 
 export interface ClientInspection {
@@ -53,7 +55,8 @@ function systemInfo(sys: ComputeSystemRecord): SystemInspection {
     handleCount: sys.handles.size,
     exit: sys.exit ?? null,
     lastSave: sys.lastSave ?? null,
-    modifyCount: sys.modifyLog.length,
+    modifyCount: sys.modifyLog.length + sys.modifyLogDropped,
+    modifyLogDropped: sys.modifyLogDropped,
   };
 }
 

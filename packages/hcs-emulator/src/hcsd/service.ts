@@ -386,7 +386,7 @@ export class Service {
     const sys = h.system;
     const text = stringArg(args, 0, 'configuration');
     const doc = parseJson(text, 'ModifySettingRequest');
-    sys.modifyLog.push(doc);
+    sys.logModify(doc);
     const result = checkModifySettingRequest(doc);
     const d = doc as Record<string, unknown>;
     if (result.issues.length > 0) {

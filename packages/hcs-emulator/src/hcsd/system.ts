@@ -8,6 +8,9 @@ import { DeviceTable } from './devices.js';
 import { fail, HR } from './errors.js';
 import type { Handle } from './service.js';
 
+/** At most this many ModifySettingRequest documents are kept per system. */
+export const MODIFY_LOG_CAP = 100_000;
+
 export type SystemState = 'Created' | 'Running' | 'Paused' | 'Stopped' | 'SavedAsTemplate';
 export type ExitType = 'GracefulExit' | 'ForcedExit' | 'UnexpectedExit';
 export type Lifecycle = 'Start' | 'Pause' | 'Resume' | 'Save' | 'ShutDown' | 'Terminate' | 'Crash';
@@ -46,8 +49,10 @@ export class ComputeSystemRecord {
   readonly terminateOnLastHandleClosed: boolean;
   /** Open handle tokens on this system (all clients). */
   readonly handles = new Set<Handle>();
-  /** Every ModifySettingRequest received (parsed JSON), in order. */
+  /** Every ModifySettingRequest received (parsed JSON), in order (the newest MODIFY_LOG_CAP). */
   readonly modifyLog: unknown[] = [];
+  /** How many of the oldest log entries were dropped to respect the cap. */
+  modifyLogDropped = 0;
   state: SystemState = 'Created';
   startedAt: number | undefined;
   stoppedAt: number | undefined;
@@ -62,6 +67,16 @@ export class ComputeSystemRecord {
     this.config = config;
     this.terminateOnLastHandleClosed = config.ShouldTerminateOnLastHandleClosed === true;
     this.devices = new DeviceTable(config);
+  }
+
+  /** Append to the modify log, dropping the oldest entries beyond MODIFY_LOG_CAP (amortised). */
+  logModify(doc: unknown): void {
+    this.modifyLog.push(doc);
+    if (this.modifyLog.length >= MODIFY_LOG_CAP + MODIFY_LOG_CAP / 10) {
+      const drop = this.modifyLog.length - MODIFY_LOG_CAP;
+      this.modifyLog.splice(0, drop);
+      this.modifyLogDropped += drop;
+    }
   }
 
   get owner(): string | undefined {

@@ -1,4 +1,17 @@
 /** Test helpers: a typed wrapper over HcsdClient and small VM documents. */
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { HcsdClient, type HcsdEvent, type HcsdResponse } from '../../src/client.js';
 import type { MethodName } from '../../src/hcsd/methods.js';
@@ -106,3 +119,45 @@ export const i32 = (hr: number): number => hr | 0;
 export function resultError(r: Result): { Error: number; ErrorMessage: string } {
   return r.json as { Error: number; ErrorMessage: string };
 }
+
+/**
+ * The daemon under test runs from dist/ (a child process cannot load src/*.ts): rebuild dist
+ * (incremental tsc) when a src file is newer than the last build, so tests never run stale code.
+ * One vitest worker builds (lock file); the others wait for it.
+ */
+function ensureBuilt(): void {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const info = join(root, 'dist/.tsbuildinfo');
+  let newest = 0;
+  for (const e of readdirSync(join(root, 'src'), { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.ts'))
+      newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  const fresh = (): boolean =>
+    existsSync(join(root, 'dist/hcsd/cli.js')) && existsSync(info) && statSync(info).mtimeMs >= newest;
+  if (fresh()) return;
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  const lock = join(root, 'dist/.test-build.lock');
+  let fd: number;
+  try {
+    fd = openSync(lock, 'wx');
+  } catch {
+    const end = Date.now() + 120_000;
+    while (existsSync(lock) && Date.now() < end)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    if (!fresh())
+      throw new Error('packages/hcs-emulator: dist is stale and another worker failed to rebuild it');
+    return;
+  }
+  try {
+    const local = join(root, '../../node_modules/.bin/tsc');
+    const [cmd, args] = existsSync(local) ? [local, []] : ['npx', ['tsc']];
+    execFileSync(cmd, [...args, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    const now = new Date();
+    utimesSync(info, now, now);
+  } finally {
+    closeSync(fd);
+    unlinkSync(lock);
+  }
+}
+ensureBuilt();
