@@ -1,0 +1,89 @@
+/**
+ * shutdown / terminate / crash / wait, following hcs-api.md §8.5: when the exit was already seen
+ * the request is skipped; `HCS_E_SYSTEM_ALREADY_STOPPED`, `SYSTEM_NOT_FOUND` / `ERROR_NOT_FOUND`
+ * and the legacy pending code are swallowed; then the exit event is awaited, so the promise
+ * resolves with the exit status.
+ */
+import {
+  type CallOptions,
+  HcsError,
+  isAlreadyStopped,
+  isNotFound,
+  isPending,
+  type SystemExitStatus,
+  systemOf,
+  type UtilityVM,
+  type WaitOptions,
+} from '@uvmkit/hcs-core';
+import type { CrashOptions, ShutdownOptions } from '@uvmkit/hcs-schema';
+import { wrap } from './start.js';
+
+async function stopAndWait(
+  vm: UtilityVM,
+  verb: string,
+  send: () => Promise<void>,
+  options: CallOptions | undefined,
+): Promise<SystemExitStatus> {
+  const system = systemOf(vm);
+  const seen = system.exitStatus;
+  if (seen !== undefined) return seen;
+  try {
+    await send();
+  } catch (err) {
+    if (!(isAlreadyStopped(err) || isNotFound(err) || isPending(err))) throw wrap(err, verb, vm);
+  }
+  try {
+    return await system.waitForExit({ signal: options?.signal });
+  } catch (err) {
+    throw wrap(err, `${verb} (waiting for exit)`, vm);
+  }
+}
+
+/** Graceful shutdown (`HcsShutDownComputeSystem`); resolves with the exit status. */
+export function shutdown(
+  vm: UtilityVM,
+  shutdownOptions?: ShutdownOptions,
+  options?: CallOptions,
+): Promise<SystemExitStatus> {
+  return stopAndWait(vm, 'shut down', () => systemOf(vm).shutdown(shutdownOptions, options), options);
+}
+
+/** Forced stop (`HcsTerminateComputeSystem`); resolves with the exit status. */
+export function terminate(vm: UtilityVM, options?: CallOptions): Promise<SystemExitStatus> {
+  return stopAndWait(vm, 'terminate', () => systemOf(vm).terminate(undefined, options), options);
+}
+
+/** Crash the guest (`HcsCrashComputeSystem`, default `{"Type":"CrashGuest"}`); resolves when HCS accepted it. */
+export async function crash(
+  vm: UtilityVM,
+  crashOptions?: CrashOptions,
+  options?: CallOptions,
+): Promise<void> {
+  try {
+    await systemOf(vm).crash(crashOptions ?? { Type: 'CrashGuest' }, options);
+  } catch (err) {
+    throw wrap(err, 'crash', vm);
+  }
+}
+
+/** Wait for the VM to exit; resolves with the exit status (at once if it already exited). */
+export function wait(vm: UtilityVM, options?: WaitOptions): Promise<SystemExitStatus> {
+  return systemOf(vm).waitForExit(options);
+}
+
+/** When the exit event arrived, if it did. */
+export function stoppedTime(vm: UtilityVM): Date | undefined {
+  return systemOf(vm).exitedAt;
+}
+
+/**
+ * The error the VM exited with: `undefined` while running or after a clean exit; an HcsError for
+ * a failing `Status` or an `UnexpectedExit` (code `HCS_E_UNEXPECTED_EXIT`, as hcsshim reports it).
+ */
+export function exitError(vm: UtilityVM): HcsError | undefined {
+  const status = systemOf(vm).exitStatus;
+  if (status === undefined) return undefined;
+  if ((status.Status | 0) < 0) return HcsError.fromHresult(status.Status, 'exit', { id: vm.id });
+  if (status.ExitType === 'UnexpectedExit') return HcsError.fromHresult(0x80370106, 'exit', { id: vm.id });
+  return undefined;
+}
