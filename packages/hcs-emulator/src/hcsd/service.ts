@@ -134,7 +134,7 @@ export class Service {
     const delay = this.faults.takeDelay(method);
     if (delay !== undefined) {
       const timer = setTimeout(() => {
-        client.pending.delete(id);
+        if (client.pending.get(id)?.timer === timer) client.pending.delete(id);
         if (!client.closed) this.#execute(client, method, id, token, args);
       }, delay);
       client.pending.set(id, { id, method, since: Date.now(), token, timer });
