@@ -30,6 +30,8 @@ export interface FaultSpec {
   hresult: number;
   /** ResultError.ErrorMessage (default "injected fault") */
   message?: string;
+  /** only calls addressing this compute system (by token, or the id argument of Create/Open) */
+  id?: string;
 }
 
 export interface DelaySpec {
@@ -37,6 +39,8 @@ export interface DelaySpec {
   ms: number;
   /** how many upcoming calls are delayed (default: all, until `clearFaults()`) */
   count?: number;
+  /** only calls addressing this compute system */
+  id?: string;
 }
 
 export class HcsdControl {

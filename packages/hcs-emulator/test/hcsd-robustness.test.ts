@@ -165,6 +165,25 @@ describe('fault injection and cancel', () => {
     });
   });
 
+  it('faults can target one system by id (token or Create/Open argument)', async () => {
+    const a = `rob-${++n}`;
+    const b = `rob-${++n}`;
+    const ta = await c.create(a);
+    const tb = await c.create(b);
+    await hcsd.control.fault({ method: 'Start', hresult: HR.E_FAIL, id: b });
+    expect((await c.call('Start', ta)).hresult).toBe(0);
+    expect((await c.call('Start', tb)).hresult).toBe(HR.E_FAIL);
+    expect((await c.call('Start', tb)).hresult).toBe(0);
+    await hcsd.control.fault({ method: 'Open', hresult: HR.E_FAIL, id: a });
+    expect((await c.call('Open', 0n, [b])).hresult).toBe(0);
+    expect((await c.call('Open', 0n, [a])).hresult).toBe(HR.E_FAIL);
+    await expect(
+      hcsd.control.fault({ method: 'Open', hresult: HR.E_FAIL, id: 5 as unknown as string }),
+    ).rejects.toMatchObject({
+      hresult: HR.E_INVALIDARG,
+    });
+  });
+
   it('delay completions; pending() lists them; Cancel ends one with ERROR_CANCELLED and no effect', async () => {
     const id = `rob-${++n}`;
     const t = await c.create(id);

@@ -8,6 +8,8 @@ import { Method, methodCode } from './methods.js';
 
 export interface FailRule {
   readonly method: number;
+  /** only calls addressing this system id (by token, or Create/Open's id argument) */
+  readonly id: string | undefined;
   remaining: number;
   readonly hresult: number;
   readonly message: string;
@@ -15,6 +17,7 @@ export interface FailRule {
 
 export interface DelayRule {
   readonly method: number;
+  readonly id: string | undefined;
   /** `Infinity` = until cleared */
   remaining: number;
   readonly ms: number;
@@ -31,6 +34,12 @@ function intArg(doc: Record<string, unknown>, key: string, min: number, max: num
   return v;
 }
 
+function idArg(doc: Record<string, unknown>): string | undefined {
+  if (doc.id === undefined) return undefined;
+  if (typeof doc.id !== 'string') fail(HR.E_INVALIDARG, 'id must be a string');
+  return doc.id;
+}
+
 function methodArg(doc: Record<string, unknown>): number {
   const code = methodCode(doc.method);
   if (code === undefined || EXEMPT.has(code)) {
@@ -43,7 +52,7 @@ export class FaultTable {
   readonly #fails: FailRule[] = [];
   readonly #delays: DelayRule[] = [];
 
-  /** `{method, count?=1, hresult, message?}` */
+  /** `{method, count?=1, hresult, message?, id?}` */
   addFailure(doc: Record<string, unknown>): FailRule {
     const method = methodArg(doc);
     const count = intArg(doc, 'count', 1, 1_000_000, 1);
@@ -52,17 +61,17 @@ export class FaultTable {
       fail(HR.E_INVALIDARG, 'hresult must be a non-zero 32-bit integer');
     }
     const message = typeof doc.message === 'string' ? doc.message : 'injected fault';
-    const rule: FailRule = { method, remaining: count, hresult: hr >>> 0, message };
+    const rule: FailRule = { method, id: idArg(doc), remaining: count, hresult: hr >>> 0, message };
     this.#fails.push(rule);
     return rule;
   }
 
-  /** `{method, ms, count?}` (no count = every call until cleared). */
+  /** `{method, ms, count?, id?}` (no count = every call until cleared). */
   addDelay(doc: Record<string, unknown>): DelayRule {
     const method = methodArg(doc);
     const ms = intArg(doc, 'ms', 0, 3_600_000);
     const remaining = doc.count === undefined ? Number.POSITIVE_INFINITY : intArg(doc, 'count', 1, 1_000_000);
-    const rule: DelayRule = { method, ms, remaining };
+    const rule: DelayRule = { method, id: idArg(doc), ms, remaining };
     this.#delays.push(rule);
     return rule;
   }
@@ -72,20 +81,20 @@ export class FaultTable {
     this.#delays.length = 0;
   }
 
-  /** Consume a failure for `method`, if one is armed. */
-  takeFailure(method: number): FailRule | undefined {
+  /** Consume a failure for `method` on system `target()`, if one is armed. */
+  takeFailure(method: number, target: () => string | undefined): FailRule | undefined {
     if (this.#fails.length === 0 || EXEMPT.has(method)) return undefined;
-    const i = this.#fails.findIndex((r) => r.method === method);
+    const i = this.#fails.findIndex((r) => r.method === method && (r.id === undefined || r.id === target()));
     if (i < 0) return undefined;
     const rule = this.#fails[i]!;
     if (--rule.remaining <= 0) this.#fails.splice(i, 1);
     return rule;
   }
 
-  /** Consume a delay for `method`: the milliseconds to wait, or `undefined`. */
-  takeDelay(method: number): number | undefined {
+  /** Consume a delay for `method` on system `target()`: the milliseconds to wait, or `undefined`. */
+  takeDelay(method: number, target: () => string | undefined): number | undefined {
     if (this.#delays.length === 0 || EXEMPT.has(method)) return undefined;
-    const i = this.#delays.findIndex((r) => r.method === method);
+    const i = this.#delays.findIndex((r) => r.method === method && (r.id === undefined || r.id === target()));
     if (i < 0) return undefined;
     const rule = this.#delays[i]!;
     if (--rule.remaining <= 0) this.#delays.splice(i, 1);

@@ -118,7 +118,9 @@ export class Service {
     token: bigint,
     args: readonly (string | null)[],
   ): void {
-    const injected = this.faults.takeFailure(method);
+    const target = (): string | undefined =>
+      token === 0n ? (args[0] ?? undefined) : client.handles.get(token)?.system.id;
+    const injected = this.faults.takeFailure(method, target);
     if (injected !== undefined) {
       client.send(
         encodeResponse(
@@ -131,7 +133,7 @@ export class Service {
       );
       return;
     }
-    const delay = this.faults.takeDelay(method);
+    const delay = this.faults.takeDelay(method, target);
     if (delay !== undefined) {
       const timer = setTimeout(() => {
         if (client.pending.get(id)?.timer === timer) client.pending.delete(id);
