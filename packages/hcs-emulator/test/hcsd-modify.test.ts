@@ -31,7 +31,19 @@ async function devices(id: string) {
   return (await hcsd.control.system(id)).devices;
 }
 
+/** Every request sent per token, to compare with hcsd's modify log. */
+const sent = new Map<bigint, unknown[]>();
+function record(t: bigint, req: unknown): void {
+  sent.set(t, [...(sent.get(t) ?? []), req]);
+}
+
+/** The modify log of `id` holds exactly the requests sent on `t`, in order. */
+async function expectLog(id: string, t: bigint): Promise<void> {
+  expect(await hcsd.control.modifyLog(id)).toEqual(sent.get(t) ?? []);
+}
+
 async function expectFail(t: bigint, req: unknown, hr: number, message?: RegExp | string): Promise<void> {
+  record(t, req);
   const r = await c.modify(t, req);
   expect(r.hresult, JSON.stringify(req)).toBe(hr);
   expect(r.value).toBe(0n);
@@ -44,6 +56,7 @@ async function expectFail(t: bigint, req: unknown, hr: number, message?: RegExp 
 }
 
 async function expectOk(t: bigint, req: unknown): Promise<void> {
+  record(t, req);
   const r = await c.modify(t, req);
   expect(r.hresult, `${JSON.stringify(req)} → ${r.document}`).toBe(0);
   expect(r.document).toBeNull();
@@ -94,6 +107,7 @@ describe('SCSI attachments', () => {
     expect(log).toHaveLength(8);
     expect(log[0]).toEqual(add);
     expect(log[6]).toEqual(remove);
+    await expectLog(id, t);
   });
 
   it('a LUN out of range is an unknown path', async () => {
@@ -138,6 +152,7 @@ describe('network adapters', () => {
       { ResourcePath: `${DEV}/NetworkAdapters/not-a-guid`, RequestType: 'Add', Settings: nic },
       HR.ERROR_INVALID_DATA,
     );
+    await expectLog(id, t);
   });
 });
 
@@ -191,6 +206,7 @@ describe('VPMem devices and mappings', () => {
       /Settings\.HostPath: is required/,
     );
     expect((await devices(id)).vpmem).toEqual({ MaximumCount: 4, Devices: { '3': image } });
+    await expectLog(id, t);
   });
 
   it('no VPMem controller → ERROR_DEV_NOT_EXIST', async () => {
@@ -250,6 +266,7 @@ describe('Plan 9 shares', () => {
       'invalid ModifySettingRequest: Settings: is required',
     );
     expect((await devices(id)).plan9Shares).toEqual([{ ...share, Name: 'share2' }]);
+    await expectLog(id, t);
   });
 });
 
@@ -301,6 +318,7 @@ describe('VSMB shares', () => {
       /Settings\.Options\.Bogus/,
     );
     expect((await devices(id)).vsmbShares).toEqual([{ ...restricted, AllowedFiles: ['a.txt', 'b.txt'] }]);
+    await expectLog(id, t);
   });
 });
 
@@ -334,6 +352,7 @@ describe('virtual PCI', () => {
       { ResourcePath: path, RequestType: 'Update', Settings: device },
       HR.ERROR_NOT_SUPPORTED,
     );
+    await expectLog(id, t);
   });
 });
 
@@ -370,6 +389,7 @@ describe('HvSocket service table', () => {
       /Settings\.Disabled/,
     );
     expect((await devices(id)).hvSocketServices).toEqual({});
+    await expectLog(id, t);
   });
 });
 
@@ -395,6 +415,7 @@ describe('COM ports, FlexibleIov, mapped pipes, shared memory, licensing', () =>
     await expectOk(t, { ResourcePath: p(0), RequestType: 'Remove' });
     await expectFail(t, { ResourcePath: p(0), RequestType: 'Remove' }, HR.ERROR_NOT_FOUND);
     await expectFail(t, { ResourcePath: p(2), RequestType: 'Add', Settings: {} }, HR.ERROR_INVALID_DATA);
+    await expectLog(id, t);
   });
 
   it('FlexibleIov: Add only, occupied', async () => {
@@ -411,6 +432,7 @@ describe('COM ports, FlexibleIov, mapped pipes, shared memory, licensing', () =>
       /Settings\.EmulatorId/,
     );
     expect((await devices(id)).flexibleIov).toEqual({ 'dev-1': s });
+    await expectLog(id, t);
   });
 
   it('mapped pipes: add, occupied (case-insensitive), remove, absent, settings not taken', async () => {
@@ -433,6 +455,7 @@ describe('COM ports, FlexibleIov, mapped pipes, shared memory, licensing', () =>
     await expectOk(t, { ResourcePath: p, RequestType: 'Remove' });
     await expectFail(t, { ResourcePath: p, RequestType: 'Remove' }, HR.ERROR_NOT_FOUND);
     expect((await devices(id)).mappedPipes).toEqual([]);
+    await expectLog(id, t);
   });
 
   it('shared memory regions by SectionName: add, occupied, update, remove, absent', async () => {
@@ -455,6 +478,7 @@ describe('COM ports, FlexibleIov, mapped pipes, shared memory, licensing', () =>
       HR.E_INVALIDARG,
       /Settings\.SectionName/,
     );
+    await expectLog(id, t);
   });
 
   it('licensing accepts anything', async () => {
@@ -467,6 +491,7 @@ describe('COM ports, FlexibleIov, mapped pipes, shared memory, licensing', () =>
     expect((await devices(id)).licensing).toEqual({ Any: ['thing'] });
     await expectOk(t, { ResourcePath: `${DEV}/Licensing`, RequestType: 'Remove' });
     expect((await devices(id)).licensing).toBeUndefined();
+    await expectLog(id, t);
   });
 });
 
@@ -501,6 +526,7 @@ describe('compute topology resources', () => {
     expect(
       (p.Memory as { VirtualMachineMemory: { AssignedMemory: number } }).VirtualMachineMemory.AssignedMemory,
     ).toBe(4096);
+    await expectLog(id, t);
   });
 
   it('CPU group: set, null GUID removes', async () => {
@@ -519,6 +545,7 @@ describe('compute topology resources', () => {
       HR.E_INVALIDARG,
       /Settings\.Id/,
     );
+    await expectLog(id, t);
   });
 
   it('processor limits merge into the processor config', async () => {
@@ -532,6 +559,7 @@ describe('compute topology resources', () => {
       HR.E_INVALIDARG,
       /Settings\.Limit/,
     );
+    await expectLog(id, t);
   });
 
   it('idled processors (Update only, bounded by the processor count), power cap, GPU', async () => {
@@ -567,6 +595,7 @@ describe('compute topology resources', () => {
     expect(d.idledProcessors).toEqual({ IdleProcessorCount: 1 });
     expect(d.cpuFrequencyPowerCap).toBe(1500);
     expect(d.gpu).toEqual(gpu);
+    await expectLog(id, t);
   });
 });
 
