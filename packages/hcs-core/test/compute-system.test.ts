@@ -347,7 +347,7 @@ describe('events', () => {
     expect(uncaught).toEqual([]);
     const logged = logger.records.find((r) => r[0] === 'error');
     expect(logged?.[1]).toBe('a exit listener threw');
-    expect((logged?.[2] as { err: Error }).err.message).toBe('listener bug');
+    expect((logged![2] as { err: Error }).err.message).toBe('listener bug');
     await cs.close();
   });
 
