@@ -93,6 +93,10 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
         resolve();
       }
     });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new HcsdSpawnError(`cannot spawn hcsd: ${e.message}`));
+    });
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new HcsdSpawnError(`hcsd exited (${code}) before it was ready: ${stderr.trim()}`));
