@@ -1,0 +1,616 @@
+/* rpc.c — the hcsd connection: framing, the reader thread, pending requests, disconnect handling. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static conn_t *g_conn;     /* the live connection (one ref), NULL when none */
+static uint32_t g_conn_gen;
+static uint32_t g_next_req = 1;
+
+#define PENDING_BUCKETS 1024u
+static pending *g_pending[PENDING_BUCKETS];
+
+/* ---- frames ---- */
+static void fb_reserve(frame_buf *fb, size_t more) {
+  if (fb->oom || fb->len + more <= fb->cap) return;
+  size_t cap = fb->cap ? fb->cap : 256;
+  while (cap < fb->len + more) cap *= 2;
+  uint8_t *d = realloc(fb->data, cap);
+  if (d == NULL) {
+    fb->oom = true;
+    return;
+  }
+  fb->data = d;
+  fb->cap = cap;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n) {
+  for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+static void fb_raw(frame_buf *fb, const void *p, size_t n) {
+  fb_reserve(fb, n);
+  if (fb->oom) return;
+  memcpy(fb->data + fb->len, p, n);
+  fb->len += n;
+}
+
+void fb_u32(frame_buf *fb, uint32_t v) {
+  uint8_t b[4];
+  put_le(b, v, 4);
+  fb_raw(fb, b, 4);
+}
+
+void fb_request(frame_buf *fb, uint8_t method, uint32_t id, uint64_t token) {
+  uint8_t h[20] = {0};
+  h[4] = FRAME_REQUEST;
+  h[5] = method;
+  put_le(h + 8, id, 4);
+  put_le(h + 12, token, 8);
+  fb_raw(fb, h, sizeof h);
+}
+
+void fb_string(frame_buf *fb, const char *s, uint32_t len) {
+  if (s == NULL) {
+    fb_u32(fb, 0xFFFFFFFFu);
+    return;
+  }
+  fb_u32(fb, len);
+  fb_raw(fb, s, len);
+}
+
+void fb_finish(frame_buf *fb) {
+  if (!fb->oom) put_le(fb->data, fb->len - 4, 4);
+}
+
+void frame_set_token(uint8_t *frame, uint64_t token) {
+  put_le(frame + 12, token, 8);
+}
+
+static bool build_request(frame_buf *fb, uint8_t method, uint32_t id, uint64_t token, const u8str *args,
+                          uint32_t argc) {
+  memset(fb, 0, sizeof *fb);
+  fb_request(fb, method, id, token);
+  fb_u32(fb, argc);
+  for (uint32_t i = 0; i < argc; i++) fb_string(fb, args[i].data, args[i].len);
+  fb_finish(fb);
+  if (fb->oom || fb->len - 4 > HCSD_MAX_FRAME) {
+    free(fb->data);
+    fb->data = NULL;
+    return false;
+  }
+  return true;
+}
+
+/* ---- pending registry ---- */
+void pending_add(pending *p) {
+  pending **b = &g_pending[p->id % PENDING_BUCKETS];
+  p->next = *b;
+  *b = p;
+}
+
+pending *pending_take(conn_t *c, uint32_t id) {
+  for (pending **pp = &g_pending[id % PENDING_BUCKETS]; *pp; pp = &(*pp)->next) {
+    pending *p = *pp;
+    if (p->id == id && p->conn == c) {
+      *pp = p->next;
+      p->next = NULL;
+      return p;
+    }
+  }
+  return NULL;
+}
+
+bool pending_has(conn_t *c, uint32_t id) {
+  for (pending *p = g_pending[id % PENDING_BUCKETS]; p; p = p->next) {
+    if (p->id == id && p->conn == c) return true;
+  }
+  return false;
+}
+
+static void pending_free(pending *p) {
+  if (p->op) op_unref(p->op);
+  if (p->bind_sys) sys_unref(p->bind_sys);
+  conn_unref(p->conn);
+  free(p);
+}
+
+/* ---- connection ---- */
+void conn_ref(conn_t *c) {
+  c->refs++;
+}
+
+void conn_unref(conn_t *c) {
+  if (--c->refs > 0) return;
+  close(c->fd);
+  pthread_mutex_destroy(&c->write_mu);
+  free(c);
+}
+
+uint32_t rpc_next_id(void) {
+  uint32_t id = g_next_req++;
+  if (g_next_req == 0) g_next_req = 1;
+  return id;
+}
+
+bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
+  bool ok = true;
+  pthread_mutex_lock(&c->write_mu);
+  size_t off = 0;
+  while (off < len) {
+    ssize_t n = send(c->fd, frame + off, len - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      shutdown(c->fd, SHUT_RDWR); /* the reader sees EOF and fails everything pending */
+      break;
+    }
+    off += (size_t)n;
+  }
+  pthread_mutex_unlock(&c->write_mu);
+  return ok;
+}
+
+static void *reader_main(void *arg);
+
+conn_t *rpc_connection(HRESULT *hr) {
+  if (g_conn != NULL && !g_conn->dead) {
+    conn_ref(g_conn);
+    return g_conn;
+  }
+  const char *path = getenv("UVMKIT_HCSD_SOCKET");
+  if (path == NULL || *path == 0) path = HCSD_DEFAULT_SOCKET;
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof addr.sun_path) {
+    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+    return NULL;
+  }
+  strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+    return NULL;
+  }
+  int rc;
+  do {
+    rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    close(fd);
+    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+    return NULL;
+  }
+  conn_t *c = calloc(1, sizeof *c);
+  if (c == NULL) {
+    close(fd);
+    *hr = E_OUTOFMEMORY;
+    return NULL;
+  }
+  c->fd = fd;
+  c->gen = ++g_conn_gen;
+  c->refs = 2; /* g_conn + the reader thread */
+  pthread_mutex_init(&c->write_mu, NULL);
+  dispatch_start();
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&t, &attr, reader_main, c) != 0) {
+    pthread_attr_destroy(&attr);
+    c->refs = 1;
+    conn_unref(c);
+    *hr = E_OUTOFMEMORY;
+    return NULL;
+  }
+  pthread_attr_destroy(&attr);
+  g_conn = c;
+  /* Hello: identifies the client in hcsd's inspection output; its answer is not awaited. */
+  char pid[24];
+  snprintf(pid, sizeof pid, "%d", (int)getpid());
+  u8str args[3] = {{"libcomputecore", 14}, {pid, (uint32_t)strlen(pid)}, {"1", 1}};
+  frame_buf fb;
+  if (build_request(&fb, M_HELLO, rpc_next_id(), 0, args, 3)) {
+    rpc_send(c, fb.data, fb.len); /* a fresh socket: this small write cannot block */
+    free(fb.data);
+  }
+  conn_ref(c);
+  return c;
+}
+
+/* ---- requests ---- */
+void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t token, const u8str *args, uint32_t argc,
+                   sys_t *bind_sys) {
+  uint32_t id = rpc_next_id();
+  frame_buf fb;
+  if (!build_request(&fb, method, id, token, args, argc)) {
+    size_t n;
+    char *d = result_error_doc(E_OUTOFMEMORY, "out of memory building the request", &n);
+    op_complete(op, E_OUTOFMEMORY, d, n);
+    conn_unref(c);
+    return;
+  }
+  pending *p = calloc(1, sizeof *p);
+  queued_frame *q = NULL;
+  bool queue = sys != NULL && sys->bind == BIND_CREATING;
+  if (queue) q = calloc(1, sizeof *q);
+  if (p == NULL || (queue && q == NULL)) {
+    free(p);
+    free(q);
+    free(fb.data);
+    size_t n;
+    char *d = result_error_doc(E_OUTOFMEMORY, "out of memory", &n);
+    op_complete(op, E_OUTOFMEMORY, d, n);
+    conn_unref(c);
+    return;
+  }
+  p->id = id;
+  p->kind = PK_OP;
+  p->conn = c; /* takes the caller's reference */
+  p->op = op;
+  op_ref(op);
+  if (bind_sys) {
+    p->bind_sys = bind_sys;
+    sys_ref(bind_sys);
+  }
+  op->request_id = id;
+  if (op->conn) conn_unref(op->conn);
+  op->conn = c;
+  conn_ref(c);
+  pending_add(p);
+  if (queue) {
+    q->op = op;
+    q->frame = fb.data;
+    q->len = fb.len;
+    if (sys->queue_tail) {
+      sys->queue_tail->next = q;
+    } else {
+      sys->queue_head = q;
+    }
+    sys->queue_tail = q;
+    return;
+  }
+  conn_ref(c);
+  pthread_mutex_unlock(&g_mu);
+  rpc_send(c, fb.data, fb.len);
+  free(fb.data);
+  pthread_mutex_lock(&g_mu);
+  conn_unref(c);
+}
+
+HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out) {
+  memset(out, 0, sizeof *out);
+  uint32_t id = rpc_next_id();
+  frame_buf fb;
+  if (!build_request(&fb, method, id, token, args, argc)) return E_OUTOFMEMORY;
+  pending *p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    free(fb.data);
+    return E_OUTOFMEMORY;
+  }
+  p->id = id;
+  p->kind = PK_SYNC;
+  p->conn = c;
+  conn_ref(c);
+  p->sync = out;
+  pending_add(p);
+  conn_ref(c);
+  pthread_mutex_unlock(&g_mu);
+  rpc_send(c, fb.data, fb.len);
+  free(fb.data);
+  pthread_mutex_lock(&g_mu);
+  conn_unref(c);
+  while (!out->done) cond_wait_ms(INFINITE, NULL);
+  return out->hr;
+}
+
+void rpc_close_token(conn_t *c, uint64_t token, bool wait) {
+  if (c->dead) return;
+  uint32_t id = rpc_next_id();
+  frame_buf fb;
+  if (!build_request(&fb, M_CLOSE, id, token, NULL, 0)) return;
+  pending *p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    free(fb.data);
+    return;
+  }
+  sync_call sc;
+  memset(&sc, 0, sizeof sc);
+  p->id = id;
+  p->kind = PK_CLOSE;
+  p->conn = c;
+  conn_ref(c);
+  p->sync = wait ? &sc : NULL;
+  pending_add(p);
+  conn_ref(c);
+  pthread_mutex_unlock(&g_mu);
+  rpc_send(c, fb.data, fb.len);
+  free(fb.data);
+  pthread_mutex_lock(&g_mu);
+  if (wait) {
+    struct timespec dl;
+    deadline_after(&dl, SHIM_CLOSE_WAIT_MS);
+    while (!sc.done && !deadline_passed(&dl)) cond_wait_ms(SHIM_CLOSE_WAIT_MS, &dl);
+    if (!sc.done) {
+      pending *mine = pending_take(c, id); /* stop the reader from touching our stack */
+      if (mine) pending_free(mine);
+    }
+    free(sc.doc);
+  }
+  conn_unref(c);
+}
+
+void rpc_cancel(conn_t *c, uint32_t request_id) {
+  if (c->dead) return;
+  char num[16];
+  snprintf(num, sizeof num, "%u", request_id);
+  u8str arg = {num, (uint32_t)strlen(num)};
+  uint32_t id = rpc_next_id();
+  frame_buf fb;
+  if (!build_request(&fb, M_CANCEL, id, 0, &arg, 1)) return;
+  conn_ref(c);
+  pthread_mutex_unlock(&g_mu);
+  rpc_send(c, fb.data, fb.len); /* the answer (S_OK / ERROR_NOT_FOUND) is not awaited */
+  free(fb.data);
+  pthread_mutex_lock(&g_mu);
+  conn_unref(c);
+}
+
+/* Called when a system's Create answered (g_mu held). Sends or fails what was queued. */
+void sys_flush_queue(sys_t *s) {
+  queued_frame *q = s->queue_head;
+  s->queue_head = s->queue_tail = NULL;
+  conn_t *c = s->conn;
+  bool ok = s->bind == BIND_BOUND;
+  conn_ref(c);
+  while (q) {
+    queued_frame *next = q->next;
+    uint32_t id = (uint32_t)get_le(q->frame + 8, 4);
+    if (ok) {
+      if (pending_has(c, id)) {
+        frame_set_token(q->frame, s->token);
+        pthread_mutex_unlock(&g_mu);
+        rpc_send(c, q->frame, q->len);
+        pthread_mutex_lock(&g_mu);
+      }
+    } else {
+      pending *p = pending_take(c, id);
+      if (p) {
+        HRESULT hr = s->bind == BIND_DISCONNECTED ? HCS_E_SERVICE_DISCONNECT : HCS_E_SYSTEM_NOT_FOUND;
+        size_t n;
+        char *d = result_error_doc(hr, "the compute system's creation failed before this call was sent", &n);
+        if (p->op) op_complete(p->op, hr, d, n);
+        else free(d);
+        pending_free(p);
+      }
+    }
+    free(q->frame);
+    free(q);
+    q = next;
+  }
+  if (ok && s->close_when_bound) {
+    s->close_when_bound = false;
+    rpc_close_token(c, s->token, false);
+  }
+  conn_unref(c);
+}
+
+/* ---- the reader thread ---- */
+static bool read_full(int fd, void *buf, size_t n) {
+  uint8_t *p = buf;
+  while (n > 0) {
+    ssize_t r = recv(fd, p, n, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= (size_t)r;
+  }
+  return true;
+}
+
+/* Parse a wire string at body[*off]; returns false if malformed. NULL data = absent. */
+static bool parse_string(const uint8_t *body, size_t len, size_t *off, const char **data, uint32_t *slen) {
+  if (*off + 4 > len) return false;
+  uint32_t n = (uint32_t)get_le(body + *off, 4);
+  *off += 4;
+  if (n == 0xFFFFFFFFu) {
+    *data = NULL;
+    *slen = 0;
+    return true;
+  }
+  if (n > len - *off) return false;
+  *data = (const char *)body + *off;
+  *slen = n;
+  *off += n;
+  return true;
+}
+
+static char *dup_bytes(const char *s, size_t n) {
+  if (s == NULL) return NULL;
+  char *d = malloc(n + 1);
+  if (d == NULL) return NULL;
+  memcpy(d, s, n);
+  d[n] = 0;
+  return d;
+}
+
+static void on_response(conn_t *c, uint32_t id, HRESULT hr, uint64_t value, const char *doc, uint32_t doc_len) {
+  pending *p = pending_take(c, id);
+  if (p == NULL) return; /* Hello, Cancel, a Close nobody waits for, or a timed-out Close */
+  char *d = dup_bytes(doc, doc_len);
+  switch (p->kind) {
+  case PK_SYNC:
+  case PK_CLOSE:
+    if (p->sync) {
+      p->sync->done = true;
+      p->sync->hr = hr;
+      p->sync->value = value;
+      p->sync->doc = d;
+      p->sync->doc_len = doc_len;
+      d = NULL;
+    }
+    free(d);
+    pthread_cond_broadcast(&g_cv);
+    pending_free(p);
+    return;
+  case PK_OP: {
+    sys_t *s = p->bind_sys;
+    if (s != NULL) {
+      if (hr >= 0 && value != 0) {
+        s->bind = BIND_BOUND;
+        s->token = value;
+      } else {
+        s->bind = BIND_FAILED;
+        s->bind_error = hr >= 0 ? E_FAIL : hr;
+      }
+    }
+    op_complete(p->op, hr, d, doc_len);
+    if (s != NULL) {
+      sys_ref(s);
+      pending_free(p);
+      sys_flush_queue(s); /* drops g_mu while sending; sends a deferred Close last */
+      sys_unref(s);
+      return;
+    }
+    pending_free(p);
+    return;
+  }
+  default:
+    free(d);
+    pending_free(p);
+  }
+}
+
+static void on_event(conn_t *c, uint64_t token, uint32_t type, const char *data, uint32_t len) {
+  for (sys_t *s = g_live_systems; s; s = s->next_live) {
+    if (s->conn != c || s->bind != BIND_BOUND || s->token != token) continue;
+    if (type == HcsEventSystemExited && !s->exited) {
+      s->exited = true;
+      s->exit_doc = dup_bytes(data, len);
+      s->exit_doc_len = len;
+      pthread_cond_broadcast(&g_cv);
+    }
+    if (s->handle != 0 && s->callback_set) dispatch_system_event(s, type, data, len, NULL);
+    return;
+  }
+}
+
+static void on_disconnect(conn_t *c) {
+  c->dead = true;
+  if (g_conn == c) {
+    g_conn = NULL;
+    conn_unref(c);
+  }
+  /* Fail every pending request of this connection. */
+  for (uint32_t b = 0; b < PENDING_BUCKETS; b++) {
+    pending **pp = &g_pending[b];
+    while (*pp) {
+      pending *p = *pp;
+      if (p->conn != c) {
+        pp = &p->next;
+        continue;
+      }
+      *pp = p->next;
+      if (p->bind_sys) p->bind_sys->bind = BIND_DISCONNECTED;
+      if (p->kind == PK_OP) {
+        size_t n;
+        char *d = result_error_doc(HCS_E_SERVICE_DISCONNECT, "lost the connection to hcsd", &n);
+        op_complete(p->op, HCS_E_SERVICE_DISCONNECT, d, n);
+      } else if (p->sync) {
+        p->sync->done = true;
+        p->sync->hr = HCS_E_SERVICE_DISCONNECT;
+      }
+      pending_free(p);
+    }
+  }
+  /* Every system of this connection is now disconnected; tell the ones with a callback once. */
+  for (sys_t *s = g_live_systems; s; s = s->next_live) {
+    if (s->conn != c) continue;
+    s->bind = BIND_DISCONNECTED;
+    while (s->queue_head) { /* their operations were failed above */
+      queued_frame *q = s->queue_head;
+      s->queue_head = q->next;
+      free(q->frame);
+      free(q);
+    }
+    s->queue_tail = NULL;
+    if (s->handle != 0 && s->callback_set && !s->disconnect_delivered) {
+      s->disconnect_delivered = true;
+      dispatch_system_event(s, HcsEventServiceDisconnect, NULL, 0, NULL);
+    }
+  }
+  pthread_cond_broadcast(&g_cv);
+}
+
+static void *reader_main(void *arg) {
+  conn_t *c = arg;
+  uint8_t hdr[4];
+  for (;;) {
+    if (!read_full(c->fd, hdr, 4)) break;
+    uint32_t len = (uint32_t)get_le(hdr, 4);
+    if (len < 8 || len > HCSD_MAX_FRAME) break;
+    uint8_t *buf = malloc(len);
+    if (buf == NULL) break;
+    if (!read_full(c->fd, buf, len)) {
+      free(buf);
+      break;
+    }
+    uint8_t kind = buf[0];
+    uint32_t id = (uint32_t)get_le(buf + 4, 4);
+    const uint8_t *body = buf + 8;
+    size_t blen = len - 8, off = 0;
+    const char *s = NULL;
+    uint32_t slen = 0;
+    bool ok = true;
+    if (kind == FRAME_RESPONSE) {
+      if (blen < 12) ok = false;
+      if (ok) {
+        HRESULT hr = (HRESULT)(uint32_t)get_le(body, 4);
+        uint64_t value = get_le(body + 4, 8);
+        off = 12;
+        ok = parse_string(body, blen, &off, &s, &slen);
+        if (ok) {
+          pthread_mutex_lock(&g_mu);
+          on_response(c, id, hr, value, s, slen);
+          pthread_mutex_unlock(&g_mu);
+        }
+      }
+    } else if (kind == FRAME_EVENT) {
+      if (blen < 12) ok = false;
+      if (ok) {
+        uint64_t token = get_le(body, 8);
+        uint32_t type = (uint32_t)get_le(body + 8, 4);
+        off = 12;
+        ok = parse_string(body, blen, &off, &s, &slen);
+        if (ok) {
+          pthread_mutex_lock(&g_mu);
+          on_event(c, token, type, s, slen);
+          pthread_mutex_unlock(&g_mu);
+        }
+      }
+    } else {
+      ok = false;
+    }
+    free(buf);
+    if (!ok) break;
+  }
+  shutdown(c->fd, SHUT_RDWR);
+  pthread_mutex_lock(&g_mu);
+  on_disconnect(c);
+  conn_unref(c); /* the reader's reference */
+  pthread_mutex_unlock(&g_mu);
+  return NULL;
+}

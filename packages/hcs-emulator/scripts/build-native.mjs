@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * Builds the C shim `dist/native/libcomputecore.so` from native/*.c.
+ *
+ *   node scripts/build-native.mjs            # the shared library
+ *   node scripts/build-native.mjs --tests    # + dist/native/shim-test (ASan+UBSan, shim sources linked in)
+ *   node scripts/build-native.mjs --bench    # + dist/native/c-client (bench/c-client.c, -O2 against the .so)
+ *
+ * Compiler: $CC, default `cc`. On Windows the native build is skipped (computecore.dll is real there).
+ * Also importable: `buildShim()`, `buildTests()`, `buildBench()` return the output paths.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+const nativeDir = join(pkg, 'native');
+const outDir = join(pkg, 'dist', 'native');
+
+export const WARNINGS = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
+export const SANITIZE = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer'];
+
+function cc() {
+  return process.env.CC ?? 'cc';
+}
+
+function sources() {
+  return readdirSync(nativeDir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => join(nativeDir, f));
+}
+
+function run(args) {
+  try {
+    execFileSync(cc(), args, { stdio: 'inherit' });
+  } catch (e) {
+    throw new Error(`build-native: ${cc()} failed (${e.status ?? e.code}); see the compiler output above`);
+  }
+}
+
+/** Build dist/native/libcomputecore.so; returns its path. */
+export function buildShim() {
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'libcomputecore.so');
+  run([
+    ...WARNINGS,
+    '-O2',
+    '-fPIC',
+    '-shared',
+    '-pthread',
+    '-fvisibility=hidden',
+    '-D_GNU_SOURCE',
+    ...sources(),
+    '-o',
+    out,
+  ]);
+  return out;
+}
+
+/** Build the sanitizer test program(s) from test/native/*.c with the shim sources; returns the binary path. */
+export function buildTests() {
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'shim-test');
+  const testDir = join(pkg, 'test', 'native');
+  const tests = readdirSync(testDir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => join(testDir, f));
+  run([
+    ...WARNINGS,
+    '-O1',
+    '-g',
+    '-pthread',
+    '-fvisibility=hidden',
+    '-D_GNU_SOURCE',
+    ...SANITIZE,
+    `-I${nativeDir}`,
+    ...sources(),
+    ...tests,
+    '-o',
+    out,
+  ]);
+  return out;
+}
+
+/** Build bench/c-client.c against the shared library; returns the binary path. */
+export function buildBench() {
+  const lib = buildShim();
+  const out = join(outDir, 'c-client');
+  run([
+    ...WARNINGS,
+    '-O2',
+    '-pthread',
+    '-D_GNU_SOURCE',
+    `-I${nativeDir}`,
+    join(pkg, 'bench', 'c-client.c'),
+    lib,
+    `-Wl,-rpath,${outDir}`,
+    '-lm',
+    '-o',
+    out,
+  ]);
+  return out;
+}
+
+const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (invokedDirectly) {
+  if (process.platform === 'win32') {
+    console.log('build-native: skipped on Windows (the real computecore.dll is used there)');
+  } else {
+    const args = new Set(process.argv.slice(2));
+    try {
+      console.log(`build-native: ${buildShim()}`);
+      if (args.has('--tests')) console.log(`build-native: ${buildTests()}`);
+      if (args.has('--bench')) console.log(`build-native: ${buildBench()}`);
+    } catch (e) {
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exitCode = 1;
+    }
+  }
+}
