@@ -34,6 +34,7 @@ export interface OperationOutcome {
 interface PendingOperation {
   readonly handle: OperationHandle;
   readonly settle: (outcome: OperationOutcome) => void;
+  readonly logger: Logger;
 }
 
 interface Engine {
@@ -42,7 +43,6 @@ interface Engine {
   readonly pending: Map<number, PendingOperation>;
   nextId: number;
   keepAlive: NodeJS.Timeout;
-  logger: Logger;
 }
 
 let engine: Engine | undefined;
@@ -72,28 +72,29 @@ function createEngine(native: Native): Engine {
     pending: new Map(),
     nextId: 1,
     keepAlive,
-    logger: silentLogger,
   };
   const onComplete = (_op: Pointer, context: Pointer): void => {
+    let p: PendingOperation | undefined;
     try {
       const id = Number(context);
-      const p = e.pending.get(id);
+      p = e.pending.get(id);
       if (p === undefined) return; // unknown (already settled): nothing to do
       e.pending.delete(id);
       const out: [Pointer | null] = [null];
       const hr = native.cc.HcsGetOperationResult(p.handle, out) >>> 0;
       const document = native.takeString(out[0]);
+      const done = p;
       setImmediate(() => {
         try {
-          native.cc.HcsCloseOperation(p.handle);
+          native.cc.HcsCloseOperation(done.handle);
         } catch (err) {
-          e.logger.error('HcsCloseOperation failed', { err });
+          done.logger.error('HcsCloseOperation failed', { err });
         }
         release(e);
-        p.settle({ hresult: hr, document });
+        done.settle({ hresult: hr, document });
       });
     } catch (err) {
-      e.logger.error('exception in the HCS completion callback', { err });
+      (p?.logger ?? silentLogger).error('exception in the HCS completion callback', { err });
     }
   };
   (e as { callback: bigint }).callback = native.register(onComplete, native.types.completionPointer);
@@ -155,7 +156,6 @@ export class Operation {
   ): Promise<string | undefined> {
     checkCallOptions(op, options);
     const e = await getEngine();
-    if (context.logger !== undefined && e.logger === silentLogger) e.logger = context.logger;
     const signal = options?.signal;
     const id = context.id;
     if (signal?.aborted) throw abortedError(op, signal.reason, id);
@@ -170,7 +170,7 @@ export class Operation {
     const completion = new Promise<OperationOutcome>((resolve) => {
       settle = resolve;
     });
-    e.pending.set(opId, { handle, settle });
+    e.pending.set(opId, { handle, settle, logger: context.logger ?? silentLogger });
     retain(e);
 
     let hr: number;
