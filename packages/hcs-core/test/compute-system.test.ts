@@ -218,6 +218,36 @@ describe('abort and timeout', () => {
     expect(await handlesOf(id)).toEqual([]);
   });
 
+  it('abort during enumerate → Aborted', async () => {
+    await hcsd.control.delay({ method: 'Enumerate', ms: 5000, count: 1 });
+    const ac = new AbortController();
+    const p = rejection(ComputeSystem.enumerate(undefined, { signal: ac.signal }));
+    await waitForPending('Enumerate');
+    ac.abort();
+    const err = await p;
+    expect(err.code).toBe('Aborted');
+    expect(err.hresult).toBe(0x800704c7);
+  });
+
+  it('1,000 operations in flight at once complete; the event loop stays responsive', async () => {
+    const cs = await ComputeSystem.create(uniqueId('burst'), vmConfig());
+    await hcsd.control.delay({ method: 'GetProperties', ms: 300, count: 1000 });
+    const all = Array.from({ length: 1000 }, () => cs.getProperties());
+    for (let i = 0; i < 300 && (await hcsd.control.pending()).length < 1000; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await hcsd.control.pending()).length).toBe(1000);
+    expect(Operation.pendingCount).toBe(1000);
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(performance.now() - t).toBeLessThan(50);
+    const results = await Promise.all(all);
+    expect(results.every((r) => r.Id === cs.id)).toBe(true);
+    expect(Operation.pendingCount).toBe(0);
+    await cs.terminate();
+    await cs.close();
+  });
+
   it('timeout cancels and rejects with Timeout (cause = the HCS failure)', async () => {
     const cs = await ComputeSystem.create(uniqueId(), vmConfig());
     await hcsd.control.delay({ method: 'Start', ms: 5000, count: 1 });
