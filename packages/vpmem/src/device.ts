@@ -1,0 +1,38 @@
+/**
+ * VPMem devices: `VirtualMachine/Devices/VirtualPMem/Devices/<deviceNumber>` (hcs-api.md §6a).
+ * Add sends the VirtualPMemDevice; Remove sends no Settings (HCS ignores them), as hcsshim does.
+ * The VM needs a `Devices.VirtualPMem` controller; device numbers are 0..127 (HCS also bounds
+ * them by the controller's `MaximumCount`).
+ */
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type VirtualPMemDevice, vpmemDevicePath } from '@uvmkit/hcs-schema';
+import { resourcePath, send } from './errors.js';
+
+/** Hot-add a VPMem device (`RequestType: "Add"`, Settings = `settings`). */
+export async function addVPMemDevice(
+  vm: UtilityVM,
+  deviceNumber: number,
+  settings: VirtualPMemDevice,
+  options?: CallOptions,
+): Promise<void> {
+  const what = `add VPMem device ${String(deviceNumber)}`;
+  const path = resourcePath(() => vpmemDevicePath(deviceNumber), what, 'addVPMemDevice', vm);
+  await send(
+    vm,
+    { ResourcePath: path, RequestType: 'Add', Settings: settings },
+    what,
+    'addVPMemDevice',
+    options,
+  );
+}
+
+/** Hot-remove a VPMem device (`RequestType: "Remove"`, no Settings); its mappings go with it. */
+export async function removeVPMemDevice(
+  vm: UtilityVM,
+  deviceNumber: number,
+  options?: CallOptions,
+): Promise<void> {
+  const what = `remove VPMem device ${String(deviceNumber)}`;
+  const path = resourcePath(() => vpmemDevicePath(deviceNumber), what, 'removeVPMemDevice', vm);
+  await send(vm, { ResourcePath: path, RequestType: 'Remove' }, what, 'removeVPMemDevice', options);
+}
