@@ -1,0 +1,43 @@
+/**
+ * SCSI attachments: `VirtualMachine/Devices/Scsi/<controller GUID>/Attachments/<lun>`.
+ * Add sends the `Attachment` as Settings; Remove sends no Settings (HCS ignores them).
+ */
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type Attachment, scsiAttachmentPath } from '@uvmkit/hcs-schema';
+import { send, show } from './errors.js';
+
+/**
+ * Attach a disk (`Attachment`: `Type`, `Path`, …) at `controller` (0..3, the index into
+ * `ScsiControllerGuids`) and `lun` (0..63). The VM must be running and have that controller.
+ */
+export function addSCSIDisk(
+  vm: UtilityVM,
+  attachment: Attachment,
+  controller: number,
+  lun: number,
+  options?: CallOptions,
+): Promise<void> {
+  return send(
+    vm,
+    'addSCSIDisk',
+    `add SCSI disk at controller ${show(controller)} LUN ${show(lun)}`,
+    () => ({ ResourcePath: scsiAttachmentPath(controller, lun), RequestType: 'Add', Settings: attachment }),
+    options,
+  );
+}
+
+/** Detach the disk at `controller` (0..3) and `lun` (0..63). */
+export function removeSCSIDisk(
+  vm: UtilityVM,
+  controller: number,
+  lun: number,
+  options?: CallOptions,
+): Promise<void> {
+  return send(
+    vm,
+    'removeSCSIDisk',
+    `remove SCSI disk at controller ${show(controller)} LUN ${show(lun)}`,
+    () => ({ ResourcePath: scsiAttachmentPath(controller, lun), RequestType: 'Remove' }),
+    options,
+  );
+}

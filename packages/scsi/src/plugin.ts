@@ -1,0 +1,20 @@
+/** The scsi plugin object: install once with `UtilityVM.use(scsi)`. */
+import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import { addSCSIDisk, removeSCSIDisk } from './disk.js';
+
+/** The implementation: plain functions taking the VM first. */
+export const scsiMethods = {
+  addSCSIDisk,
+  removeSCSIDisk,
+  // biome-ignore lint/suspicious/noExplicitAny: every method takes the VM first, then anything
+} satisfies Record<string, (vm: UtilityVM, ...args: any[]) => unknown>;
+
+/** The members `UtilityVM.use(scsi)` adds (derived from the implementation: `vm` dropped). */
+export type ScsiMethods = InstalledMethods<typeof scsiMethods>;
+
+/** The plugin: `UtilityVM.use(scsi)`. */
+export const scsi = definePlugin<UtilityVM, typeof scsiMethods>({
+  name: 'scsi',
+  coreRange: '^0.1.0',
+  methods: scsiMethods,
+});
