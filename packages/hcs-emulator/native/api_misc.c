@@ -87,7 +87,7 @@ static HRESULT service_call(uint8_t method, PCWSTR arg, int kind, PWSTR *result)
   conn_t *c = rpc_connection(&hr);
   if (c != NULL) {
     sync_call sc;
-    hr = rpc_call_sync(c, method, 0, &a, 1, &sc);
+    hr = rpc_call_sync(c, method, 0, &a, 1, &sc, NULL);
     HRESULT ohr = out_doc(result, sc.doc, sc.doc_len);
     if (hr >= 0 && ohr != S_OK) hr = ohr;
     free(sc.doc);

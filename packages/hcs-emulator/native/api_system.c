@@ -197,29 +197,28 @@ HRESULT HcsOpenComputeSystem(PCWSTR id, DWORD requestedAccess, HCS_SYSTEM *compu
   if (hr != S_OK) return hr;
   pthread_mutex_lock(&g_mu);
   conn_t *c = rpc_connection(&hr);
-  if (c != NULL) {
+  sys_t *s = c ? sys_new() : NULL;
+  if (c != NULL && s == NULL) {
+    conn_unref(c);
+    hr = E_OUTOFMEMORY;
+  } else if (c != NULL) {
+    s->bind = BIND_CREATING; /* bound (or failed) by the reader thread when the answer arrives */
+    s->conn = c;             /* takes the reference */
     sync_call sc;
-    hr = rpc_call_sync(c, M_OPEN, 0, &a, 1, &sc);
+    hr = rpc_call_sync(c, M_OPEN, 0, &a, 1, &sc, s);
     free(sc.doc);
-    if (hr >= 0 && sc.value == 0) hr = E_FAIL;
-    if (hr >= 0) {
-      sys_t *s = sys_new();
-      uintptr_t h = s ? handle_alloc(HK_SYS, s) : 0;
-      if (h == 0) {
-        if (s) sys_unref(s);
-        rpc_close_token(c, sc.value, false);
-        conn_unref(c);
-        hr = E_OUTOFMEMORY;
-      } else {
-        s->handle = h;
-        s->bind = c->dead ? BIND_DISCONNECTED : BIND_BOUND;
-        s->token = sc.value;
-        s->conn = c; /* takes the reference */
-        *computeSystem = (HCS_SYSTEM)h;
-        hr = S_OK;
-      }
+    if (hr >= 0 && s->bind != BIND_BOUND) hr = s->bind == BIND_DISCONNECTED ? HCS_E_SERVICE_DISCONNECT : E_FAIL;
+    uintptr_t h = hr >= 0 ? handle_alloc(HK_SYS, s) : 0;
+    if (hr >= 0 && h == 0) {
+      rpc_close_token(c, s->token, false);
+      hr = E_OUTOFMEMORY;
+    }
+    if (h != 0) {
+      s->handle = h;
+      *computeSystem = (HCS_SYSTEM)h;
+      hr = S_OK;
     } else {
-      conn_unref(c);
+      sys_unref(s); /* unlinks it */
     }
   }
   pthread_mutex_unlock(&g_mu);

@@ -203,8 +203,10 @@ bool pending_has(conn_t *c, uint32_t id);
    The op must have been begun. If `sys` is still being created, the frame is queued on it. */
 void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t token, const u8str *args, uint32_t argc,
                    sys_t *bind_sys);
-/* Synchronous call (g_mu held on entry and exit). Waits without timeout; a disconnect ends it. */
-HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out);
+/* Synchronous call (g_mu held on entry and exit). Waits without timeout; a disconnect ends it.
+   bind_sys (Open): bound to the answered token by the reader thread, before later events are read. */
+HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out,
+                      sys_t *bind_sys);
 /* Send a Close for a token (g_mu held). wait=true waits up to SHIM_CLOSE_WAIT_MS for the answer. */
 void rpc_close_token(conn_t *c, uint64_t token, bool wait);
 /* Send Cancel for a request id (g_mu held). */

@@ -291,7 +291,8 @@ void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t tok
   conn_unref(c);
 }
 
-HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out) {
+HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out,
+                      sys_t *bind_sys) {
   memset(out, 0, sizeof *out);
   uint32_t id = rpc_next_id();
   frame_buf fb;
@@ -306,6 +307,10 @@ HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *ar
   p->conn = c;
   conn_ref(c);
   p->sync = out;
+  if (bind_sys) {
+    p->bind_sys = bind_sys;
+    sys_ref(bind_sys);
+  }
   pending_add(p);
   conn_ref(c);
   pthread_mutex_unlock(&g_mu);
@@ -454,6 +459,10 @@ static void on_response(conn_t *c, uint32_t id, HRESULT hr, uint64_t value, cons
   switch (p->kind) {
   case PK_SYNC:
   case PK_CLOSE:
+    if (p->bind_sys) { /* Open: bind here so no event for the new token can slip past */
+      p->bind_sys->bind = hr >= 0 && value != 0 ? BIND_BOUND : BIND_FAILED;
+      p->bind_sys->token = value;
+    }
     if (p->sync) {
       p->sync->done = true;
       p->sync->hr = hr;
