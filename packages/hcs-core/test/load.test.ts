@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import { loadedNative, loadNative } from '../src/native/load.js';
@@ -6,6 +8,20 @@ describe('loading', () => {
   it('importing the package loads nothing native', () => {
     expect(typeof core.UtilityVM).toBe('function');
     expect(loadedNative()).toBeUndefined();
+  });
+
+  it('importing the built package declares no koffi types and loads no library (fresh process)', () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const koffiEntry = import.meta.resolve('koffi');
+    const script = `
+      const core = await import(${JSON.stringify(dist)});
+      const { default: koffi } = await import(${JSON.stringify(koffiEntry)});
+      let declared = true;
+      try { koffi.type('uvmkit_HRESULT'); } catch { declared = false; }
+      console.log(typeof core.UtilityVM, declared, core.Operation.pendingCount);
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.trim()).toBe('function false 0');
   });
 
   it('LibraryNotFound lists every place tried', async () => {

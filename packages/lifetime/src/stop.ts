@@ -10,6 +10,7 @@ import {
   isAlreadyStopped,
   isNotFound,
   isPending,
+  LocalCode,
   type SystemExitStatus,
   systemOf,
   type UtilityVM,
@@ -25,6 +26,7 @@ async function stopAndWait(
   options: CallOptions | undefined,
 ): Promise<SystemExitStatus> {
   const system = systemOf(vm);
+  const deadline = options?.timeout === undefined ? undefined : Date.now() + options.timeout;
   const seen = system.exitStatus;
   if (seen !== undefined) return seen;
   try {
@@ -32,14 +34,31 @@ async function stopAndWait(
   } catch (err) {
     if (!(isAlreadyStopped(err) || isNotFound(err) || isPending(err))) throw wrap(err, verb, vm);
   }
+  // `timeout` bounds the whole call: the request and the wait for the exit event.
+  const timeout = options?.timeout;
+  const left = timeout === undefined ? undefined : Math.max(0, deadline! - Date.now());
+  const timer = left === undefined ? undefined : AbortSignal.timeout(left);
+  const signals = [options?.signal, timer].filter((s): s is AbortSignal => s !== undefined);
+  const signal =
+    signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   try {
-    return await system.waitForExit({ signal: options?.signal });
+    return await system.waitForExit({ signal });
   } catch (err) {
+    if (timer?.aborted && !options?.signal?.aborted) {
+      throw new HcsError(
+        LocalCode.Timeout,
+        `failed to ${verb} utility VM ${JSON.stringify(vm.id)}: no exit within ${timeout} ms`,
+        { op: verb, id: vm.id, cause: err },
+      );
+    }
     throw wrap(err, `${verb} (waiting for exit)`, vm);
   }
 }
 
-/** Graceful shutdown (`HcsShutDownComputeSystem`); resolves with the exit status. */
+/**
+ * Graceful shutdown (`HcsShutDownComputeSystem`); resolves with the exit status. `timeout` bounds
+ * the request and the wait for the exit (code `Timeout`); `signal` aborts both (code `Aborted`).
+ */
 export function shutdown(
   vm: UtilityVM,
   shutdownOptions?: ShutdownOptions,

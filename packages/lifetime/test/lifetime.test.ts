@@ -133,6 +133,18 @@ describe('lifecycle', () => {
     await vm.close();
   });
 
+  it('shutdown timeout bounds the wait for the exit (guest never exits: shutdown held by hcsd)', async () => {
+    const id = uniqueId();
+    const vm = await UtilityVM.create(id, vmConfig());
+    await vm.start();
+    await hcsd.control.delay({ method: 'ShutDown', ms: 5000, count: 1 });
+    const err = await rejection(vm.shutdown(undefined, { timeout: 100 }));
+    expect(err.code).toBe('Timeout');
+    expect((await hcsd.control.system(id)).state).toBe('Running');
+    await vm.terminate();
+    await vm.close();
+  });
+
   it('crash: wait() resolves with UnexpectedExit and exitError is set', async () => {
     const vm = await UtilityVM.create(uniqueId(), vmConfig());
     await vm.start();
