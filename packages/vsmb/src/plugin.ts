@@ -1,0 +1,21 @@
+/** The vsmb plugin object: install once with `UtilityVM.use(vsmb)`. */
+import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import { addVSMB, removeVSMB, updateVSMB } from './share.js';
+
+/** The implementation: plain functions taking the VM first. */
+export const vsmbMethods = {
+  addVSMB,
+  removeVSMB,
+  updateVSMB,
+  // biome-ignore lint/suspicious/noExplicitAny: every method takes the VM first, then anything
+} satisfies Record<string, (vm: UtilityVM, ...args: any[]) => unknown>;
+
+/** The members `UtilityVM.use(vsmb)` adds (derived from the implementation: `vm` dropped). */
+export type VSMBMethods = InstalledMethods<typeof vsmbMethods>;
+
+/** The plugin: `UtilityVM.use(vsmb)`. */
+export const vsmb = definePlugin<UtilityVM, typeof vsmbMethods>({
+  name: 'vsmb',
+  coreRange: '^0.1.0',
+  methods: vsmbMethods,
+});
