@@ -1,0 +1,271 @@
+/** @uvmkit/vmsocket through the real path (koffi → libcomputecore.so → hcsd). */
+import { isInvalidState, isNotFound, systemOf, UtilityVM } from '@uvmkit/hcs-core';
+import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import { InvalidArgumentError } from '@uvmkit/hcs-schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeHvSocketService, updateHvSocketService, vmsocket } from '../src/index.js';
+import {
+  GCS_SERVICE_ID,
+  lastRequest,
+  lcowDocument,
+  logLength,
+  rejection,
+  runningVM,
+  uniqueId,
+  WILDCARD_SERVICE,
+} from './fixture.js';
+
+const TABLE = 'VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable';
+const SID = '0000006d-facb-11e6-bd58-64006a7986d3';
+const SID_UPPER = 'E0E16197-DD56-4A10-9195-5EE7A155A838';
+const SID_LOWER = SID_UPPER.toLowerCase();
+const logService = {
+  BindSecurityDescriptor: 'D:P(A;;FA;;;SY)(A;;FA;;;BA)',
+  ConnectSecurityDescriptor: 'D:P(A;;FA;;;SY)(A;;FA;;;BA)',
+  AllowWildcardBinds: true,
+};
+
+let hcsd: HcsdProcess;
+let vm: UtilityVM;
+
+beforeAll(async () => {
+  hcsd = await startHcsd();
+  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
+  vm = await runningVM('vmsocket');
+});
+afterAll(async () => {
+  await vm?.close();
+  await hcsd?.stop();
+});
+
+async function table(): Promise<Record<string, unknown>> {
+  return (await hcsd.control.system(vm.id)).devices.hvSocketServices;
+}
+
+describe('plugin', () => {
+  it('UtilityVM.use(vmsocket) installs updateHvSocketService and removeHvSocketService', async () => {
+    expect(vmsocket.name).toBe('vmsocket');
+    expect(vmsocket.coreRange).toBe('^0.1.0');
+    expect(Object.keys(vmsocket.methods).sort()).toEqual(['removeHvSocketService', 'updateHvSocketService']);
+    UtilityVM.use(vmsocket);
+    expect(UtilityVM.has('vmsocket')).toBe(true);
+    const sid = '11111111-2222-3333-4444-555555555555';
+    await vm.updateHvSocketService(sid, { AllowWildcardBinds: false });
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: `${TABLE}/${sid}`,
+      RequestType: 'Update',
+      Settings: { AllowWildcardBinds: false },
+    });
+    await vm.removeHvSocketService(sid);
+    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE });
+  });
+});
+
+describe('update', () => {
+  it('updateHvSocketService sends Update with the config and creates the entry', async () => {
+    await updateHvSocketService(vm, SID, logService);
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath:
+        'VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable/0000006d-facb-11e6-bd58-64006a7986d3',
+      RequestType: 'Update',
+      Settings: {
+        BindSecurityDescriptor: 'D:P(A;;FA;;;SY)(A;;FA;;;BA)',
+        ConnectSecurityDescriptor: 'D:P(A;;FA;;;SY)(A;;FA;;;BA)',
+        AllowWildcardBinds: true,
+      },
+    });
+    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
+  });
+
+  it('an upper-case service id is lower-cased in the path; a second Update replaces the entry', async () => {
+    await updateHvSocketService(vm, SID_UPPER, { BindSecurityDescriptor: 'D:P(A;;FA;;;WD)' });
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: `${TABLE}/${SID_LOWER}`,
+      RequestType: 'Update',
+      Settings: { BindSecurityDescriptor: 'D:P(A;;FA;;;WD)' },
+    });
+    await updateHvSocketService(vm, SID_UPPER, { Disabled: true, BindSecurityDescriptor: 'D:P(A;;FA;;;SY)' });
+    expect((await table())[SID_LOWER]).toStrictEqual({
+      Disabled: true,
+      BindSecurityDescriptor: 'D:P(A;;FA;;;SY)',
+    });
+  });
+
+  it('Update with Disabled and empty descriptors removes the entry (no error when absent)', async () => {
+    await updateHvSocketService(vm, SID_LOWER, {
+      Disabled: true,
+      BindSecurityDescriptor: '',
+      ConnectSecurityDescriptor: '',
+    });
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: `${TABLE}/${SID_LOWER}`,
+      RequestType: 'Update',
+      Settings: { Disabled: true, BindSecurityDescriptor: '', ConnectSecurityDescriptor: '' },
+    });
+    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
+    await updateHvSocketService(vm, SID_LOWER, { Disabled: true });
+    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
+  });
+});
+
+describe('remove', () => {
+  it('removeHvSocketService sends Remove without Settings and drops the entry', async () => {
+    await removeHvSocketService(vm, SID);
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: `${TABLE}/0000006d-facb-11e6-bd58-64006a7986d3`,
+      RequestType: 'Remove',
+    });
+    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE });
+  });
+
+  it('removing an absent entry fails with ERROR_NOT_FOUND (isNotFound), wrapped', async () => {
+    const err = await rejection(removeHvSocketService(vm, SID));
+    expect(isNotFound(err)).toBe(true);
+    expect(err.code).toBe('ERROR_NOT_FOUND');
+    expect(err.hresult).toBe(0x80070490);
+    expect(err.id).toBe(vm.id);
+    expect(err.message).toBe(
+      `failed to remove HvSocket service ${SID}: HcsModifyComputeSystem ${JSON.stringify(vm.id)} failed with ERROR_NOT_FOUND (0x80070490): HvSocket service ${SID} is not in the service table`,
+    );
+    expect((err.cause as Error).message).toBe(
+      err.message.slice(`failed to remove HvSocket service ${SID}: `.length),
+    );
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: `${TABLE}/${SID}`,
+      RequestType: 'Remove',
+    });
+  });
+});
+
+describe('invalid arguments: nothing is sent', () => {
+  const G = GCS_SERVICE_ID;
+  const reason = 'must be a bare GUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
+  const cases: [string, () => Promise<void>, string][] = [
+    [
+      'not a GUID',
+      () => updateHvSocketService(vm, 'gcs', logService),
+      `failed to update HvSocket service gcs: invalid argument serviceId ("gcs"): ${reason}`,
+    ],
+    [
+      'empty',
+      () => removeHvSocketService(vm, ''),
+      `failed to remove HvSocket service : invalid argument serviceId (""): ${reason}`,
+    ],
+    [
+      'braced GUID',
+      () => removeHvSocketService(vm, `{${G}}`),
+      `failed to remove HvSocket service {${G}}: invalid argument serviceId ("{${G}}"): ${reason}`,
+    ],
+    [
+      '"../<guid>"',
+      () => removeHvSocketService(vm, `../${G}`),
+      `failed to remove HvSocket service ../${G}: invalid argument serviceId ("../${G}"): ${reason}`,
+    ],
+    [
+      '"<guid>/.."',
+      () => updateHvSocketService(vm, `${G}/..`, logService),
+      `failed to update HvSocket service ${G}/..: invalid argument serviceId ("${G}/.."): ${reason}`,
+    ],
+    [
+      '"<guid>%2F.."',
+      () => updateHvSocketService(vm, `${G}%2F..`, logService),
+      `failed to update HvSocket service ${G}%2F..: invalid argument serviceId ("${G}%2F.."): ${reason}`,
+    ],
+    [
+      '"/"',
+      () => removeHvSocketService(vm, '/'),
+      `failed to remove HvSocket service /: invalid argument serviceId ("/"): ${reason}`,
+    ],
+    [
+      'a number',
+      () => removeHvSocketService(vm, 6 as never),
+      'failed to remove HvSocket service 6: invalid argument serviceId (6): must be a string',
+    ],
+  ];
+  for (const [name, call, message] of cases) {
+    it(`${name} → InvalidArgument naming serviceId`, async () => {
+      const before = await logLength(hcsd, vm);
+      const err = await rejection(call());
+      expect(err.code).toBe('InvalidArgument');
+      expect(err.hresult).toBeUndefined();
+      expect(err.message).toBe(message);
+      expect(err.cause).toBeInstanceOf(InvalidArgumentError);
+      expect((err.cause as InvalidArgumentError).argument).toBe('serviceId');
+      expect(await logLength(hcsd, vm)).toBe(before);
+    });
+  }
+
+  it('invalid settings → InvalidArgument naming the field path', async () => {
+    const before = await logLength(hcsd, vm);
+    const wild = await rejection(updateHvSocketService(vm, SID, { AllowWildcardBinds: 'yes' } as never));
+    expect(wild.code).toBe('InvalidArgument');
+    expect(wild.message).toMatch(
+      new RegExp(
+        `^failed to update HvSocket service ${SID}: UtilityVM\\.modify: invalid ModifySettingRequest: Settings\\.AllowWildcardBinds: `,
+      ),
+    );
+    const unknown = await rejection(updateHvSocketService(vm, SID, { Sddl: 'D:' } as never));
+    expect(unknown.code).toBe('InvalidArgument');
+    expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Sddl)?: /);
+    const none = await rejection(updateHvSocketService(vm, SID, undefined as never));
+    expect(none.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings: is required$/);
+    expect(await logLength(hcsd, vm)).toBe(before);
+    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE });
+  });
+});
+
+describe('VM state and call options', () => {
+  it('Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED; nothing changes', async () => {
+    const other = await UtilityVM.create(uniqueId('vmsocket'), lcowDocument('vmsocket-test'));
+    try {
+      const created = await rejection(updateHvSocketService(other, SID, logService));
+      expect(isInvalidState(created)).toBe(true);
+      expect(created.code).toBe('HCS_E_INVALID_STATE');
+      expect(created.message).toMatch(
+        new RegExp(`^failed to update HvSocket service ${SID}: HcsModifyComputeSystem `),
+      );
+      await systemOf(other).start();
+      await systemOf(other).terminate();
+      await other.exited;
+      const stopped = await rejection(removeHvSocketService(other, GCS_SERVICE_ID));
+      expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
+      expect(stopped.message).toMatch(
+        new RegExp(`^failed to remove HvSocket service ${GCS_SERVICE_ID}: HcsModifyComputeSystem `),
+      );
+      expect(await hcsd.control.modifyLog(other.id)).toStrictEqual([
+        { ResourcePath: `${TABLE}/${SID}`, RequestType: 'Update', Settings: logService },
+        { ResourcePath: `${TABLE}/${GCS_SERVICE_ID}`, RequestType: 'Remove' },
+      ]);
+      expect((await hcsd.control.system(other.id)).devices.hvSocketServices).toStrictEqual({
+        [GCS_SERVICE_ID]: WILDCARD_SERVICE,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
+    const before = await logLength(hcsd, vm);
+    const aborted = await rejection(
+      updateHvSocketService(vm, SID, logService, { signal: AbortSignal.abort() }),
+    );
+    expect(aborted.code).toBe('Aborted');
+    expect(aborted.message).toMatch(new RegExp(`^failed to update HvSocket service ${SID}: `));
+    expect(await logLength(hcsd, vm)).toBe(before);
+    await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
+    const timedOut = await rejection(removeHvSocketService(vm, GCS_SERVICE_ID, { timeout: 50 }));
+    expect(timedOut.code).toBe('Timeout');
+    expect(timedOut.message).toMatch(new RegExp(`^failed to remove HvSocket service ${GCS_SERVICE_ID}: `));
+  });
+
+  it('an HCS failure keeps code, hresult and the ResultError message', async () => {
+    await hcsd.control.fault({ method: 'Modify', count: 1, hresult: 0x80070005, message: 'denied here' });
+    const err = await rejection(updateHvSocketService(vm, SID, logService));
+    expect(err.code).toBe('ERROR_ACCESS_DENIED');
+    expect(err.hresult).toBe(0x80070005);
+    expect(err.hcsMessage).toBe('denied here');
+    expect(err.message).toMatch(
+      /^failed to update HvSocket service .*: HcsModifyComputeSystem .*denied here$/,
+    );
+  });
+});
