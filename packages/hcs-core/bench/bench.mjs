@@ -7,17 +7,18 @@
  *     (packages/hcs-emulator/bench/c-client.c, built here with gcc when present) + the ratio.
  *  2. Event-loop delay p99 (perf_hooks.monitorEventLoopDelay) while 1,000 operations are in flight.
  *  3. fs.readFile latency during that burst vs on an idle loop (thread-pool starvation check).
- * Options: --iterations N (default 5000), --inflight N (default 1000), --json.
+ * Options: --iterations N (default 3000), --rounds N (default 3; C and TS alternate, the median
+ * round is reported), --inflight N (default 1000), --json.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { shimLibraryPath, startHcsd } from '@uvmkit/hcs-emulator';
-import { ComputeSystem, systemOf, UtilityVM } from '../dist/index.js';
+import { startHcsd } from '@uvmkit/hcs-emulator';
+import { systemOf, UtilityVM } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -25,8 +26,9 @@ const arg = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const ITER = arg('iterations', 5000);
+const ITER = arg('iterations', 3000);
 const INFLIGHT = arg('inflight', 1000);
+const ROUNDS = arg('rounds', 3);
 const JSON_OUT = args.includes('--json');
 
 const config = {
@@ -57,37 +59,22 @@ async function timeSeq(n, fn) {
   return stats(samples);
 }
 
-/** Build and run the emulator's C client when it exists; returns { getProperties, modify } or a reason. */
-function runCClient(socketPath, id) {
+/**
+ * Build (with the emulator's own build script) and run its C client against the same hcsd.
+ * Returns `{ results: { 'getprops/callback': {rps, p50_us, p99_us, …}, … } }` or `{ unavailable }`.
+ */
+async function runCClient(socketPath) {
   const src = join(here, '../../hcs-emulator/bench/c-client.c');
   if (!existsSync(src))
-    return { unavailable: `C client not found at ${src} (hook: drop it there; it must print RESULT lines)` };
-  const out = join(mkdtempSync(join(tmpdir(), 'uvmkit-bench-')), 'c-client');
-  const lib = shimLibraryPath();
-  const include = join(here, '../../hcs-emulator/native');
+    return { unavailable: `C client not found at ${src} (hook: it must print RESULT lines)` };
+  let client;
   try {
-    execFileSync(
-      'gcc',
-      [
-        '-O2',
-        '-std=c11',
-        '-D_GNU_SOURCE',
-        `-I${include}`,
-        '-o',
-        out,
-        src,
-        lib,
-        `-Wl,-rpath,${dirname(lib)}`,
-        '-lpthread',
-      ],
-      {
-        stdio: 'pipe',
-      },
-    );
+    const { buildBench } = await import(join(here, '../../hcs-emulator/scripts/build-native.mjs'));
+    client = buildBench();
   } catch (err) {
-    return { unavailable: `gcc failed: ${String(err.stderr ?? err.message).slice(0, 400)}` };
+    return { unavailable: `building the C client failed: ${String(err?.message ?? err).slice(0, 400)}` };
   }
-  const r = spawnSync(out, ['--id', id, '--iterations', String(ITER)], {
+  const r = spawnSync(client, ['--iterations', String(ITER), '--burst', String(INFLIGHT)], {
     env: { ...process.env, UVMKIT_HCSD_SOCKET: socketPath },
     encoding: 'utf8',
     timeout: 120_000,
@@ -103,15 +90,14 @@ function runCClient(socketPath, id) {
         .map((kv) => kv.split('='))
         .filter((kv) => kv.length === 2),
     );
-    const name = fields.op ?? fields.name ?? line.slice(7).split(/\s+/)[0];
-    results[name] = fields;
+    results[fields.mode === undefined ? fields.bench : `${fields.bench}/${fields.mode}`] = fields;
   }
   if (Object.keys(results).length === 0) {
     return {
       unavailable: `C client printed no RESULT lines (exit ${r.status}): ${(r.stderr ?? '').slice(0, 400)}`,
     };
   }
-  return { results, raw: r.stdout };
+  return { results };
 }
 
 const hcsd = await startHcsd();
@@ -123,23 +109,52 @@ try {
   const cs = systemOf(vm);
   await cs.start();
 
-  // 1. round trips
-  report.ts = {
-    getProperties: await timeSeq(ITER, () => cs.getProperties()),
-    modifyRaw: await timeSeq(ITER, (i) =>
-      cs.modify({
-        ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB',
-        Settings: 1024 + (i % 64),
-      }),
-    ),
-    modifyValidated: await timeSeq(ITER, (i) =>
-      vm.modify({
-        ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB',
-        Settings: 1024 + (i % 64),
-      }),
-    ),
+  // 1. round trips. hcsd is a JIT-compiled Node process: warm it (and this process) up first,
+  //    then run the C client, then measure the TypeScript path, against the same daemon.
+  const getProps = () => cs.getProperties();
+  const modifyRaw = (i) =>
+    cs.modify({ ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB', Settings: 1024 + (i % 64) });
+  const modifyValidated = (i) =>
+    vm.modify({ ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB', Settings: 1024 + (i % 64) });
+  await timeSeq(ITER, getProps);
+  await timeSeq(ITER, modifyRaw);
+  // Alternate C and TS rounds (this 2-core VM is noisy); report the median round of each.
+  const rounds = { c: [], ts: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    rounds.c.push(await runCClient(hcsd.socketPath));
+    rounds.ts.push({
+      getProperties: await timeSeq(ITER, getProps),
+      modifyRaw: await timeSeq(ITER, modifyRaw),
+      modifyValidated: await timeSeq(ITER, modifyValidated),
+    });
+  }
+  const medianBy = (list, pick) => {
+    const sorted = [...list].sort((a, b) => pick(a) - pick(b));
+    return sorted[Math.floor(sorted.length / 2)];
   };
-  report.c = runCClient(hcsd.socketPath, id);
+  report.ts = Object.fromEntries(
+    Object.keys(rounds.ts[0]).map((k) => [
+      k,
+      medianBy(
+        rounds.ts.map((t) => t[k]),
+        (x) => x.p50us,
+      ),
+    ]),
+  );
+  if (rounds.c.some((c) => c.unavailable)) report.c = rounds.c.find((c) => c.unavailable);
+  else {
+    const keys = Object.keys(rounds.c[0].results);
+    report.c = {
+      results: Object.fromEntries(
+        keys.map((k) => [
+          k,
+          medianBy(rounds.c.map((c) => c.results[k]).filter(Boolean), (x) => Number(x.p50_us ?? x.total_ms)),
+        ]),
+      ),
+    };
+  }
+  report.rounds = ROUNDS;
+  report.perRound = rounds;
 
   // 3a. idle readFile latency
   const file = join(mkdtempSync(join(tmpdir(), 'uvmkit-bench-')), 'f.txt');
@@ -182,7 +197,6 @@ try {
   await hcsd.control.clearFaults();
   await cs.terminate();
   await vm.close();
-  void ComputeSystem;
 } finally {
   await hcsd.stop();
 }
@@ -191,7 +205,9 @@ if (JSON_OUT) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   const f = (x) => (typeof x === 'number' ? x.toFixed(x < 10 ? 2 : 0) : String(x));
-  console.log(`hcs-core bench (${ITER} sequential round trips each; koffi → libcomputecore.so → hcsd)`);
+  console.log(
+    `hcs-core bench (${ITER} sequential round trips each, median of ${ROUNDS} alternating C/TS rounds; koffi → libcomputecore.so → hcsd)`,
+  );
   for (const [name, s] of Object.entries(report.ts)) {
     console.log(
       `  TS ${name.padEnd(16)} ${f(s.opsPerSec).padStart(7)} ops/s  p50 ${f(s.p50us)} µs  p99 ${f(s.p99us)} µs`,
@@ -207,18 +223,20 @@ if (JSON_OUT) {
           .join(' ')}`,
       );
     }
-    const ratio = (tsKey, cNames) => {
-      const c = cNames.map((k) => report.c.results[k]).find(Boolean);
-      const cp50 = c && Number(c.p50_us ?? c.p50us ?? c.p50);
-      const cops = c && Number(c.ops_per_s ?? c.ops_s ?? c.opsPerSec ?? c.ops);
+    const ratio = (tsKey, cKey) => {
+      const c = report.c.results[cKey];
       const ts = report.ts[tsKey];
-      if (!c) return `no C result for ${cNames.join('/')}`;
-      return `p50 TS/C = ${(ts.p50us / cp50).toFixed(2)}×, throughput C/TS = ${(cops / ts.opsPerSec).toFixed(2)}×`;
+      if (!c) return `no C result ${cKey}`;
+      const r = { p50: ts.p50us / Number(c.p50_us), throughput: Number(c.rps) / ts.opsPerSec };
+      report.ratios ??= {};
+      report.ratios[`${tsKey}~${cKey}`] = r;
+      return `p50 TS/C ${r.p50.toFixed(2)}×, throughput C/TS ${r.throughput.toFixed(2)}×`;
     };
-    console.log(
-      `  ratio GetProperties: ${ratio('getProperties', ['GetProperties', 'getProperties', 'get_properties'])}`,
-    );
-    console.log(`  ratio Modify:        ${ratio('modifyRaw', ['Modify', 'modify'])}`);
+    console.log(`  ratio GetProperties (vs C callback): ${ratio('getProperties', 'getprops/callback')}`);
+    console.log(`  ratio GetProperties (vs C wait):     ${ratio('getProperties', 'getprops/wait')}`);
+    console.log(`  ratio Modify (raw, vs C callback):   ${ratio('modifyRaw', 'modify/callback')}`);
+    console.log(`  ratio Modify (validated, vs C cb):   ${ratio('modifyValidated', 'modify/callback')}`);
+    console.log(`  ratio Modify (raw, vs C wait):       ${ratio('modifyRaw', 'modify/wait')}`);
   }
   const b = report.burst;
   console.log(
@@ -231,4 +249,3 @@ if (JSON_OUT) {
     `  fs.readFile p50 idle ${f(b.readFileIdle.p50ms)} ms vs during burst ${f(b.readFileDuringBurst.p50ms)} ms (max ${f(b.readFileIdle.maxMs)} / ${f(b.readFileDuringBurst.maxMs)} ms)`,
   );
 }
-void readFileSync;
