@@ -1,0 +1,35 @@
+/**
+ * Virtual PCI (assigned) devices: `VirtualMachine/Devices/VirtualPci/<vmbusGuid>` (the VMBus
+ * channel GUID, sent in lower case). Add sends the `VirtualPciDevice`; Remove sends no Settings
+ * (HCS ignores them), as hcsshim does.
+ */
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type VirtualPciDevice, virtualPciPath } from '@uvmkit/hcs-schema';
+import { send, show } from './errors.js';
+
+/** Assign a host device (its `Functions`' `DeviceInstancePath`s) on VMBus channel `vmbusGuid`. */
+export function addDevice(
+  vm: UtilityVM,
+  vmbusGuid: string,
+  settings: VirtualPciDevice,
+  options?: CallOptions,
+): Promise<void> {
+  return send(
+    vm,
+    'addDevice',
+    `add virtual PCI device ${show(vmbusGuid)}`,
+    () => ({ ResourcePath: virtualPciPath(vmbusGuid), RequestType: 'Add', Settings: settings }),
+    options,
+  );
+}
+
+/** Remove the device assigned on VMBus channel `vmbusGuid`. */
+export function removeDevice(vm: UtilityVM, vmbusGuid: string, options?: CallOptions): Promise<void> {
+  return send(
+    vm,
+    'removeDevice',
+    `remove virtual PCI device ${show(vmbusGuid)}`,
+    () => ({ ResourcePath: virtualPciPath(vmbusGuid), RequestType: 'Remove' }),
+    options,
+  );
+}
