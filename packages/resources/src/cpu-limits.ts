@@ -1,0 +1,23 @@
+/**
+ * Processor limits: `VirtualMachine/ComputeTopology/Processor/Limits` (hcs-api.md §6a). Sends the
+ * ProcessorLimits document (`Limit`, `Weight`, `Reservation`, `MaximumFrequencyMHz`) with NO
+ * RequestType, as hcsshim does. Keys left out keep their current value.
+ */
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type ProcessorLimits, processorLimitsPath } from '@uvmkit/hcs-schema';
+import { send } from './errors.js';
+
+/** Update the VM's processor limits (the request is validated against ProcessorLimits first). */
+export async function updateCPULimits(
+  vm: UtilityVM,
+  limits: ProcessorLimits,
+  options?: CallOptions,
+): Promise<void> {
+  await send(
+    vm,
+    { ResourcePath: processorLimitsPath(), Settings: limits },
+    'update the processor limits',
+    'updateCPULimits',
+    options,
+  );
+}

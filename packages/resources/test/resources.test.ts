@@ -1,0 +1,301 @@
+/** @uvmkit/resources through the real path (koffi → libcomputecore.so → hcsd). */
+import { isInvalidState, systemOf, UtilityVM } from '@uvmkit/hcs-core';
+import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import { InvalidArgumentError, NULL_GUID } from '@uvmkit/hcs-schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resources, setCPUGroup, updateCPULimits, updateMemory } from '../src/index.js';
+import { lastRequest, lcowDocument, logLength, rejection, runningVM, uniqueId } from './fixture.js';
+
+const MEMORY = 'VirtualMachine/ComputeTopology/Memory/SizeInMB';
+const GROUP = 'VirtualMachine/ComputeTopology/Processor/CpuGroup';
+const LIMITS = 'VirtualMachine/ComputeTopology/Processor/Limits';
+const G1 = '8f1b3c3e-6f1a-4a6e-9b7e-2d3c4b5a6f70';
+const G2 = 'C0FFEE00-1111-2222-3333-444455556666';
+
+let hcsd: HcsdProcess;
+let vm: UtilityVM;
+
+beforeAll(async () => {
+  hcsd = await startHcsd();
+  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
+  vm = await runningVM('resources');
+});
+afterAll(async () => {
+  await vm?.close();
+  await hcsd?.stop();
+});
+
+async function table() {
+  const d = (await hcsd.control.system(vm.id)).devices;
+  return { memory: d.memorySizeInMB, processor: d.processor };
+}
+
+describe('plugin', () => {
+  it('UtilityVM.use(resources) installs setCPUGroup, updateCPULimits, updateMemory', async () => {
+    expect(resources.name).toBe('resources');
+    expect(resources.coreRange).toBe('^0.1.0');
+    expect(Object.keys(resources.methods).sort()).toEqual(['setCPUGroup', 'updateCPULimits', 'updateMemory']);
+    UtilityVM.use(resources);
+    expect(UtilityVM.has('resources')).toBe(true);
+    await vm.updateMemory(1536);
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({ ResourcePath: MEMORY, Settings: 1536 });
+    expect((await table()).memory).toBe(1536);
+  });
+});
+
+describe('memory', () => {
+  it('updateMemory sends a bare number and no RequestType; the configuration follows', async () => {
+    await updateMemory(vm, 2048);
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB',
+      Settings: 2048,
+    });
+    expect(await table()).toStrictEqual({ memory: 2048, processor: { Count: 2 } });
+    const cfg = (await hcsd.control.system(vm.id)).config as {
+      VirtualMachine: { ComputeTopology: { Memory: unknown } };
+    };
+    expect(cfg.VirtualMachine.ComputeTopology.Memory).toStrictEqual({
+      SizeInMB: 2048,
+      AllowOvercommit: true,
+      EnableDeferredCommit: true,
+    });
+  });
+});
+
+describe('CPU group', () => {
+  it('setCPUGroup(id) sends {Id} and no RequestType; the processor joins the group', async () => {
+    await setCPUGroup(vm, G1);
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: 'VirtualMachine/ComputeTopology/Processor/CpuGroup',
+      Settings: { Id: G1 },
+    });
+    expect((await table()).processor).toStrictEqual({ Count: 2, CpuGroup: { Id: G1 } });
+  });
+
+  it('setCPUGroup({Id}) sends the document as given (GUID case kept)', async () => {
+    await setCPUGroup(vm, { Id: G2 });
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({ ResourcePath: GROUP, Settings: { Id: G2 } });
+    expect((await table()).processor).toStrictEqual({ Count: 2, CpuGroup: { Id: G2 } });
+  });
+
+  it('the null GUID takes the VM out of its group', async () => {
+    await setCPUGroup(vm, NULL_GUID);
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: GROUP,
+      Settings: { Id: '00000000-0000-0000-0000-000000000000' },
+    });
+    expect((await table()).processor).toStrictEqual({ Count: 2 });
+  });
+});
+
+describe('processor limits', () => {
+  it('updateCPULimits sends the ProcessorLimits and no RequestType; values merge into the processor', async () => {
+    await updateCPULimits(vm, { Limit: 50000, Weight: 200 });
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: 'VirtualMachine/ComputeTopology/Processor/Limits',
+      Settings: { Limit: 50000, Weight: 200 },
+    });
+    expect((await table()).processor).toStrictEqual({ Count: 2, Limit: 50000, Weight: 200 });
+    await updateCPULimits(vm, { Reservation: 10000, MaximumFrequencyMHz: 2400, Weight: 100 });
+    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      ResourcePath: LIMITS,
+      Settings: { Reservation: 10000, MaximumFrequencyMHz: 2400, Weight: 100 },
+    });
+    expect((await table()).processor).toStrictEqual({
+      Count: 2,
+      Limit: 50000,
+      Weight: 100,
+      Reservation: 10000,
+      MaximumFrequencyMHz: 2400,
+    });
+  });
+});
+
+describe('invalid arguments: nothing is sent', () => {
+  const cases: [string, () => Promise<void>, string, string][] = [
+    [
+      'memory 0',
+      () => updateMemory(vm, 0),
+      'sizeInMB',
+      'failed to update the memory size to 0 MB: invalid argument sizeInMB (0): must be at least 1',
+    ],
+    [
+      'memory -512',
+      () => updateMemory(vm, -512),
+      'sizeInMB',
+      'failed to update the memory size to -512 MB: invalid argument sizeInMB (-512): must be at least 1',
+    ],
+    [
+      'memory 1.5',
+      () => updateMemory(vm, 1.5),
+      'sizeInMB',
+      'failed to update the memory size to 1.5 MB: invalid argument sizeInMB (1.5): must be a safe integer',
+    ],
+    [
+      'memory NaN',
+      () => updateMemory(vm, Number.NaN),
+      'sizeInMB',
+      'failed to update the memory size to NaN MB: invalid argument sizeInMB (NaN): must be a safe integer',
+    ],
+    [
+      'memory Infinity',
+      () => updateMemory(vm, Number.POSITIVE_INFINITY),
+      'sizeInMB',
+      'failed to update the memory size to Infinity MB: invalid argument sizeInMB (Infinity): must be a safe integer',
+    ],
+    [
+      'memory "2048"',
+      () => updateMemory(vm, '2048' as never),
+      'sizeInMB',
+      'failed to update the memory size to 2048 MB: invalid argument sizeInMB ("2048"): must be a number',
+    ],
+    [
+      'group "not-a-guid"',
+      () => setCPUGroup(vm, 'not-a-guid'),
+      'group',
+      'failed to set the CPU group not-a-guid: invalid argument group ("not-a-guid"): must be a bare GUID',
+    ],
+    [
+      'group "../<guid>"',
+      () => setCPUGroup(vm, `../${G1}`),
+      'group',
+      `failed to set the CPU group ../${G1}: invalid argument group ("../${G1}"): must be a bare GUID`,
+    ],
+    [
+      'group "<guid>/x"',
+      () => setCPUGroup(vm, `${G1}/x`),
+      'group',
+      `failed to set the CPU group ${G1}/x: invalid argument group ("${G1}/x"): must be a bare GUID`,
+    ],
+    [
+      'group "%2F"',
+      () => setCPUGroup(vm, '%2F'),
+      'group',
+      'failed to set the CPU group %2F: invalid argument group ("%2F"): must be a bare GUID',
+    ],
+    [
+      'group "{guid}"',
+      () => setCPUGroup(vm, `{${G1}}`),
+      'group',
+      `failed to set the CPU group {${G1}}: invalid argument group ("{${G1}}"): must be a bare GUID`,
+    ],
+    [
+      'group {Id: "x"}',
+      () => setCPUGroup(vm, { Id: 'x' }),
+      'group.Id',
+      'failed to set the CPU group x: invalid argument group.Id ("x"): must be a bare GUID',
+    ],
+    [
+      'group {}',
+      () => setCPUGroup(vm, {} as never),
+      'group.Id',
+      'failed to set the CPU group: invalid argument group.Id (undefined): must be a bare GUID',
+    ],
+    [
+      'group null',
+      () => setCPUGroup(vm, null as never),
+      'group',
+      'failed to set the CPU group: invalid argument group (null): must be a CPU group id (GUID) or a CpuGroup {Id}',
+    ],
+  ];
+  for (const [name, call, argument, message] of cases) {
+    it(`${name} → InvalidArgument naming ${argument}`, async () => {
+      const before = await logLength(hcsd, vm);
+      const err = await rejection(call());
+      expect(err.code).toBe('InvalidArgument');
+      expect(err.hresult).toBeUndefined();
+      expect(err.message).toBe(message);
+      expect(err.cause).toBeInstanceOf(InvalidArgumentError);
+      expect((err.cause as InvalidArgumentError).argument).toBe(argument);
+      expect(await logLength(hcsd, vm)).toBe(before);
+    });
+  }
+
+  it('invalid settings → InvalidArgument naming the field path', async () => {
+    const before = await logLength(hcsd, vm);
+    const negative = await rejection(updateCPULimits(vm, { Limit: -1 }));
+    expect(negative.code).toBe('InvalidArgument');
+    expect(negative.message).toMatch(
+      /^failed to update the processor limits: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Limit: /,
+    );
+    const unknown = await rejection(updateCPULimits(vm, { Count: 4 } as never));
+    expect(unknown.code).toBe('InvalidArgument');
+    expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Count)?: /);
+    const extra = await rejection(setCPUGroup(vm, { Id: G1, Affinity: 3 } as never));
+    expect(extra.code).toBe('InvalidArgument');
+    expect(extra.message).toMatch(
+      new RegExp(
+        `^failed to set the CPU group ${G1}: UtilityVM\\.modify: invalid ModifySettingRequest: Settings(\\.Affinity)?: `,
+      ),
+    );
+    const frequency = await rejection(updateCPULimits(vm, { MaximumFrequencyMHz: 2 ** 32 }));
+    expect(frequency.message).toMatch(/Settings\.MaximumFrequencyMHz: /);
+    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await table()).processor).toStrictEqual({
+      Count: 2,
+      Limit: 50000,
+      Weight: 100,
+      Reservation: 10000,
+      MaximumFrequencyMHz: 2400,
+    });
+  });
+});
+
+describe('VM state and call options', () => {
+  it('Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED; nothing changes', async () => {
+    const other = await UtilityVM.create(uniqueId('resources'), lcowDocument('resources-test'));
+    try {
+      const created = await rejection(updateMemory(other, 4096));
+      expect(isInvalidState(created)).toBe(true);
+      expect(created.code).toBe('HCS_E_INVALID_STATE');
+      expect(created.message).toMatch(
+        /^failed to update the memory size to 4096 MB: HcsModifyComputeSystem /,
+      );
+      await systemOf(other).start();
+      await systemOf(other).terminate();
+      await other.exited;
+      const stopped = await rejection(setCPUGroup(other, G1));
+      expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
+      expect(stopped.hresult).toBe(0x80370110);
+      expect(stopped.message).toMatch(
+        new RegExp(`^failed to set the CPU group ${G1}: HcsModifyComputeSystem `),
+      );
+      const limits = await rejection(updateCPULimits(other, { Limit: 1 }));
+      expect(limits.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
+      expect(limits.message).toMatch(/^failed to update the processor limits: HcsModifyComputeSystem /);
+      expect(await hcsd.control.modifyLog(other.id)).toStrictEqual([
+        { ResourcePath: MEMORY, Settings: 4096 },
+        { ResourcePath: GROUP, Settings: { Id: G1 } },
+        { ResourcePath: LIMITS, Settings: { Limit: 1 } },
+      ]);
+      const d = (await hcsd.control.system(other.id)).devices;
+      expect(d.memorySizeInMB).toBe(1024);
+      expect(d.processor).toStrictEqual({ Count: 2 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
+    const before = await logLength(hcsd, vm);
+    const aborted = await rejection(updateCPULimits(vm, { Limit: 1 }, { signal: AbortSignal.abort() }));
+    expect(aborted.code).toBe('Aborted');
+    expect(aborted.message).toMatch(/^failed to update the processor limits: /);
+    expect(await logLength(hcsd, vm)).toBe(before);
+    await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
+    const timedOut = await rejection(updateMemory(vm, 4096, { timeout: 50 }));
+    expect(timedOut.code).toBe('Timeout');
+    expect(timedOut.message).toMatch(/^failed to update the memory size to 4096 MB: /);
+  });
+
+  it('an HCS failure keeps code, hresult and the ResultError message (e.g. a resize refused after boot)', async () => {
+    await hcsd.control.fault({ method: 'Modify', count: 1, hresult: 0x80070005, message: 'denied here' });
+    const err = await rejection(updateMemory(vm, 3072));
+    expect(err.code).toBe('ERROR_ACCESS_DENIED');
+    expect(err.hresult).toBe(0x80070005);
+    expect(err.hcsMessage).toBe('denied here');
+    expect(err.message).toMatch(
+      /^failed to update the memory size to 3072 MB: HcsModifyComputeSystem .*denied here$/,
+    );
+  });
+});
