@@ -218,6 +218,23 @@ describe('abort and timeout', () => {
     expect(await handlesOf(id)).toEqual([]);
   });
 
+  it('abort during open (a synchronous export, run off the JS thread): waits, closes the handle, Aborted', async () => {
+    const id = uniqueId('abort-open');
+    const cs = await ComputeSystem.create(id, vmConfig());
+    await hcsd.control.delay({ method: 'Open', ms: 300, count: 1 });
+    const ac = new AbortController();
+    const t = Date.now();
+    const p = rejection(ComputeSystem.open(id, { signal: ac.signal }));
+    await waitForPending('Open');
+    ac.abort();
+    const err = await p;
+    expect(err.code).toBe('Aborted');
+    expect(Date.now() - t).toBeGreaterThanOrEqual(250); // never returns while the native call runs
+    expect((await hcsd.control.system(id)).handleCount).toBe(1);
+    await cs.terminate();
+    await cs.close();
+  });
+
   it('abort during enumerate → Aborted', async () => {
     await hcsd.control.delay({ method: 'Enumerate', ms: 5000, count: 1 });
     const ac = new AbortController();
