@@ -3,7 +3,7 @@
  * Linux UVM: kernel-direct boot, two SCSI controllers, a VPMem controller, Plan 9, VSMB and the
  * HvSocket service table of the GCS bridge), plus helpers for hcsd-backed tests.
  */
-import { HcsError, systemOf, type UtilityVM } from '@uvmkit/hcs-core';
+import { HcsError, systemOf, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { type ComputeSystem, ScsiControllerGuids } from '@uvmkit/hcs-schema';
 
@@ -73,7 +73,6 @@ export function uniqueId(prefix: string): string {
 
 /** Create and start a VM from the fixture (start through hcs-core, no lifetime dependency). */
 export async function runningVM(prefix: string, o: FixtureOptions = {}): Promise<UtilityVM> {
-  const { UtilityVM } = await import('@uvmkit/hcs-core');
   const vm = await UtilityVM.create(uniqueId(prefix), lcowDocument(`${prefix}-test`, o));
   await systemOf(vm).start();
   return vm;
