@@ -38,6 +38,8 @@ const CASES = [
   'unimplemented_exports',
   'free_functions',
   'burst',
+  'large_document',
+  'concurrent_close_race',
 ] as const;
 
 /** hcs-api.md §1: the 60 computecore exports, plus the two free functions. */

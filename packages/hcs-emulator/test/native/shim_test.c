@@ -554,6 +554,21 @@ static const char *case_bad_input(void) {
   EXPECT_HR(wait_op(op, &pdoc), E_INVALIDARG);
   EXPECT(pdoc && strstr(pdoc, "invalid PropertyQuery"), "hcsd verdict: %s", pdoc ? pdoc : "(null)");
   free(pdoc);
+  /* nesting: 600 levels exceed the checker's depth limit; 100 levels are fine (hcsd judges them) */
+  char16_t nest[1300];
+  for (int i = 0; i < 600; i++) {
+    nest[i] = u'[';
+    nest[600 + i] = u']';
+  }
+  nest[1200] = 0;
+  EXPECT_HR(HcsGetComputeSystemProperties(sys, op, nest), HCS_E_INVALID_JSON);
+  for (int i = 0; i < 100; i++) {
+    nest[i] = u'[';
+    nest[100 + i] = u']';
+  }
+  nest[200] = 0;
+  EXPECT_HR(HcsGetComputeSystemProperties(sys, op, nest), S_OK);
+  EXPECT_HR(wait_op(op, NULL), E_INVALIDARG);
   /* size limit: 4 Mi UTF-16 units pass the size check (then fail the JSON check); one more is E_INVALIDARG */
   size_t lim = 4u * 1024u * 1024u;
   char16_t *big = malloc((lim + 2) * sizeof(char16_t));
@@ -1097,6 +1112,129 @@ static const char *case_kill_hcsd(void) {
   return NULL;
 }
 
+static const char *case_large_document(void) {
+  /* an Owner of 60,000 non-BMP characters (120,000 UTF-16 units, 240 KB of UTF-8) round-trips exactly */
+  enum { CH = 60000 };
+  char *owner = malloc(CH * 4 + 16);
+  size_t o = 0;
+  for (int i = 0; i < CH; i++) {
+    const char *c = i % 3 == 0 ? "𝄞" : i % 3 == 1 ? "😀" : "𐍈";
+    memcpy(owner + o, c, 4);
+    o += 4;
+  }
+  owner[o] = 0;
+  char *cfg = vm_config(owner, true);
+  (void)cfg;
+  free(cfg);
+  size_t cap = o + 2048;
+  char *big = malloc(cap);
+  snprintf(big, cap,
+           "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"%s\",\"ShouldTerminateOnLastHandleClosed\":true,"
+           "\"VirtualMachine\":{\"Chipset\":{\"Uefi\":{}},"
+           "\"ComputeTopology\":{\"Memory\":{\"SizeInMB\":1024},\"Processor\":{\"Count\":2}}}}",
+           owner);
+  char16_t *wcfg = u16(big);
+  char16_t *wid = u16(uid(0, "vm-large"));
+  HCS_OPERATION op = HcsCreateOperation(NULL, NULL);
+  HCS_SYSTEM sys = NULL;
+  EXPECT_HR(HcsCreateComputeSystem(wid, wcfg, op, NULL, &sys), S_OK);
+  EXPECT_HR(wait_op(op, NULL), S_OK);
+  EXPECT_HR(call_getprops(sys, op, NULL), S_OK);
+  PWSTR w = NULL;
+  EXPECT_HR(HcsWaitForOperationResult(op, 10000, &w), S_OK);
+  /* compare in UTF-16: the Owner value must be the exact code-unit sequence */
+  char16_t *want = u16(owner);
+  size_t wl = 0;
+  while (want[wl]) wl++;
+  EXPECT(wl == 2 * CH, "test conversion");
+  bool found = false;
+  for (size_t i = 0; w && w[i] && !found; i++) {
+    if (w[i] != u'"' || w[i + 1] != want[0]) continue;
+    size_t k = 0;
+    while (k < wl && w[i + 1 + k] == want[k]) k++;
+    found = k == wl && w[i + 1 + wl] == u'"';
+  }
+  EXPECT(found, "Owner did not round-trip");
+  LocalFree(w);
+  free(want);
+  free(owner);
+  free(big);
+  free(wcfg);
+  free(wid);
+  HcsCloseOperation(op);
+  HcsCloseComputeSystem(sys);
+  return NULL;
+}
+
+typedef struct race_arg {
+  const char *id;
+  int rounds;
+  int failures;
+} race_arg;
+
+static void on_event_noop(HCS_EVENT *ev, void *ctx) {
+  (void)ev;
+  (void)ctx;
+  sleep_ms(1);
+}
+
+static void on_complete_noop(HCS_OPERATION op, void *ctx) {
+  (void)op;
+  (void)ctx;
+}
+
+static void *race_thread(void *p) {
+  race_arg *a = p;
+  char16_t *wid = u16(a->id);
+  for (int r = 0; r < a->rounds; r++) {
+    HCS_SYSTEM sys;
+    if (HcsOpenComputeSystem(wid, GENERIC_ALL, &sys) != S_OK) {
+      a->failures++;
+      continue;
+    }
+    HcsSetComputeSystemCallback(sys, r % 2 ? HcsEventOptionEnableOperationCallbacks : 0, NULL, on_event_noop);
+    HCS_OPERATION ops[6];
+    for (int i = 0; i < 6; i++) {
+      ops[i] = r % 2 ? HcsCreateOperation(NULL, NULL) : HcsCreateOperation(NULL, on_complete_noop);
+      if (call_getprops(sys, ops[i], NULL) != S_OK) a->failures++;
+      if (i % 3 == 0) HcsCloseOperation(ops[i]); /* closed while pending */
+    }
+    if (r % 3 == 0) HcsWaitForOperationResult(ops[1], 1000, NULL);
+    HcsCloseComputeSystem(sys); /* with ops in flight */
+    for (int i = 0; i < 6; i++) {
+      if (i % 3 == 0) continue;
+      HRESULT hr = HcsWaitForOperationResult(ops[i], 5000, NULL);
+      if (hr != S_OK && hr != E_HANDLE) a->failures++;
+      HcsCloseOperation(ops[i]);
+    }
+  }
+  free(wid);
+  return NULL;
+}
+
+static const char *case_concurrent_close_race(void) {
+  HCS_SYSTEM sys;
+  const char *id = uid(0, "vm-race");
+  EXPECT_HR(make_vm(id, NULL, true, true, &sys), S_OK);
+  enum { T = 4 };
+  pthread_t th[T];
+  race_arg args[T];
+  for (int i = 0; i < T; i++) {
+    args[i] = (race_arg){id, 25, 0};
+    pthread_create(&th[i], NULL, race_thread, &args[i]);
+  }
+  for (int i = 0; i < T; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < T; i++) EXPECT(args[i].failures == 0, "thread %d: %d failures", i, args[i].failures);
+  char q[512], *ans = NULL;
+  snprintf(q, sizeof q, "{\"what\":\"system\",\"id\":\"%s\"}", id);
+  EXPECT_HR(control(64, q, &ans), S_OK);
+  EXPECT(ans && strstr(ans, "\"handleCount\":1") && strstr(ans, "\"state\":\"Running\""), "after the race: %.300s",
+         ans ? ans : "(null)");
+  free(ans);
+  HcsCloseComputeSystem(sys);
+  return NULL;
+}
+
 typedef struct tcase {
   const char *name;
   const char *(*fn)(void);
@@ -1128,6 +1266,8 @@ static const tcase CASES[] = {
     {"unimplemented_exports", case_unimplemented_exports, true},
     {"free_functions", case_free_functions, true},
     {"burst", case_burst, true},
+    {"large_document", case_large_document, true},
+    {"concurrent_close_race", case_concurrent_close_race, true},
     {"kill_hcsd", case_kill_hcsd, false},
 };
 
