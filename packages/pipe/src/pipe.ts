@@ -1,0 +1,39 @@
+/**
+ * Mapped named pipes: `VirtualMachine/Devices/MappedPipes/<hostPath>`, the host pipe path
+ * (`\\.\pipe\<name>`) spliced in as is. Add and Remove carry no Settings (the path says it all),
+ * as hcsshim sends them.
+ */
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { mappedPipePath } from '@uvmkit/hcs-schema';
+import { send, show } from './errors.js';
+
+/** The builder calls the argument `hostPipePath`; this package calls it `hostPath`. */
+const RENAME = { hostPipePath: 'hostPath' } as const;
+
+function pipe(
+  vm: UtilityVM,
+  op: string,
+  verb: string,
+  requestType: 'Add' | 'Remove',
+  hostPath: string,
+  options: CallOptions | undefined,
+): Promise<void> {
+  return send(
+    vm,
+    op,
+    `${verb} mapped pipe ${show(hostPath)}`,
+    () => ({ ResourcePath: mappedPipePath(hostPath), RequestType: requestType }),
+    options,
+    RENAME,
+  );
+}
+
+/** Map the host named pipe `hostPath` (`\\.\pipe\<name>`) into the VM. */
+export function addPipe(vm: UtilityVM, hostPath: string, options?: CallOptions): Promise<void> {
+  return pipe(vm, 'addPipe', 'add', 'Add', hostPath, options);
+}
+
+/** Remove the mapping of the host named pipe `hostPath`. */
+export function removePipe(vm: UtilityVM, hostPath: string, options?: CallOptions): Promise<void> {
+  return pipe(vm, 'removePipe', 'remove', 'Remove', hostPath, options);
+}

@@ -1,0 +1,20 @@
+/** The pipe plugin object: install once with `UtilityVM.use(pipe)`. */
+import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import { addPipe, removePipe } from './pipe.js';
+
+/** The implementation: plain functions taking the VM first. */
+export const pipeMethods = {
+  addPipe,
+  removePipe,
+  // biome-ignore lint/suspicious/noExplicitAny: every method takes the VM first, then anything
+} satisfies Record<string, (vm: UtilityVM, ...args: any[]) => unknown>;
+
+/** The members `UtilityVM.use(pipe)` adds (derived from the implementation: `vm` dropped). */
+export type PipeMethods = InstalledMethods<typeof pipeMethods>;
+
+/** The plugin: `UtilityVM.use(pipe)`. */
+export const pipe = definePlugin<UtilityVM, typeof pipeMethods>({
+  name: 'pipe',
+  coreRange: '^0.1.0',
+  methods: pipeMethods,
+});
