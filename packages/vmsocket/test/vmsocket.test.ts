@@ -91,7 +91,7 @@ describe('update', () => {
     });
   });
 
-  it('Update with Disabled and empty descriptors removes the entry (no error when absent)', async () => {
+  it('Update of an existing entry with Disabled and empty descriptors removes it', async () => {
     await updateHvSocketService(vm, SID_LOWER, {
       Disabled: true,
       BindSecurityDescriptor: '',
@@ -103,8 +103,30 @@ describe('update', () => {
       Settings: { Disabled: true, BindSecurityDescriptor: '', ConnectSecurityDescriptor: '' },
     });
     expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
-    await updateHvSocketService(vm, SID_LOWER, { Disabled: true });
-    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
+  });
+
+  // hcs-api.md §6a "Update (creates if absent; …)" and hcsshim's UpdateHvSocketService contract:
+  // an absent service is created "with whatever descriptors and state was specified (disabled or
+  // not)"; only an EXISTING entry is removed by Disabled + empty descriptors.
+  it('Update of an absent service with Disabled creates it, disabled (spec; hcsd discrepancy reported)', async () => {
+    const sid = 'a42e7cda-d03f-480c-9cc2-a4de20abb878';
+    try {
+      await updateHvSocketService(vm, sid, { Disabled: true });
+      expect(await lastRequest(hcsd, vm)).toStrictEqual({
+        ResourcePath: `${TABLE}/${sid}`,
+        RequestType: 'Update',
+        Settings: { Disabled: true },
+      });
+      expect((await table())[sid]).toStrictEqual({ Disabled: true });
+    } finally {
+      // removes the entry if it exists (spec), a no-op otherwise
+      await updateHvSocketService(vm, sid, {
+        Disabled: true,
+        BindSecurityDescriptor: '',
+        ConnectSecurityDescriptor: '',
+      });
+    }
+    expect((await table())[sid]).toBeUndefined();
   });
 });
 
