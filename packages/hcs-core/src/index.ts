@@ -65,6 +65,7 @@ export {
   type PluginMethod,
   satisfies,
 } from './plugins.js';
+export { HcsService, type ServiceCallOptions } from './service.js';
 export {
   type CreateOptions,
   type OpenUtilityVMOptions,

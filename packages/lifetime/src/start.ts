@@ -1,5 +1,5 @@
 /** start: `HcsStartComputeSystem`, recording when the VM started. */
-import { type CallOptions, HcsError, systemOf, type UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, ClosedError, HcsError, systemOf, type UtilityVM } from '@uvmkit/hcs-core';
 import { lifetimeState } from './state.js';
 
 /** Start the VM (Created → Running). Wraps failures as "failed to start utility VM <id>". */
@@ -12,9 +12,12 @@ export async function start(vm: UtilityVM, options?: CallOptions): Promise<void>
   lifetimeState(vm).startedTime = new Date();
 }
 
-/** Re-throw HcsErrors unchanged in kind, with the verb and VM id in the message. */
+/**
+ * Re-throw HcsErrors unchanged in kind (same `code`, `hresult`, events; the original as `cause`),
+ * with the verb and VM id in the message. A `ClosedError` is passed through as is.
+ */
 export function wrap(err: unknown, verb: string, vm: UtilityVM): unknown {
-  if (!(err instanceof HcsError)) return err;
+  if (!(err instanceof HcsError) || err instanceof ClosedError) return err;
   const wrapped = new HcsError(
     err.code,
     `failed to ${verb} utility VM ${JSON.stringify(vm.id)}: ${err.message}`,

@@ -1,5 +1,5 @@
 /** @uvmkit/lifetime through the real path (koffi → libcomputecore.so → hcsd). */
-import { HcsError, isNotSupported, UtilityVM } from '@uvmkit/hcs-core';
+import { ClosedError, HcsError, isNotSupported, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { startHcsd } from '@uvmkit/hcs-emulator';
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
@@ -181,6 +181,35 @@ describe('lifecycle', () => {
     expect((await hcsd.control.system(id)).state).toBe('Created');
     await vm.terminate();
     await vm.close();
+  });
+});
+
+describe('after close', () => {
+  it('every lifetime method rejects with ClosedError and sends nothing', async () => {
+    const id = uniqueId('closed');
+    const vm = await UtilityVM.create(id, { ...vmConfig(), ShouldTerminateOnLastHandleClosed: false });
+    await vm.close();
+    const calls: [string, () => Promise<unknown>][] = [
+      ['start', () => vm.start()],
+      ['shutdown', () => vm.shutdown()],
+      ['terminate', () => vm.terminate()],
+      ['pause', () => vm.pause()],
+      ['resume', () => vm.resume()],
+      ['save', () => vm.save({ SaveType: 'ToFile', SaveStateFilePath: '/tmp/c.vmrs' })],
+      ['crash', () => vm.crash()],
+      ['wait', () => vm.wait()],
+      ['properties', () => vm.properties()],
+      ['propertiesV3', () => vm.propertiesV3({})],
+      ['initializeLiveMigrationOnSource', () => vm.initializeLiveMigrationOnSource()],
+    ];
+    for (const [name, call] of calls) {
+      const err = await rejection(call());
+      expect(err, name).toBeInstanceOf(ClosedError);
+    }
+    expect((await hcsd.control.system(id)).state).toBe('Created');
+    const again = await UtilityVM.open(id);
+    await again.terminate();
+    await again.close();
   });
 });
 
