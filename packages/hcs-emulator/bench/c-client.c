@@ -82,7 +82,7 @@ static void report(const char *bench, const char *mode, int n, double total_us, 
 static void run(const char *bench, HCS_SYSTEM sys, submit_fn fn, PCWSTR arg, int n, bool callback) {
   double *lat = malloc((size_t)n * sizeof *lat);
   HCS_OPERATION op = callback ? HcsCreateOperation(NULL, on_done) : HcsCreateOperation(NULL, NULL);
-  for (int i = 0; i < n / 10 + 1; i++) { /* warm-up */
+  for (int i = 0; i < (n / 5 > 500 ? n / 5 : 500); i++) { /* warm-up (hcsd JIT) */
     HRESULT hr = fn(sys, op, arg);
     if (hr != S_OK) die(bench, hr);
     if (callback) sem_wait(&g_sem);
