@@ -251,7 +251,7 @@ describe('removeNIC', () => {
 });
 
 describe('VM not running', () => {
-  it('Created → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (every method)', async () => {
+  it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (every method)', async () => {
     const cid = uniqueId();
     const created = await UtilityVM.create(cid, lcowConfig());
     const calls = [
@@ -260,11 +260,18 @@ describe('VM not running', () => {
       ['remove', () => removeNIC(created, NIC_A, endpointA)],
     ] as const;
     try {
-      for (const [verb, call] of calls) {
-        const err = await rejection(call());
-        expect(err.code).toBe('HCS_E_INVALID_STATE');
-        expect(isInvalidState(err)).toBe(true);
-        expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
+      for (const state of ['Created', 'Paused']) {
+        if (state === 'Paused') {
+          await systemOf(created).start();
+          await systemOf(created).pause();
+        }
+        expect((await control.system(cid)).state).toBe(state);
+        for (const [verb, call] of calls) {
+          const err = await rejection(call());
+          expect(err.code).toBe('HCS_E_INVALID_STATE');
+          expect(isInvalidState(err)).toBe(true);
+          expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
+        }
       }
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
@@ -275,13 +282,14 @@ describe('VM not running', () => {
         expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
       }
       const log = await control.modifyLog(cid);
-      expect(log).toHaveLength(6);
+      expect(log).toHaveLength(9);
       expect(log.slice(0, 3)).toEqual([
         { ResourcePath: path(NIC_A), RequestType: 'Add', Settings: endpointA },
         { ResourcePath: path(NIC_A), RequestType: 'Update', Settings: endpointA },
         { ResourcePath: path(NIC_A), RequestType: 'Remove', Settings: endpointA },
       ]);
-      expect(log.slice(3)).toEqual(log.slice(0, 3));
+      expect(log.slice(3, 6)).toEqual(log.slice(0, 3));
+      expect(log.slice(6)).toEqual(log.slice(0, 3));
       expect((await control.system(cid)).devices.networkAdapters).toEqual({});
     } finally {
       await created.close();

@@ -204,7 +204,7 @@ describe('removeDevice', () => {
 });
 
 describe('VM not running', () => {
-  it('Created → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
+  it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueId();
     const created = await UtilityVM.create(cid, lcowConfig());
     const calls = [
@@ -212,11 +212,18 @@ describe('VM not running', () => {
       ['remove', () => removeDevice(created, GPU)],
     ] as const;
     try {
-      for (const [verb, call] of calls) {
-        const err = await rejection(call());
-        expect(err.code).toBe('HCS_E_INVALID_STATE');
-        expect(isInvalidState(err)).toBe(true);
-        expect(err.message).toMatch(new RegExp(`^failed to ${verb} virtual PCI device "${GPU}": `));
+      for (const state of ['Created', 'Paused']) {
+        if (state === 'Paused') {
+          await systemOf(created).start();
+          await systemOf(created).pause();
+        }
+        expect((await control.system(cid)).state).toBe(state);
+        for (const [verb, call] of calls) {
+          const err = await rejection(call());
+          expect(err.code).toBe('HCS_E_INVALID_STATE');
+          expect(isInvalidState(err)).toBe(true);
+          expect(err.message).toMatch(new RegExp(`^failed to ${verb} virtual PCI device "${GPU}": `));
+        }
       }
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
@@ -228,7 +235,7 @@ describe('VM not running', () => {
       }
       const add = { ResourcePath: path(GPU), RequestType: 'Add', Settings: gpu };
       const remove = { ResourcePath: path(GPU), RequestType: 'Remove' };
-      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove]);
+      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
       expect((await control.system(cid)).devices.virtualPci).toEqual({});
     } finally {
       await created.close();

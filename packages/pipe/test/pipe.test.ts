@@ -160,7 +160,7 @@ describe('removePipe', () => {
 });
 
 describe('VM not running', () => {
-  it('Created → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
+  it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueId();
     const created = await UtilityVM.create(cid, lcowConfig());
     const calls = [
@@ -168,11 +168,18 @@ describe('VM not running', () => {
       ['remove', () => removePipe(created, ENGINE)],
     ] as const;
     try {
-      for (const [verb, call] of calls) {
-        const err = await rejection(call());
-        expect(err.code).toBe('HCS_E_INVALID_STATE');
-        expect(isInvalidState(err)).toBe(true);
-        expect(err.message.startsWith(`failed to ${verb} mapped pipe ${show(ENGINE)}: `)).toBe(true);
+      for (const state of ['Created', 'Paused']) {
+        if (state === 'Paused') {
+          await systemOf(created).start();
+          await systemOf(created).pause();
+        }
+        expect((await control.system(cid)).state).toBe(state);
+        for (const [verb, call] of calls) {
+          const err = await rejection(call());
+          expect(err.code).toBe('HCS_E_INVALID_STATE');
+          expect(isInvalidState(err)).toBe(true);
+          expect(err.message.startsWith(`failed to ${verb} mapped pipe ${show(ENGINE)}: `)).toBe(true);
+        }
       }
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
@@ -184,7 +191,7 @@ describe('VM not running', () => {
       }
       const add = { ResourcePath: path(ENGINE), RequestType: 'Add' };
       const remove = { ResourcePath: path(ENGINE), RequestType: 'Remove' };
-      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove]);
+      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
       expect((await control.system(cid)).devices.mappedPipes).toEqual([]);
     } finally {
       await created.close();

@@ -232,7 +232,7 @@ describe('removePlan9', () => {
 });
 
 describe('VM not running', () => {
-  it('Created → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
+  it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueId();
     const created = await UtilityVM.create(cid, lcowConfig());
     const calls = [
@@ -240,11 +240,18 @@ describe('VM not running', () => {
       ['remove', () => removePlan9(created, share1)],
     ] as const;
     try {
-      for (const [verb, call] of calls) {
-        const err = await rejection(call());
-        expect(err.code).toBe('HCS_E_INVALID_STATE');
-        expect(isInvalidState(err)).toBe(true);
-        expect(err.message).toMatch(new RegExp(`^failed to ${verb} Plan 9 share "1": `));
+      for (const state of ['Created', 'Paused']) {
+        if (state === 'Paused') {
+          await systemOf(created).start();
+          await systemOf(created).pause();
+        }
+        expect((await control.system(cid)).state).toBe(state);
+        for (const [verb, call] of calls) {
+          const err = await rejection(call());
+          expect(err.code).toBe('HCS_E_INVALID_STATE');
+          expect(isInvalidState(err)).toBe(true);
+          expect(err.message).toMatch(new RegExp(`^failed to ${verb} Plan 9 share "1": `));
+        }
       }
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
@@ -260,7 +267,7 @@ describe('VM not running', () => {
         RequestType: 'Remove',
         Settings: { Name: '1', AccessName: '1', Port: 564 },
       };
-      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove]);
+      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
       expect((await control.system(cid)).devices.plan9Shares).toEqual([]);
     } finally {
       await created.close();

@@ -261,7 +261,7 @@ describe('removeSCSIDisk', () => {
 });
 
 describe('VM not running', () => {
-  it('Created → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
+  it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueId();
     const created = await UtilityVM.create(cid, lcowConfig());
     try {
@@ -271,6 +271,15 @@ describe('VM not running', () => {
       expect(add.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
       const remove = await rejection(removeSCSIDisk(created, 0, 0));
       expect(remove.code).toBe('HCS_E_INVALID_STATE');
+      await systemOf(created).start();
+      await systemOf(created).pause();
+      expect((await control.system(cid)).state).toBe('Paused');
+      const pausedAdd = await rejection(addSCSIDisk(created, scratch, 0, 0));
+      expect(pausedAdd.code).toBe('HCS_E_INVALID_STATE');
+      expect(pausedAdd.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
+      const pausedRemove = await rejection(removeSCSIDisk(created, 0, 0));
+      expect(pausedRemove.code).toBe('HCS_E_INVALID_STATE');
+      expect(isInvalidState(pausedRemove)).toBe(true);
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
       const stoppedAdd = await rejection(addSCSIDisk(created, scratch, 0, 0));
@@ -280,6 +289,8 @@ describe('VM not running', () => {
       const stoppedRemove = await rejection(removeSCSIDisk(created, 0, 0));
       expect(stoppedRemove.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(await control.modifyLog(cid)).toEqual([
+        { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
+        { ResourcePath: path(C0, 0), RequestType: 'Remove' },
         { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
         { ResourcePath: path(C0, 0), RequestType: 'Remove' },
         { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
