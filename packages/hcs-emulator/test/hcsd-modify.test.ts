@@ -364,7 +364,7 @@ describe('HvSocket service table', () => {
     AllowWildcardBinds: true,
   };
 
-  it('Update creates or replaces; Disabled with empty descriptors removes; Remove of absent fails; Add not taken', async () => {
+  it('Update creates or replaces; Disabled with empty descriptors removes an entry or creates it disabled; Remove of absent fails; Add not taken', async () => {
     const { id, t } = await vm();
     await expectOk(t, { ResourcePath: path, RequestType: 'Update', Settings: entry });
     expect((await devices(id)).hvSocketServices).toEqual({ [SVC]: entry });
@@ -377,7 +377,10 @@ describe('HvSocket service table', () => {
       Settings: { Disabled: true, BindSecurityDescriptor: '', ConnectSecurityDescriptor: '' },
     });
     expect((await devices(id)).hvSocketServices).toEqual({});
+    // On an absent entry, a disabled Update creates it as given.
     await expectOk(t, { ResourcePath: path, RequestType: 'Update', Settings: { Disabled: true } });
+    expect((await devices(id)).hvSocketServices).toEqual({ [SVC]: { Disabled: true } });
+    await expectOk(t, { ResourcePath: path, RequestType: 'Remove' });
     await expectFail(t, { ResourcePath: path, RequestType: 'Remove' }, HR.ERROR_NOT_FOUND);
     await expectOk(t, { ResourcePath: path, Settings: entry }); // absent RequestType = Update
     await expectOk(t, { ResourcePath: path, RequestType: 'Remove' });

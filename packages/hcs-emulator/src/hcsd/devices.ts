@@ -305,11 +305,13 @@ export class DeviceTable {
     }
     const empty = (v: unknown): boolean => v === undefined || v === '';
     if (
+      existing !== undefined &&
+      table !== undefined &&
       settings.Disabled === true &&
       empty(settings.BindSecurityDescriptor) &&
       empty(settings.ConnectSecurityDescriptor)
     ) {
-      if (existing !== undefined && table !== undefined) delete table[existing];
+      delete table[existing];
       return;
     }
     const t = child(
