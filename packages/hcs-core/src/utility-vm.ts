@@ -16,6 +16,7 @@ import { ComputeSystem, checkSystemId, type SystemExitStatus } from './compute-s
 import { ClosedError, HcsError, invalidArgument, LocalCode } from './errors.js';
 import type { Subscription } from './events.js';
 import { childLogger, type Logger, silentLogger } from './logger.js';
+import { coreCopies } from './native/load.js';
 import { abortedError, type CallOptions, checkCallOptions } from './options.js';
 import { installPlugin, PLUGINS, type Plugin, type PluginRegistry } from './plugins.js';
 import { CORE_VERSION } from './version.js';
@@ -36,6 +37,18 @@ export interface OpenUtilityVMOptions {
  * symbol is `Symbol.for('uvmkit.UtilityVM.system')` so every copy of core agrees on it.
  */
 export const UVM_SYSTEM: unique symbol = Symbol.for('uvmkit.UtilityVM.system') as never;
+
+function warnDuplicateCopies(logger: Logger): void {
+  const copies = coreCopies();
+  if (copies.length > 1) {
+    logger.warn(
+      'more than one copy of @uvmkit/hcs-core is loaded; plugins installed on one are not seen by the other',
+      {
+        copies: copies.map((c) => `${c.version} ${c.url}`),
+      },
+    );
+  }
+}
 
 function validationToError(op: string, what: string, err: unknown): HcsError {
   if (err instanceof SchemaValidationError) {
@@ -105,6 +118,7 @@ export class UtilityVM {
     const { signal } = options;
     const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout;
     const system = await ComputeSystem.create(id, config, { signal, timeout: options.timeout, logger });
+    warnDuplicateCopies(logger);
     try {
       if (signal?.aborted) throw abortedError(op, signal.reason, id);
       const props = await system.getProperties({}, { signal, timeout: remaining(deadline) });
@@ -131,6 +145,7 @@ export class UtilityVM {
     checkCallOptions(op, options);
     const logger = childLogger(options.logger ?? silentLogger, { uvmId: id });
     const system = await ComputeSystem.open(id, { signal: options.signal, logger });
+    warnDuplicateCopies(logger);
     try {
       const props = await system.getProperties({}, { signal: options.signal });
       if (props.SystemType !== undefined && props.SystemType !== 'VirtualMachine') {

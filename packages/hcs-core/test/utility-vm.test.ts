@@ -139,6 +139,33 @@ describe('UtilityVM.create', () => {
   });
 });
 
+describe('duplicate copies of core', () => {
+  it('are recorded at first native use and reported as a warning by create', async () => {
+    const { coreCopies } = await import('../src/native/load.js');
+    const copies = coreCopies() as { version: string; url: string }[];
+    expect(copies.length).toBe(1);
+    expect(copies[0]!.url).toMatch(/native\/load\.(ts|js)$/);
+    copies.push({ version: '9.9.9', url: 'file:///elsewhere/load.js' });
+    const warnings: [string, unknown][] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (m: string, f: unknown) => warnings.push([m, f]),
+    };
+    try {
+      const vm = await UtilityVM.create(uniqueId(), vmConfig(), { logger });
+      await vm.close();
+    } finally {
+      copies.pop();
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]![0]).toBe(
+      'more than one copy of @uvmkit/hcs-core is loaded; plugins installed on one are not seen by the other',
+    );
+  });
+});
+
 describe('UtilityVM.open, modify, exit', () => {
   it('open finds a running VM by id with the same runtimeId', async () => {
     const id = uniqueId();

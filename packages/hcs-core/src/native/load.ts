@@ -12,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { HcsError, LocalCode } from '../errors.js';
+import { CORE_VERSION } from '../version.js';
 import type {
   BlockingExport,
   ComputecoreExports,
@@ -38,6 +39,32 @@ export interface Native {
   callAsync<R>(name: BlockingExport, ...args: unknown[]): Promise<R>;
 }
 
+/** One copy of hcs-core that loaded the native library in this process. */
+export interface CoreCopy {
+  readonly version: string;
+  /** The module URL of that copy's loader. */
+  readonly url: string;
+}
+
+const COPIES: unique symbol = Symbol.for('uvmkit.hcs-core.copies') as never;
+
+/**
+ * Every copy of hcs-core that has loaded the native library in this process (recorded at first
+ * native use, never at import). More than one means duplicate installs: UtilityVM.create/open
+ * log a warning; koffi types are shared, but plugins installed on one copy's UtilityVM are not
+ * visible on the other's.
+ */
+export function coreCopies(): readonly CoreCopy[] {
+  return (globalThis as { [COPIES]?: CoreCopy[] })[COPIES] ?? [];
+}
+
+function recordCopy(version: string): void {
+  const g = globalThis as { [COPIES]?: CoreCopy[] };
+  const list = g[COPIES] ?? [];
+  if (g[COPIES] === undefined) Object.defineProperty(g, COPIES, { value: list, enumerable: false });
+  if (!list.some((c) => c.url === import.meta.url)) list.push({ version, url: import.meta.url });
+}
+
 /** Environment variable naming the library to load (non-Windows). */
 export const LIBRARY_ENV = 'UVMKIT_HCS_LIBRARY';
 
@@ -55,6 +82,7 @@ export function loadNative(): Promise<Native> {
   pending ??= doLoad().then(
     (n) => {
       loaded = n;
+      recordCopy(CORE_VERSION);
       return n;
     },
     (err: unknown) => {
