@@ -46,7 +46,13 @@ JSON
 cat > "$dir/tsconfig.test.json" <<JSON
 {
   "extends": "../../tsconfig.base.json",
-  "compilerOptions": { "composite": false, "declaration": false, "declarationMap": false, "noEmit": true, "rootDir": "." },
+  "compilerOptions": {
+    "composite": false,
+    "declaration": false,
+    "declarationMap": false,
+    "noEmit": true,
+    "rootDir": "."
+  },
   "include": ["src", "test"]
 }
 JSON
