@@ -110,6 +110,9 @@ describe('addSCSIDisk', () => {
     expect(err.op).toBe('HcsModifyComputeSystem');
     expect(err.cause).toBeInstanceOf(HcsError);
     expect(err.message).toBe(
+      `failed to add SCSI disk at controller 0 LUN 3: HcsModifyComputeSystem ${JSON.stringify(id)} failed with HRESULT_0x800700B7 (0x800700B7): SCSI controller ${C0} LUN 3 is already occupied`,
+    );
+    expect(err.message).toBe(
       `failed to add SCSI disk at controller 0 LUN 3: ${(err.cause as HcsError).message}`,
     );
     expect(err.hcsMessage).toBe(`SCSI controller ${C0} LUN 3 is already occupied`);
