@@ -14,6 +14,7 @@ const testBinary = join(pkg, 'dist', 'native', 'shim-test');
 
 /** Every case of test/native/shim_test.c that runs by default, in order. */
 const CASES = [
+  'internal_units',
   'not_started',
   'operation_context',
   'unicode_lifecycle',

@@ -34,4 +34,7 @@ HRESULT wait_op(HCS_OPERATION op, char **doc);
 /* Create (+ optionally start) a VM through the shim and return the handle. */
 HRESULT make_vm(const char *id, const char *owner, bool start, bool terminate_on_last_close, HCS_SYSTEM *out);
 
+/* units.c */
+const char *case_internal_units(void);
+
 #endif

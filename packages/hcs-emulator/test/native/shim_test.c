@@ -1242,6 +1242,7 @@ typedef struct tcase {
 } tcase;
 
 static const tcase CASES[] = {
+    {"internal_units", case_internal_units, true},
     {"not_started", case_not_started, true},
     {"operation_context", case_operation_context, true},
     {"unicode_lifecycle", case_unicode_lifecycle, true},
