@@ -65,19 +65,23 @@ export const HRESULT = {
   HCS_E_PROCESS_ALREADY_STOPPED: 0x8037011f,
   E_NOTIMPL: 0x80004001,
   E_POINTER: 0x80004003,
+  E_BOUNDS: 0x8000000b,
   E_FAIL: 0x80004005,
   E_UNEXPECTED: 0x8000ffff,
   E_HANDLE: 0x80070006,
   ERROR_ACCESS_DENIED: 0x80070005,
   ERROR_INVALID_DATA: 0x8007000d,
   ERROR_NOT_SUPPORTED: 0x80070032,
+  ERROR_DEV_NOT_EXIST: 0x80070037,
   ERROR_INVALID_PARAMETER: 0x80070057,
   ERROR_PROC_NOT_FOUND: 0x8007007f,
+  ERROR_ALREADY_EXISTS: 0x800700b7,
   ERROR_IO_PENDING: 0x800703e5,
   ERROR_NOT_FOUND: 0x80070490,
   ERROR_CANCELLED: 0x800704c7,
   ERROR_TIMEOUT: 0x800705b4,
   RPC_X_SS_IN_NULL_CONTEXT: 0x800706ef,
+  ERROR_INVALID_OPERATION: 0x800710dd,
 } as const;
 export type HresultName = keyof typeof HRESULT;
 
@@ -230,9 +234,9 @@ function matches(err: unknown, codes: readonly number[], local: readonly string[
   return codes.some((x) => canonicalHresult(x) === c);
 }
 
-/** SYSTEM_NOT_FOUND or ERROR_NOT_FOUND (hcsshim IsNotExist). */
+/** SYSTEM_NOT_FOUND or ERROR_NOT_FOUND (hcsshim IsNotExist), or ERROR_DEV_NOT_EXIST (a device or controller the VM lacks). */
 export const isNotFound = (err: unknown): boolean =>
-  matches(err, [HRESULT.HCS_E_SYSTEM_NOT_FOUND, HRESULT.ERROR_NOT_FOUND]);
+  matches(err, [HRESULT.HCS_E_SYSTEM_NOT_FOUND, HRESULT.ERROR_NOT_FOUND, HRESULT.ERROR_DEV_NOT_EXIST]);
 /** SYSTEM_ALREADY_STOPPED, PROCESS_ALREADY_STOPPED or ERROR_NOT_FOUND (hcsshim IsAlreadyStopped). */
 export const isAlreadyStopped = (err: unknown): boolean =>
   matches(err, [
@@ -275,7 +279,9 @@ export const isAborted = (err: unknown): boolean =>
 export const isServiceDisconnect = (err: unknown): boolean =>
   matches(err, [HRESULT.HCS_E_SERVICE_DISCONNECT]);
 /** HCS_E_SYSTEM_ALREADY_EXISTS. */
-export const isAlreadyExists = (err: unknown): boolean => matches(err, [HRESULT.HCS_E_SYSTEM_ALREADY_EXISTS]);
+/** SYSTEM_ALREADY_EXISTS (a duplicate system id) or ERROR_ALREADY_EXISTS (an occupied device slot). */
+export const isAlreadyExists = (err: unknown): boolean =>
+  matches(err, [HRESULT.HCS_E_SYSTEM_ALREADY_EXISTS, HRESULT.ERROR_ALREADY_EXISTS]);
 /** ERROR_INVALID_HANDLE / E_HANDLE. */
 export const isInvalidHandle = (err: unknown): boolean => matches(err, [HRESULT.E_HANDLE]);
 /** A use-after-close (`ClosedError`). */
@@ -290,4 +296,27 @@ export const isUnavailable = (err: unknown): boolean =>
 /** Build an InvalidArgument error (nothing was sent). */
 export function invalidArgument(op: string, message: string, cause?: unknown): HcsError {
   return new HcsError(LocalCode.InvalidArgument, `${op}: ${message}`, { op, cause });
+}
+
+/**
+ * Say what was being done: an `HcsError` becomes a new one reading `failed to <what>: <message>`
+ * that keeps `code`, `hresult`, `op` (or takes `fields.op`), the HCS message, events and
+ * attribution, with the original as `cause`. A `ClosedError` and anything that is not an HcsError
+ * pass through unchanged. Used by manager packages to wrap a failed call with its context.
+ */
+export function withContext(err: unknown, what: string, fields: { op?: string; id?: string } = {}): unknown {
+  if (!isHcsError(err) || err instanceof ClosedError) return err;
+  const op = err.op ?? fields.op;
+  const id = fields.id ?? err.id;
+  return new HcsError(err.code, `failed to ${what}: ${err.message}`, {
+    ...(err.hresult === undefined ? {} : { hresult: err.hresult }),
+    ...(op === undefined ? {} : { op }),
+    ...(id === undefined ? {} : { id }),
+    cause: err,
+    result: {
+      ErrorEvents: err.events,
+      Attribution: err.attribution,
+      ...(err.hcsMessage === undefined ? {} : { ErrorMessage: err.hcsMessage }),
+    },
+  });
 }

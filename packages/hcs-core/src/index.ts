@@ -52,9 +52,11 @@ export {
   isUnavailable,
   LocalCode,
   type ResultErrorDocument,
+  withContext,
 } from './errors.js';
 export { type Subscription, TypedEvents, type WaitOptions } from './events.js';
 export { childLogger, type LogFields, type Logger, silentLogger } from './logger.js';
+export { modifyResource } from './manager.js';
 export { type CoreCopy, coreCopies } from './native/load.js';
 export { Operation, type OperationContext, parseResultError } from './operation.js';
 export { type CallOptions, MAX_TIMEOUT_MS } from './options.js';
