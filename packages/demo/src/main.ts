@@ -8,8 +8,8 @@
  */
 import { type HcsError, isHcsError, type Logger, UtilityVM } from '@uvmkit/hcs-core';
 import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import { lcowDocument } from '@uvmkit/hcs-emulator/testing';
 import { lifetime } from '@uvmkit/lifetime';
-import { lcowDocument } from './lcow.js';
 
 const verbose = process.argv.includes('--verbose');
 const useRunning = process.argv.includes('--use-running');
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const id = `uvmkit-demo-${process.pid}`;
 
     step(`Creating utility VM "${id}" from an LCOW document`);
-    await using vm = await UtilityVM.create(id, lcowDocument('uvmkit-demo'), { signal, logger });
+    await using vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-demo' }), { signal, logger });
     show('runtime id', vm.runtimeId);
     vm.onExit((status) => show('exit event', status));
 
