@@ -20,7 +20,7 @@ export interface Plugin<
 > {
   /** Unique plugin name, e.g. `'lifetime'` (used by `UtilityVM.has` / `requireManager`). */
   readonly name: string;
-  /** Supported hcs-core versions: a semver range (`^0.1.0`, `~0.1`, `0.x`, `>=0.1.0 <0.3.0`, `a || b`). */
+  /** Supported hcs-core versions: a semver range (`^1.0.0`, `~1.2`, `1.x`, `>=1.0.0 <3.0.0`, `a || b`). */
   readonly coreRange: string;
   /** The methods to install. */
   readonly methods: M;

@@ -55,7 +55,7 @@ describe('UtilityVM.use', () => {
   const calls: unknown[][] = [];
   const alpha = definePlugin<UtilityVM, { alphaOne: (vm: UtilityVM, x: number) => string }>({
     name: 'test-alpha',
-    coreRange: '^0.1.0',
+    coreRange: '^1.0.0',
     methods: {
       alphaOne: (vm, x) => {
         calls.push([vm, x]);
@@ -91,7 +91,7 @@ describe('UtilityVM.use', () => {
   it('a method-name collision with another plugin is PluginConflict, nothing installed', () => {
     const beta = definePlugin<UtilityVM, Record<string, (vm: UtilityVM) => number>>({
       name: 'test-beta',
-      coreRange: '^0.1.0',
+      coreRange: '^1.0.0',
       methods: { betaOne: () => 1, alphaOne: () => 2 },
     });
     let err: HcsError | undefined;
@@ -113,7 +113,7 @@ describe('UtilityVM.use', () => {
     for (const name of ['modify', 'close', 'onExit', 'constructor', 'toString']) {
       const p = definePlugin<UtilityVM, Record<string, () => void>>({
         name: `test-core-${name}`,
-        coreRange: '^0.1.0',
+        coreRange: '^1.0.0',
         methods: { [name]: () => {} },
       });
       expect(codeOf(() => UtilityVM.use(p))).toBe('PluginConflict');
@@ -123,7 +123,7 @@ describe('UtilityVM.use', () => {
   it('another plugin with the same name but different methods is PluginConflict', () => {
     const impostor = definePlugin<UtilityVM, Record<string, () => void>>({
       name: 'test-alpha',
-      coreRange: '^0.1.0',
+      coreRange: '^1.0.0',
       methods: { other: () => {} },
     });
     expect(codeOf(() => UtilityVM.use(impostor))).toBe('PluginConflict');

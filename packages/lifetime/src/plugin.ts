@@ -43,6 +43,6 @@ export type LifetimeMethods = InstalledMethods<typeof lifetimeMethods>;
 /** The plugin: `UtilityVM.use(lifetime)`. */
 export const lifetime = definePlugin<UtilityVM, typeof lifetimeMethods>({
   name: 'lifetime',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: lifetimeMethods,
 });

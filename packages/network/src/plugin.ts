@@ -16,6 +16,6 @@ export type NetworkMethods = InstalledMethods<typeof networkMethods>;
 /** The plugin: `UtilityVM.use(network)`. */
 export const network = definePlugin<UtilityVM, typeof networkMethods>({
   name: 'network',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: networkMethods,
 });

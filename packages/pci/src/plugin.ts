@@ -15,6 +15,6 @@ export type PciMethods = InstalledMethods<typeof pciMethods>;
 /** The plugin: `UtilityVM.use(pci)`. */
 export const pci = definePlugin<UtilityVM, typeof pciMethods>({
   name: 'pci',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: pciMethods,
 });

@@ -15,6 +15,6 @@ export type PipeMethods = InstalledMethods<typeof pipeMethods>;
 /** The plugin: `UtilityVM.use(pipe)`. */
 export const pipe = definePlugin<UtilityVM, typeof pipeMethods>({
   name: 'pipe',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: pipeMethods,
 });

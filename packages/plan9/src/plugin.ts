@@ -15,6 +15,6 @@ export type Plan9Methods = InstalledMethods<typeof plan9Methods>;
 /** The plugin: `UtilityVM.use(plan9)`. */
 export const plan9 = definePlugin<UtilityVM, typeof plan9Methods>({
   name: 'plan9',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: plan9Methods,
 });

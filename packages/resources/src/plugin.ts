@@ -18,6 +18,6 @@ export type ResourcesMethods = InstalledMethods<typeof resourcesMethods>;
 /** The plugin: `UtilityVM.use(resources)`. */
 export const resources = definePlugin<UtilityVM, typeof resourcesMethods>({
   name: 'resources',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: resourcesMethods,
 });

@@ -15,6 +15,6 @@ export type ScsiMethods = InstalledMethods<typeof scsiMethods>;
 /** The plugin: `UtilityVM.use(scsi)`. */
 export const scsi = definePlugin<UtilityVM, typeof scsiMethods>({
   name: 'scsi',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: scsiMethods,
 });

@@ -15,6 +15,6 @@ export type VMSocketMethods = InstalledMethods<typeof vmsocketMethods>;
 /** The plugin: `UtilityVM.use(vmsocket)`. */
 export const vmsocket = definePlugin<UtilityVM, typeof vmsocketMethods>({
   name: 'vmsocket',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: vmsocketMethods,
 });

@@ -18,6 +18,6 @@ export type VPMemMethods = InstalledMethods<typeof vpmemMethods>;
 /** The plugin: `UtilityVM.use(vpmem)`. */
 export const vpmem = definePlugin<UtilityVM, typeof vpmemMethods>({
   name: 'vpmem',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: vpmemMethods,
 });

@@ -16,6 +16,6 @@ export type VSMBMethods = InstalledMethods<typeof vsmbMethods>;
 /** The plugin: `UtilityVM.use(vsmb)`. */
 export const vsmb = definePlugin<UtilityVM, typeof vsmbMethods>({
   name: 'vsmb',
-  coreRange: '^0.1.0',
+  coreRange: '^1.0.0',
   methods: vsmbMethods,
 });
