@@ -3,13 +3,23 @@
  * The uvmkit demo: one utility VM's life on the embedded HCS emulator.
  *
  * It starts hcsd itself (unless `UVMKIT_HCSD_SOCKET` names a running one and `--use-running` is
- * given), creates a UVM from an LCOW-style document, starts it, prints its properties, pauses,
- * saves, resumes, terminates, prints the exit status and closes everything.
+ * given), creates a UVM from an LCOW-style document, starts it, prints its properties, hot-adds a
+ * NIC, a SCSI disk, a VPMem device, a Plan 9 share, a VSMB share and an HvSocket service, updates
+ * CPU limits and memory, prints what hcsd holds and removes them again; then it pauses, saves,
+ * resumes, terminates, prints the exit status and closes everything.
  */
 import { type HcsError, isHcsError, type Logger, UtilityVM } from '@uvmkit/hcs-core';
 import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
 import { lcowDocument } from '@uvmkit/hcs-emulator/testing';
 import { lifetime } from '@uvmkit/lifetime';
+import { network } from '@uvmkit/network';
+import { plan9 } from '@uvmkit/plan9';
+import { resources } from '@uvmkit/resources';
+import { scsi } from '@uvmkit/scsi';
+import { vmsocket } from '@uvmkit/vmsocket';
+import { vpmem } from '@uvmkit/vpmem';
+import { vsmb } from '@uvmkit/vsmb';
+import { hotAdds, removals } from './devices.js';
 
 const verbose = process.argv.includes('--verbose');
 const useRunning = process.argv.includes('--use-running');
@@ -30,6 +40,21 @@ function show(label: string, value: unknown): void {
   console.log(`  ${label}: ${text.replaceAll('\n', '\n  ')}`);
 }
 
+/** Print the VM's device table as hcsd holds it (its inspection API), one line per non-empty kind. */
+async function showDevices(hcsd: HcsdProcess, id: string, title: string): Promise<void> {
+  const { devices } = await hcsd.control.system(id);
+  console.log(`  ${title}:`);
+  for (const [kind, value] of Object.entries(devices)) {
+    const empty =
+      value === null ||
+      (typeof value === 'object' &&
+        Object.values(value).every(
+          (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0,
+        ));
+    if (!empty) console.log(`    ${kind}: ${JSON.stringify(value)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const signal = AbortSignal.timeout(60_000);
   let hcsd: HcsdProcess | undefined;
@@ -40,7 +65,9 @@ async function main(): Promise<void> {
     show('hcsd', `pid ${hcsd.pid}, socket ${hcsd.socketPath}`);
   }
   try {
-    UtilityVM.use(lifetime);
+    for (const plugin of [lifetime, network, scsi, vpmem, plan9, vsmb, vmsocket, resources]) {
+      UtilityVM.use(plugin);
+    }
     const id = `uvmkit-demo-${process.pid}`;
 
     step(`Creating utility VM "${id}" from an LCOW document`);
@@ -60,6 +87,20 @@ async function main(): Promise<void> {
     show('Owner', props.Owner);
     show('Memory', props.Memory);
     show('Statistics', props.Statistics);
+
+    step('Hot-adding devices (one per resource manager)');
+    for (const { title, run } of hotAdds) {
+      await run(vm, signal);
+      console.log(`  + ${title}`);
+    }
+    if (hcsd !== undefined) await showDevices(hcsd, id, 'What hcsd now holds for the VM');
+
+    step('Removing them again');
+    for (const { title, run } of removals) {
+      await run(vm, signal);
+      console.log(`  - ${title}`);
+    }
+    if (hcsd !== undefined) await showDevices(hcsd, id, 'What hcsd holds after the removals');
 
     step('Pausing');
     await vm.pause({ SuspensionLevel: 'Suspend', HostedNotification: { Reason: 'Save' } }, { signal });
