@@ -1,0 +1,128 @@
+/**
+ * Bridge framing (gcs-protocol.md §2.1, §2.4): a 16-byte little-endian header
+ * `{ u32 Type; u32 Size (header included); u64 ID }` followed by `Size − 16` bytes of UTF-8 JSON.
+ *
+ * {@link FrameDecoder} is incremental (any chunk split) and bounded: a frame's `Size` is checked
+ * as soon as its header is complete, so at most one frame (≤ `maxFrameSize` bytes) is ever
+ * buffered beyond what the current `push` hands back.
+ */
+import { BridgeProtocolError, ProtocolViolation } from '../errors.js';
+
+export const HEADER_SIZE = 16;
+/** The host's inbound limit, header included (hcsshim `MaxMsgSize`). */
+export const MAX_INBOUND_FRAME = 0x10000;
+
+/** One decoded frame. `payload` is the raw JSON bytes. */
+export interface Frame {
+  readonly type: number;
+  readonly id: bigint;
+  readonly payload: Buffer;
+}
+
+/** Encode one frame. `payload` is JSON text (or bytes). No outbound size limit (as the Go host). */
+export function encodeFrame(type: number, id: bigint, payload: string | Uint8Array): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload);
+  const size = HEADER_SIZE + body.length;
+  if (size > 0xffffffff) throw new RangeError('frame larger than 4 GiB');
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32LE(type >>> 0, 0);
+  out.writeUInt32LE(size, 4);
+  out.writeBigUInt64LE(BigInt.asUintN(64, id), 8);
+  body.copy(out, HEADER_SIZE);
+  return out;
+}
+
+/** Incremental decoder. After an error it stays failed (every later push throws the same error). */
+export class FrameDecoder {
+  readonly maxFrameSize: number;
+  #chunks: Buffer[] = [];
+  #length = 0;
+  #failed: BridgeProtocolError | undefined;
+  #header: { type: number; size: number; id: bigint } | undefined;
+
+  constructor(maxFrameSize: number = MAX_INBOUND_FRAME) {
+    if (!Number.isInteger(maxFrameSize) || maxFrameSize < HEADER_SIZE || maxFrameSize > 0xffffffff) {
+      throw new RangeError(`maxFrameSize must be an integer ${HEADER_SIZE}..0xFFFFFFFF`);
+    }
+    this.maxFrameSize = maxFrameSize;
+  }
+
+  /** Bytes held for the next, incomplete frame (always < maxFrameSize after a push returns). */
+  get buffered(): number {
+    return this.#length;
+  }
+
+  /** Feed bytes; returns every frame they complete, in order. Throws BridgeProtocolError on a bad size. */
+  push(chunk: Uint8Array): Frame[] {
+    if (this.#failed !== undefined) throw this.#failed;
+    if (chunk.length > 0) {
+      this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.#length += chunk.length;
+    }
+    const frames: Frame[] = [];
+    for (;;) {
+      if (this.#header === undefined) {
+        if (this.#length < HEADER_SIZE) break;
+        const h = this.#take(HEADER_SIZE);
+        const type = h.readUInt32LE(0);
+        const size = h.readUInt32LE(4);
+        const id = h.readBigUInt64LE(8);
+        if (size < HEADER_SIZE) {
+          this.#failed = new BridgeProtocolError(
+            ProtocolViolation.UndersizedFrame,
+            `invalid message size ${size} (< ${HEADER_SIZE}) in frame type 0x${type.toString(16)} ID ${id}`,
+          );
+          throw this.#fail();
+        }
+        if (size > this.maxFrameSize) {
+          this.#failed = new BridgeProtocolError(
+            ProtocolViolation.OversizedFrame,
+            `invalid message size ${size} (> 0x${this.maxFrameSize.toString(16)}) in frame type 0x${type.toString(16)} ID ${id}`,
+          );
+          throw this.#fail();
+        }
+        this.#header = { type, size, id };
+      }
+      const need = this.#header.size - HEADER_SIZE;
+      if (this.#length < need) break;
+      const payload = need === 0 ? Buffer.alloc(0) : Buffer.from(this.#take(need));
+      frames.push({ type: this.#header.type, id: this.#header.id, payload });
+      this.#header = undefined;
+    }
+    // Do not let a small leftover pin a large input buffer: copy it out (each byte at most once).
+    for (let i = 0; i < this.#chunks.length; i++) {
+      const c = this.#chunks[i] as Buffer;
+      if (c.buffer.byteLength > 2 * c.length + 4096) this.#chunks[i] = Buffer.from(c);
+    }
+    return frames;
+  }
+
+  #fail(): BridgeProtocolError {
+    this.#chunks = [];
+    this.#length = 0;
+    return this.#failed as BridgeProtocolError;
+  }
+
+  /** Remove and return the next `n` bytes (n ≤ buffered). May alias the input for a single chunk. */
+  #take(n: number): Buffer {
+    this.#length -= n;
+    const first = this.#chunks[0] as Buffer;
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.#chunks[0] as Buffer;
+      const k = Math.min(c.length, n - off);
+      c.copy(out, off, 0, k);
+      off += k;
+      if (k === c.length) this.#chunks.shift();
+      else this.#chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+}

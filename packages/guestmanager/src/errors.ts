@@ -1,0 +1,182 @@
+/**
+ * The guest manager's errors: all `HcsError`s (so `isHcsError`, `code`, `cause` work as for the
+ * host managers). A guest RPC that the agent answers with a failure HRESULT rejects with
+ * `HcsError.fromHresult` (code = the HRESULT's name, e.g. `ERROR_NOT_FOUND`, `E_NOTIMPL`, with
+ * `hcsMessage` = the agent's `ErrorMessage`) — see {@link GuestRpcError}.
+ */
+import { HcsError, type HcsErrorOptions, LocalCode } from '@uvmkit/hcs-core';
+
+/** Local codes of this package (besides core's `InvalidArgument`, `Aborted`, `Timeout`). */
+export const GuestCode = {
+  /** No usable guest connection (not prepared, not connected, closed, or the bridge died). */
+  GuestConnectionUnavailable: 'GuestConnectionUnavailable',
+  /** The bridge closed while a call was pending, or a call was made on a closed bridge. */
+  BridgeClosed: 'BridgeClosed',
+  /** The peer broke the protocol; the bridge was closed. See `violation`. */
+  BridgeProtocolError: 'BridgeProtocolError',
+} as const;
+export type GuestCode = (typeof GuestCode)[keyof typeof GuestCode];
+
+/** What the peer did wrong (on a {@link BridgeProtocolError}). */
+export const ProtocolViolation = {
+  /** Frame `Size` > the inbound limit (0x10000, header included). */
+  OversizedFrame: 'OversizedFrame',
+  /** Frame `Size` < 16. */
+  UndersizedFrame: 'UndersizedFrame',
+  /** A response whose ID matches no request sent on this bridge. */
+  UnknownResponseId: 'UnknownResponseId',
+  /** A response or notification payload that is not the expected JSON object. */
+  InvalidPayload: 'InvalidPayload',
+  /** A frame that is neither a response nor the container notification (`0x30100101`). */
+  UnexpectedMessageType: 'UnexpectedMessageType',
+  /** NegotiateProtocol answered with a version other than 4, or without capabilities. */
+  NegotiationFailed: 'NegotiationFailed',
+} as const;
+export type ProtocolViolation = (typeof ProtocolViolation)[keyof typeof ProtocolViolation];
+
+function brand(target: object, key: symbol): void {
+  Object.defineProperty(target, key, { value: true });
+}
+function hasBrand(value: unknown, key: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[key] === true;
+}
+
+const UNAVAILABLE: unique symbol = Symbol.for('uvmkit.GuestConnectionUnavailable') as never;
+const CLOSED: unique symbol = Symbol.for('uvmkit.BridgeClosedError') as never;
+const PROTOCOL: unique symbol = Symbol.for('uvmkit.BridgeProtocolError') as never;
+
+/** No guest connection to send on (code `GuestConnectionUnavailable`); `cause` says why, when known. */
+export class GuestConnectionUnavailable extends HcsError {
+  constructor(vmId: string, op: string, detail: string, cause?: unknown) {
+    super(
+      GuestCode.GuestConnectionUnavailable,
+      `${op}: no guest connection to utility VM ${JSON.stringify(vmId)}: ${detail}`,
+      {
+        op,
+        id: vmId,
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
+    this.name = 'GuestConnectionUnavailable';
+    brand(this, UNAVAILABLE);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, UNAVAILABLE);
+  }
+}
+
+/** Why a bridge closed. */
+export type BridgeCloseReason = 'local' | 'eof' | 'transport' | 'protocol' | 'timeout';
+
+/** A call failed because the bridge is closed (code `BridgeClosed`); `cause` = what killed it. */
+export class BridgeClosedError extends HcsError {
+  readonly reason: BridgeCloseReason;
+  constructor(op: string, reason: BridgeCloseReason, cause?: unknown) {
+    const why =
+      reason === 'local'
+        ? 'closed locally'
+        : reason === 'eof'
+          ? 'the guest closed the connection'
+          : reason === 'timeout'
+            ? 'the bridge timed out'
+            : `${reason} failure${cause instanceof Error ? `: ${cause.message}` : ''}`;
+    super(GuestCode.BridgeClosed, `${op}: bridge closed (${why})`, {
+      op,
+      ...(cause === undefined ? {} : { cause }),
+    });
+    this.name = 'BridgeClosedError';
+    this.reason = reason;
+    brand(this, CLOSED);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, CLOSED);
+  }
+}
+
+/** The peer broke the protocol (code `BridgeProtocolError`); the bridge is closed with it as cause. */
+export class BridgeProtocolError extends HcsError {
+  readonly violation: ProtocolViolation;
+  constructor(violation: ProtocolViolation, message: string, options: HcsErrorOptions = {}) {
+    super(GuestCode.BridgeProtocolError, `${violation}: ${message}`, { op: 'bridge', ...options });
+    this.name = 'BridgeProtocolError';
+    this.violation = violation;
+    brand(this, PROTOCOL);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, PROTOCOL);
+  }
+}
+
+/** One `ErrorRecords` item of a failed guest response. */
+export interface GuestErrorRecord {
+  readonly Result?: number;
+  readonly Message?: string;
+  readonly StackTrace?: string;
+  readonly ModuleName?: string;
+  readonly FileName?: string;
+  readonly Line?: number;
+  readonly FunctionName?: string;
+}
+
+/** A guest answer with `Result != 0`: an HcsError named after the HRESULT, plus the guest's records. */
+export interface GuestRpcError extends HcsError {
+  readonly errorRecords: readonly GuestErrorRecord[];
+}
+
+export function guestRpcError(
+  op: string,
+  result: number,
+  message: string | undefined,
+  records: readonly GuestErrorRecord[],
+  vmId?: string,
+): GuestRpcError {
+  const err = HcsError.fromHresult(result, op, {
+    id: vmId,
+    result: message === undefined ? {} : { ErrorMessage: message },
+  }) as HcsError & { errorRecords: readonly GuestErrorRecord[] };
+  Object.defineProperty(err, 'errorRecords', { value: records, enumerable: true });
+  return err;
+}
+
+export function invalidArgument(op: string, message: string): HcsError {
+  return new HcsError(LocalCode.InvalidArgument, `${op}: ${message}`, { op });
+}
+
+export function abortedError(op: string, reason: unknown): HcsError {
+  return new HcsError(LocalCode.Aborted, `${op} was aborted`, { op, cause: reason });
+}
+
+export function timeoutError(op: string, ms: number): HcsError {
+  return new HcsError(LocalCode.Timeout, `${op} timed out after ${ms} ms`, { op });
+}
+
+/** Validate `{ signal, timeout }` (core's rules: 0 ≤ timeout ≤ 0xFFFFFFFE). */
+export function checkCallOptions(
+  op: string,
+  options: { signal?: unknown; timeout?: unknown } | undefined,
+): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw invalidArgument(op, 'options must be an object');
+  const { signal, timeout } = options;
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0 || timeout > 0xfffffffe)
+  ) {
+    throw invalidArgument(
+      op,
+      `timeout must be a finite number of milliseconds between 0 and 4294967294, got ${String(timeout)}`,
+    );
+  }
+  if (signal !== undefined) {
+    const s = signal as AbortSignal;
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      typeof s.aborted !== 'boolean' ||
+      typeof s.addEventListener !== 'function'
+    ) {
+      throw invalidArgument(op, 'signal must be an AbortSignal');
+    }
+    if (s.aborted) throw abortedError(op, s.reason);
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * `Guest`: the guest connection of one UtilityVM (gcs-protocol.md §1, §6.1).
+ *
+ * `prepareConnection(serviceId)` listens at (vm.runtimeId, serviceId) — call it BEFORE the VM
+ * starts, or the guest falls back and never dials. `createConnection()` after start accepts the
+ * one connection (rejecting if the VM exits or the signal aborts first), negotiates protocol 4,
+ * records the capabilities and, on a cold start, sends Create/Start for the null container when
+ * the guest asks for them. Requests go through `modify` (the null container) and the per-resource
+ * functions in ./requests (also installed as methods). Without a live bridge every call rejects
+ * with {@link GuestConnectionUnavailable}; a bridge that dies is not re-established automatically
+ * (prepare + createConnection({ coldStart: false }) again; the emulated and real guests re-dial).
+ */
+import {
+  type CallOptions,
+  HcsError,
+  HRESULT,
+  type Logger,
+  type Subscription,
+  silentLogger,
+  type UtilityVM,
+} from '@uvmkit/hcs-core';
+import {
+  HvSocketIds,
+  type HvSocketListener,
+  type HvSocketTransport,
+  isGuid,
+  listen,
+  normalizeGuid,
+} from '@uvmkit/hcs-core/hvsocket';
+import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
+import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
+import { type GuestCapabilities, parseNegotiateResponse } from './capabilities.js';
+import {
+  type BridgeClosedError,
+  checkCallOptions,
+  GuestConnectionUnavailable,
+  invalidArgument,
+} from './errors.js';
+import { Listeners } from './events.js';
+import { type GuestRequestMethods, guestRequestMethods } from './methods.js';
+
+/** Windows `TIME_ZONE_INFORMATION` as HCS schema 2 spells it (used in the WCOW cold-start Create). */
+export interface TimeZoneInformation {
+  Bias: number;
+  StandardName: string;
+  StandardDate: SystemTime;
+  StandardBias: number;
+  DaylightName: string;
+  DaylightDate: SystemTime;
+  DaylightBias: number;
+}
+export interface SystemTime {
+  Year: number;
+  Month: number;
+  DayOfWeek: number;
+  Day: number;
+  Hour: number;
+  Minute: number;
+  Second: number;
+  Milliseconds: number;
+}
+
+const ZERO_TIME: SystemTime = {
+  Year: 0,
+  Month: 0,
+  DayOfWeek: 0,
+  Day: 0,
+  Hour: 0,
+  Minute: 0,
+  Second: 0,
+  Milliseconds: 0,
+};
+/** UTC, no daylight saving: the default `TimeZoneInformation`. */
+export const UTC_TIME_ZONE: TimeZoneInformation = Object.freeze({
+  Bias: 0,
+  StandardName: 'Coordinated Universal Time',
+  StandardDate: ZERO_TIME,
+  StandardBias: 0,
+  DaylightName: 'Coordinated Universal Time',
+  DaylightDate: ZERO_TIME,
+  DaylightBias: 0,
+});
+
+/** The default bound of `createConnection` (hcsshim's GCSConnectionTimeout: 2 minutes). */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 120_000;
+
+export interface GuestOptions {
+  logger?: Logger | undefined;
+  /** HvSocket transport (default: `hyperv` on Windows, `unix` — the emulator — elsewhere). */
+  transport?: HvSocketTransport | undefined;
+  /** Emulator HvSocket directory (default `$UVMKIT_HVSOCK_DIR` or `<tmpdir>/uvmkit-hvsock`). */
+  hvsocketDir?: string | undefined;
+  /** Inbound frame limit (default 0x10000, as hcsshim). */
+  maxFrameSize?: number | undefined;
+}
+
+export interface CreateConnectionOptions extends CallOptions {
+  /** A fresh VM (default true): honour SendHostCreateMessage / SendHostStartMessage. False when reconnecting. */
+  coldStart?: boolean | undefined;
+  /** The time zone sent in the cold-start Create (default {@link UTC_TIME_ZONE}). */
+  timeZone?: TimeZoneInformation | undefined;
+}
+
+/** A ModifySettings request body for the guest (`guestrequest.ModificationRequest`). */
+export interface GuestModificationRequest {
+  readonly ResourceType: string;
+  readonly RequestType: 'Add' | 'Remove' | 'Update' | 'PreAdd';
+  readonly Settings?: unknown;
+}
+
+export interface GuestEvents {
+  notification: ContainerNotification;
+  /** The bridge closed (any reason, a local close included). */
+  disconnect: BridgeClosedError;
+}
+
+const guests = new WeakMap<UtilityVM, Guest>();
+
+export interface Guest extends GuestRequestMethods {}
+
+/** The one `Guest` of `vm` (created on first use with `options`). */
+export function guestOf(vm: UtilityVM, options?: GuestOptions): Guest {
+  let g = guests.get(vm);
+  if (g === undefined) {
+    g = new Guest(vm, options);
+    guests.set(vm, g);
+  }
+  return g;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: request methods installed on the prototype
+export class Guest {
+  readonly vm: UtilityVM;
+  readonly #options: GuestOptions;
+  readonly #logger: Logger;
+  readonly #events: Listeners<GuestEvents>;
+  #serviceId: string | undefined;
+  #listener: HvSocketListener | undefined;
+  #bridge: Bridge | undefined;
+  #capabilities: GuestCapabilities | undefined;
+  #connecting = false;
+
+  constructor(vm: UtilityVM, options: GuestOptions = {}) {
+    if (typeof vm !== 'object' || vm === null || typeof (vm as { id?: unknown }).id !== 'string') {
+      throw invalidArgument('Guest', 'vm must be a UtilityVM');
+    }
+    this.vm = vm;
+    this.#options = { ...options };
+    this.#logger = options.logger ?? vm.logger ?? silentLogger;
+    this.#events = new Listeners<GuestEvents>(this.#logger);
+  }
+
+  /** The service id given to prepareConnection, if any. */
+  get serviceId(): string | undefined {
+    return this.#serviceId;
+  }
+
+  /** Whether a negotiated bridge is up. */
+  get connected(): boolean {
+    return this.#bridge !== undefined && !this.#bridge.closed && this.#capabilities !== undefined;
+  }
+
+  /** The live bridge (advanced use: raw RPCs, counters). Throws GuestConnectionUnavailable. */
+  bridge(op = 'Guest.bridge'): Bridge {
+    const b = this.#bridge;
+    if (b === undefined || this.#capabilities === undefined) {
+      throw new GuestConnectionUnavailable(
+        this.vm.id,
+        op,
+        this.#connecting ? 'the connection is being established' : 'createConnection has not completed',
+      );
+    }
+    if (b.closed) throw new GuestConnectionUnavailable(this.vm.id, op, 'the bridge is closed', b.closeError);
+    return b;
+  }
+
+  /**
+   * Listen for the guest at (vm.runtimeId, serviceId) — before the VM starts. Idempotent for the
+   * same service id (while listening or connected); another id rejects with HCS_E_INVALID_STATE.
+   */
+  async prepareConnection(
+    serviceId: string = HvSocketIds.LinuxGcs,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<void> {
+    const op = 'Guest.prepareConnection';
+    if (!isGuid(serviceId))
+      throw invalidArgument(op, `serviceId must be a GUID, got ${JSON.stringify(serviceId)}`);
+    checkCallOptions(op, options);
+    const id = normalizeGuid(serviceId);
+    const busy =
+      (this.#listener !== undefined && !this.#listener.closed) || this.connected || this.#connecting;
+    if (busy) {
+      if (id === this.#serviceId) return;
+      throw new HcsError(
+        'HCS_E_INVALID_STATE',
+        `${op}: the guest connection of ${JSON.stringify(this.vm.id)} is already prepared for service ${this.#serviceId}, not ${id}`,
+        { op, id: this.vm.id, hresult: HRESULT.HCS_E_INVALID_STATE },
+      );
+    }
+    if (!isGuid(this.vm.runtimeId)) {
+      throw invalidArgument(
+        op,
+        `utility VM ${JSON.stringify(this.vm.id)} has no RuntimeId (got ${JSON.stringify(this.vm.runtimeId)})`,
+      );
+    }
+    this.#listener = await listen({
+      vmId: this.vm.runtimeId,
+      serviceId: id,
+      signal: options.signal,
+      transport: this.#options.transport,
+      dir: this.#options.hvsocketDir,
+    });
+    this.#serviceId = id;
+    this.#logger.debug('guest connection prepared', { serviceId: id, path: this.#listener.path });
+  }
+
+  /**
+   * Accept the guest's connection, negotiate protocol 4 and (cold start) send Create/Start for the
+   * null container when the guest's capabilities ask for them. `timeout` (default 2 min) bounds
+   * all of it. On failure the bridge is closed and the error rethrown (prepare again to retry).
+   */
+  async createConnection(options: CreateConnectionOptions = {}): Promise<GuestCapabilities> {
+    const op = 'Guest.createConnection';
+    checkCallOptions(op, options);
+    if (this.connected || this.#connecting) {
+      throw new HcsError(
+        'HCS_E_INVALID_STATE',
+        `${op}: the guest of ${JSON.stringify(this.vm.id)} is already ${this.#connecting ? 'connecting' : 'connected'}`,
+        {
+          op,
+          id: this.vm.id,
+          hresult: HRESULT.HCS_E_INVALID_STATE,
+        },
+      );
+    }
+    const listener = this.#listener;
+    if (listener === undefined || listener.closed) {
+      throw new GuestConnectionUnavailable(
+        this.vm.id,
+        op,
+        'prepareConnection was not called before the VM started',
+      );
+    }
+    this.#connecting = true;
+    const timeout = options.timeout ?? DEFAULT_CONNECTION_TIMEOUT_MS;
+    const deadline = Date.now() + timeout;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    const { signal } = options;
+    let bridge: Bridge | undefined;
+    try {
+      const stream = await listener.accept({ signal, timeout: left(), vm: this.vm });
+      bridge = new Bridge(stream, {
+        logger: this.#logger,
+        maxFrameSize: this.#options.maxFrameSize,
+        vmId: this.vm.id,
+      });
+      const rpc: RpcOptions = { signal, timeout: left() };
+      const response = await bridge.rpc(
+        RpcProc.NegotiateProtocol,
+        {
+          ContainerId: '',
+          ActivityId: ZERO_GUID,
+          MinimumVersion: PROTOCOL_VERSION,
+          MaximumVersion: PROTOCOL_VERSION,
+        },
+        rpc,
+      );
+      const caps = parseNegotiateResponse(response as Record<string, unknown>);
+      if (options.coldStart !== false && caps.sendHostCreateMessage) {
+        const config = { SystemType: 'Container', TimeZoneInformation: options.timeZone ?? UTC_TIME_ZONE };
+        await bridge.rpc(
+          RpcProc.Create,
+          { ContainerId: NULL_CONTAINER_ID, ActivityId: ZERO_GUID, ContainerConfig: anyInString(config) },
+          { signal, timeout: left() },
+        );
+        if (caps.sendHostStartMessage) {
+          await bridge.rpc(
+            RpcProc.Start,
+            { ContainerId: NULL_CONTAINER_ID, ActivityId: ZERO_GUID },
+            { signal, timeout: left() },
+          );
+        }
+      }
+      const b = bridge;
+      b.on('notification', (n) => this.#events.emit('notification', n));
+      void b.done.then((err) => {
+        if (this.#bridge === b) this.#events.emit('disconnect', err);
+      });
+      this.#bridge = b;
+      this.#capabilities = caps;
+      this.#logger.info('guest connected', { os: caps.os });
+      return caps;
+    } catch (err) {
+      await bridge?.close();
+      await listener.close();
+      throw err;
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  /** Close the bridge and any listener (idempotent). Pending calls reject with `BridgeClosed`. */
+  async closeConnection(): Promise<void> {
+    const b = this.#bridge;
+    const l = this.#listener;
+    this.#listener = undefined;
+    this.#serviceId = undefined;
+    await l?.close();
+    if (b !== undefined) await b.close();
+  }
+
+  /** The capabilities negotiated on the current connection. Throws GuestConnectionUnavailable. */
+  capabilities(): GuestCapabilities {
+    this.bridge('Guest.capabilities');
+    return this.#capabilities as GuestCapabilities;
+  }
+
+  /** Container exit notifications (and any other accepted notification). */
+  onNotification(listener: (n: ContainerNotification) => void): Subscription {
+    return this.#events.on('notification', listener);
+  }
+
+  /** Called once when the current bridge closes, with why. */
+  onDisconnect(listener: (err: BridgeClosedError) => void): Subscription {
+    return this.#events.on('disconnect', listener);
+  }
+
+  /** A raw RPC with the request base for `containerId` (default the null container). */
+  async rpc<R extends ResponseBase = ResponseBase>(
+    proc: number,
+    body: object = {},
+    options: CallOptions & { containerId?: string | undefined } = {},
+  ): Promise<R> {
+    const bridge = this.bridge(`Guest.rpc`);
+    const { containerId, ...call } = options;
+    return bridge.rpc<R>(
+      proc,
+      { ContainerId: containerId ?? NULL_CONTAINER_ID, ActivityId: ZERO_GUID, ...body },
+      call,
+    );
+  }
+
+  /** ModifySettings for the null container (the UVM): `{ Request: { ResourceType, RequestType, Settings } }`. */
+  async modify(request: GuestModificationRequest, options?: CallOptions): Promise<void> {
+    const bridge = this.bridge('Guest.modify');
+    const req: Record<string, unknown> = {
+      RequestType: request.RequestType,
+      ResourceType: request.ResourceType,
+    };
+    if (request.Settings !== undefined) req.Settings = request.Settings;
+    await bridge.rpc(
+      RpcProc.ModifySettings,
+      { ContainerId: NULL_CONTAINER_ID, ActivityId: ZERO_GUID, Request: req },
+      options,
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeConnection();
+  }
+}
+
+for (const [name, fn] of Object.entries(guestRequestMethods)) {
+  Object.defineProperty(Guest.prototype, name, {
+    value: {
+      [name](this: Guest, ...args: unknown[]) {
+        return (fn as (g: Guest, ...a: unknown[]) => unknown)(this, ...args);
+      },
+    }[name],
+    writable: false,
+    enumerable: false,
+    configurable: true,
+  });
+}

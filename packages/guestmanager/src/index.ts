@@ -1,0 +1,126 @@
+/**
+ * @packageDocumentation
+ * `@uvmkit/guestmanager` — what needs the guest's own context: the GCS bridge to the agent inside
+ * a utility VM (over HvSocket, `@uvmkit/hcs-core/hvsocket`) and every guest request of the
+ * bridge protocol (mount a hot-added SCSI disk, map a Plan 9 share, mount VPMem layers, add NICs,
+ * combine layers, security policy, block CIMs, …) for LCOW and WCOW guests.
+ *
+ * Use: `const guest = guestOf(vm)`; `await guest.prepareConnection()` BEFORE the VM starts;
+ * start it; `await guest.createConnection()`; then e.g. after the host's `addSCSIDisk`,
+ * `await guest.addMappedVirtualDisk({ MountPath, Controller, Lun })`. Without a connection every
+ * request rejects with `GuestConnectionUnavailable`; a guest failure rejects with an `HcsError`
+ * named after the guest's HRESULT (e.g. `ERROR_NOT_FOUND`).
+ *
+ * Owns: the bridge (framing, IDs, out-of-order matching, the 64 KiB inbound limit, AnyInString,
+ * negotiation v4, notifications, disconnect rules), the connection lifecycle, request documents
+ * and their argument validation.
+ *
+ * Does not own: the host side of devices (`@uvmkit/scsi`, `@uvmkit/vpmem`, `@uvmkit/plan9`, … —
+ * the host add comes BEFORE the guest add and the host remove AFTER the guest remove), the VM's
+ * lifecycle (`@uvmkit/lifetime`), containers and processes (Create/Exec/Wait are not wrapped yet;
+ * `Guest.rpc` sends any procedure), sockets (`@uvmkit/hcs-core/hvsocket`).
+ */
+export {
+  Bridge,
+  type BridgeEvents,
+  type BridgeOptions,
+  type ContainerNotification,
+  type ResponseBase,
+  type RpcOptions,
+} from './bridge/bridge.js';
+export { encodeFrame, type Frame, FrameDecoder, HEADER_SIZE, MAX_INBOUND_FRAME } from './bridge/frame.js';
+export {
+  anyInString,
+  CONTAINER_NOTIFICATION,
+  fromAnyInString,
+  MessageKind,
+  NULL_CONTAINER_ID,
+  PROTOCOL_VERSION,
+  procName,
+  RpcProc,
+  requestType,
+  responseType,
+  ZERO_GUID,
+} from './bridge/protocol.js';
+export {
+  type GcsCapabilitiesDocument,
+  type GuestCapabilities,
+  parseNegotiateResponse,
+} from './capabilities.js';
+export {
+  BridgeClosedError,
+  type BridgeCloseReason,
+  BridgeProtocolError,
+  GuestCode,
+  GuestConnectionUnavailable,
+  type GuestErrorRecord,
+  type GuestRpcError,
+  ProtocolViolation,
+} from './errors.js';
+export {
+  type CreateConnectionOptions,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  Guest,
+  type GuestEvents,
+  type GuestModificationRequest,
+  type GuestOptions,
+  guestOf,
+  type SystemTime,
+  type TimeZoneInformation,
+  UTC_TIME_ZONE,
+} from './guest.js';
+export { type GuestRequestMethods, guestRequestMethods } from './methods.js';
+export { addBlockCIMs, type BlockCimMounts, removeBlockCIMs } from './requests/block-cims.js';
+export { deleteContainerState, dumpStacks } from './requests/diagnostics.js';
+export { type HvSocketAddressSettings, updateHvSocketAddress } from './requests/hvsocket.js';
+export {
+  addCombinedLayers,
+  addCombinedLayersCwcow,
+  addCombinedLayersWcow,
+  type LcowCombinedLayers,
+  removeCombinedLayers,
+  removeCombinedLayersCwcow,
+  removeCombinedLayersWcow,
+  type WcowCombinedLayers,
+} from './requests/layers.js';
+export { updateCgroupMemoryLimits } from './requests/memory.js';
+export {
+  addNetworkInterface,
+  addNetworkInterfaceWcow,
+  addNetworkNamespace,
+  type LcowNetworkAdapter,
+  preAddNetworkInterfaceWcow,
+  removeNetworkInterface,
+  removeNetworkInterfaceWcow,
+  removeNetworkNamespace,
+  type WcowNetworkModifyRequest,
+} from './requests/network.js';
+export {
+  addMappedDirectory,
+  addMappedDirectoryWcow,
+  type LcowMappedDirectory,
+  PLAN9_PORT,
+  removeMappedDirectory,
+  removeMappedDirectoryWcow,
+  type WcowMappedDirectory,
+} from './requests/plan9.js';
+export {
+  addMappedVirtualDisk,
+  addMappedVirtualDiskForContainerScratch,
+  addMappedVirtualDiskWcow,
+  type LcowMappedVirtualDisk,
+  removeMappedVirtualDisk,
+  removeMappedVirtualDiskWcow,
+  removeSCSIDevice,
+  type ScsiDevice,
+  type WcowMappedVirtualDisk,
+} from './requests/scsi.js';
+export {
+  addSecurityPolicy,
+  type ConfidentialOptions,
+  injectPolicyFragment,
+  type SecurityPolicyFragment,
+} from './requests/security-policy.js';
+export { ResourceType } from './requests/send.js';
+export { addVPCIDevice, type LcowMappedVPCIDevice } from './requests/vpci.js';
+export { addVPMemDevice, type LcowMappedVPMemDevice, removeVPMemDevice } from './requests/vpmem.js';
