@@ -312,8 +312,9 @@ export class Bridge {
         `response 0x${(f.type >>> 0).toString(16)} with ID ${f.id}, which matches no request`,
       );
     }
-    this.#pending.delete(f.id);
+    // Parse first: on a bad payload the entry is still registered, so the kill rejects it too.
     const v = this.#parse(f, 'response');
+    this.#pending.delete(f.id);
     if (entry.abandoned) {
       this.#logger.debug('late response to an abandoned call absorbed', {
         id: String(f.id),
