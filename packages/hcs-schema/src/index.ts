@@ -19,6 +19,7 @@ export { InvalidArgumentError, SchemaValidationError, type ValidationIssue } fro
 export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids, scsiControllerIndex } from './guid.js';
 export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
 export {
+  checkShareName,
   comPortPath,
   cpuFrequencyPowerCapPath,
   cpuGroupPath,

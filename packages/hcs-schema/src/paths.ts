@@ -175,9 +175,29 @@ function pipePath(value: unknown): Result<string> {
   return base;
 }
 
+function shareName(value: unknown): Result<string> {
+  if (typeof value !== 'string') return { ok: false, reason: 'must be a string' };
+  if (value === '') return { ok: false, reason: 'must not be empty' };
+  if (value === '.' || value === '..') return { ok: false, reason: 'must not be "." or ".."' };
+  for (const c of ['/', '\\', '%']) {
+    if (value.includes(c)) return { ok: false, reason: `must not contain ${JSON.stringify(c)}` };
+  }
+  if (hasControl(value)) return { ok: false, reason: 'must not contain control characters' };
+  return { ok: true, value };
+}
+
 function need<T>(argument: string, value: unknown, result: Result<T>): T {
   if (!result.ok) throw new InvalidArgumentError(argument, value, result.reason);
   return result.value;
+}
+
+/**
+ * Check one share name (a Plan 9 or VSMB share's `Name`: its identity in HCS and the name the
+ * guest mounts): a non-empty string, not `.` or `..`, without `/`, `\\`, `%` or control
+ * characters. Returns the name; throws `InvalidArgumentError` naming `argument` otherwise.
+ */
+export function checkShareName(name: unknown, argument: string): string {
+  return need(argument, name, shareName(name));
 }
 
 const MAX_LUN = 63;
@@ -227,9 +247,9 @@ export function flexibleIovPath(name: string): string {
 export function licensingPath(): string {
   return `${DEV}/Licensing`;
 }
-/** `VirtualMachine/Devices/MappedPipes/<hostPipePath>`; the host path looks like `\\.\pipe\<name>`. */
-export function mappedPipePath(hostPipePath: string): string {
-  return `${DEV}/MappedPipes/${need('hostPipePath', hostPipePath, pipePath(hostPipePath))}`;
+/** `VirtualMachine/Devices/MappedPipes/<hostPath>`; the host path looks like `\\.\pipe\<name>`. */
+export function mappedPipePath(hostPath: string): string {
+  return `${DEV}/MappedPipes/${need('hostPath', hostPath, pipePath(hostPath))}`;
 }
 /** `VirtualMachine/Devices/NetworkAdapters/<nicId>`; nicId is a GUID (lower-cased). */
 export function networkAdapterPath(nicId: string): string {

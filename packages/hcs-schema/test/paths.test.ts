@@ -322,7 +322,7 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
       'invalid argument nicId ("nic0"): must be a bare GUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx',
     );
     expect(thrown(() => mappedPipePath('\\\\.\\pipe\\a%2Fb')).message).toBe(
-      'invalid argument hostPipePath ("\\\\\\\\.\\\\pipe\\\\a%2Fb"): must not contain "%"',
+      'invalid argument hostPath ("\\\\\\\\.\\\\pipe\\\\a%2Fb"): must not contain "%"',
     );
   });
 
@@ -394,7 +394,7 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
     ];
     for (const value of bad) {
       const err = thrown(() => anyCall(mappedPipePath, value));
-      expect({ argument: err.argument, value: err.value }).toEqual({ argument: 'hostPipePath', value });
+      expect({ argument: err.argument, value: err.value }).toEqual({ argument: 'hostPath', value });
     }
     expect(mappedPipePath('\\\\.\\PIPE\\x')).toBe('VirtualMachine/Devices/MappedPipes/\\\\.\\PIPE\\x');
   });
