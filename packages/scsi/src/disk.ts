@@ -2,9 +2,13 @@
  * SCSI attachments: `VirtualMachine/Devices/Scsi/<controller GUID>/Attachments/<lun>`.
  * Add sends the `Attachment` as Settings; Remove sends no Settings (HCS ignores them).
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type Attachment, scsiAttachmentPath } from '@uvmkit/hcs-schema';
-import { send, show } from './errors.js';
+
+/** Printable form of an argument for a message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 /**
  * Attach a disk (`Attachment`: `Type`, `Path`, …) at `controller` (0..3, the index into
@@ -17,7 +21,7 @@ export function addSCSIDisk(
   lun: number,
   options?: CallOptions,
 ): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     'addSCSIDisk',
     `add SCSI disk at controller ${show(controller)} LUN ${show(lun)}`,
@@ -33,7 +37,7 @@ export function removeSCSIDisk(
   lun: number,
   options?: CallOptions,
 ): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     'removeSCSIDisk',
     `remove SCSI disk at controller ${show(controller)} LUN ${show(lun)}`,

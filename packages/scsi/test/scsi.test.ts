@@ -1,7 +1,10 @@
 /** @uvmkit/scsi through the real path (koffi → libcomputecore.so → hcsd). */
 import {
+  ClosedError,
   HcsError,
   isAborted,
+  isAlreadyExists,
+  isClosed,
   isInvalidArgument,
   isInvalidState,
   isNotFound,
@@ -10,10 +13,26 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { type Attachment, InvalidArgumentError, ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSCSIDisk, removeSCSIDisk, scsi } from '../src/index.js';
-import { lcowConfig, rejection, runningVm, startDaemon, uniqueId } from './fixture.js';
+
+const uniqueId = () => uniqueSystemId('scsi');
+const lcowConfig = () => lcowDocument({ owner: 'uvmkit-scsi-test' });
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+
+/** Create the LCOW VM (SCSI controllers 0 and 1) and start it through core. */
+async function runningVm(id: string): Promise<UtilityVM> {
+  const vm = await UtilityVM.create(id, lcowConfig());
+  await systemOf(vm).start();
+  return vm;
+}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -33,7 +52,7 @@ const scratch: Attachment = {
 const layer: Attachment = { Type: 'VirtualDisk', Path: 'C:\\layers\\base\\layer.vhd', ReadOnly: true };
 
 beforeAll(async () => {
-  hcsd = await startDaemon();
+  hcsd = await startTestHcsd();
   control = hcsd.control;
   id = uniqueId();
   vm = await runningVm(id);
@@ -65,7 +84,7 @@ describe('plugin', () => {
     expect(UtilityVM.has('scsi')).toBe(false);
     expect('addSCSIDisk' in UtilityVM.prototype).toBe(false);
     expect(scsi.name).toBe('scsi');
-    expect(scsi.coreRange).toBe('^0.1.0');
+    expect(scsi.coreRange).toBe('^1.0.0');
     expect(Object.keys(scsi.methods).sort()).toEqual(['addSCSIDisk', 'removeSCSIDisk']);
     UtilityVM.use(scsi);
     expect(UtilityVM.has('scsi')).toBe(true);
@@ -105,12 +124,13 @@ describe('addSCSIDisk', () => {
     const err = await rejection(addSCSIDisk(vm, layer, 0, 3));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.id).toBe(id);
     expect(err.op).toBe('HcsModifyComputeSystem');
     expect(err.cause).toBeInstanceOf(HcsError);
     expect(err.message).toBe(
-      `failed to add SCSI disk at controller 0 LUN 3: HcsModifyComputeSystem ${JSON.stringify(id)} failed with HRESULT_0x800700B7 (0x800700B7): SCSI controller ${C0} LUN 3 is already occupied`,
+      `failed to add SCSI disk at controller 0 LUN 3: HcsModifyComputeSystem ${JSON.stringify(id)} failed with ERROR_ALREADY_EXISTS (0x800700B7): SCSI controller ${C0} LUN 3 is already occupied`,
     );
     expect(err.message).toBe(
       `failed to add SCSI disk at controller 0 LUN 3: ${(err.cause as HcsError).message}`,
@@ -125,7 +145,8 @@ describe('addSCSIDisk', () => {
   it('a controller the VM does not have (2) → ERROR_DEV_NOT_EXIST (0x80070037)', async () => {
     const err = await rejection(addSCSIDisk(vm, scratch, 2, 0));
     expect(err.hresult).toBe(0x80070037);
-    expect(err.code).toBe('HRESULT_0x80070037');
+    expect(err.code).toBe('ERROR_DEV_NOT_EXIST');
+    expect(isNotFound(err)).toBe(true);
     expect(err.message).toMatch(/^failed to add SCSI disk at controller 2 LUN 0: HcsModifyComputeSystem /);
     expect(err.hcsMessage).toBe(`SCSI controller ${ScsiControllerGuids[2]} is not configured on this VM`);
     expect((await control.modifyLog(id)).at(-1)).toEqual({
@@ -238,6 +259,7 @@ describe('removeSCSIDisk', () => {
   it('a controller the VM does not have (3) → ERROR_DEV_NOT_EXIST', async () => {
     const err = await rejection(removeSCSIDisk(vm, 3, 0));
     expect(err.hresult).toBe(0x80070037);
+    expect(err.code).toBe('ERROR_DEV_NOT_EXIST');
     expect(err.message).toMatch(/^failed to remove SCSI disk at controller 3 LUN 0: /);
   });
 
@@ -303,8 +325,13 @@ describe('VM not running', () => {
     } finally {
       await created.close();
     }
+    // a use-after-close passes through unchanged: the ClosedError itself, nothing sent
+    const logAfterClose = await control.modifyLog(cid);
     const closed = await rejection(addSCSIDisk(created, scratch, 0, 0));
+    expect(closed).toBeInstanceOf(ClosedError);
     expect(closed.code).toBe('Closed');
-    expect(closed.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
+    expect(isClosed(closed)).toBe(true);
+    expect(closed.message).not.toMatch(/^failed to /);
+    expect(await control.modifyLog(cid)).toEqual(logAfterClose);
   });
 });
