@@ -110,12 +110,12 @@ describe('listen / accept / dial (unix transport)', () => {
     expect(l.path).toBe(join(dir, `${VM}-${serviceId}.sock`));
     expect(existsSync(l.path as string)).toBe(true);
     const client = await dial({ vmId: VM, serviceId, dir, transport: 'unix' });
-    client.end('hello from the guest');
     const host = await l.accept();
-    expect(await readAll(host)).toBe('hello from the guest');
     expect(l.closed).toBe(true);
-    await l.close();
+    await l.close(); // while the accepted connection is still open
     expect(existsSync(l.path as string)).toBe(false);
+    client.end('hello from the guest');
+    expect(await readAll(host)).toBe('hello from the guest');
     const again = await rejection(l.accept());
     expect(again.code).toBe('AlreadyAccepted');
     const late = await rejection(dial({ vmId: VM, serviceId, dir, transport: 'unix' }));

@@ -361,8 +361,9 @@ class UnixListener extends OneShotListener {
   }
 
   protected shutdown(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-    });
+    // Stop listening now (the handle closes and libuv removes the socket file); do not wait for
+    // the server's 'close' event, which waits for the accepted connection to end as well.
+    this.#server.close(() => {});
+    return new Promise((resolve) => setImmediate(resolve));
   }
 }
