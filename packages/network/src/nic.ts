@@ -3,9 +3,13 @@
  * lower case). Add, Update and Remove all send the `NetworkAdapter` as Settings (HCS identifies
  * the adapter on Remove by them too, as hcsshim does).
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type NetworkAdapter, networkAdapterPath } from '@uvmkit/hcs-schema';
-import { send, show } from './errors.js';
+
+/** Printable form of an argument for a message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 type NicRequest = 'Add' | 'Remove' | 'Update';
 
@@ -18,7 +22,7 @@ function nic(
   settings: NetworkAdapter,
   options: CallOptions | undefined,
 ): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     op,
     `${verb} NIC ${show(nicId)}`,

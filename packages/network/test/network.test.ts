@@ -2,6 +2,7 @@
 import {
   HcsError,
   isAborted,
+  isAlreadyExists,
   isInvalidArgument,
   isInvalidState,
   isNotFound,
@@ -9,10 +10,26 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type NetworkAdapter } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNIC, network, removeNIC, updateNIC } from '../src/index.js';
-import { lcowConfig, rejection, runningVm, startDaemon, uniqueId } from './fixture.js';
+
+const uniqueId = () => uniqueSystemId('net');
+const lcowConfig = () => lcowDocument({ owner: 'uvmkit-network-test' });
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+
+/** Create the LCOW VM and start it through core. */
+async function runningVm(id: string): Promise<UtilityVM> {
+  const vm = await UtilityVM.create(id, lcowConfig());
+  await systemOf(vm).start();
+  return vm;
+}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -38,7 +55,7 @@ const endpointBIov: NetworkAdapter = {
 };
 
 beforeAll(async () => {
-  hcsd = await startDaemon();
+  hcsd = await startTestHcsd();
   control = hcsd.control;
   id = uniqueId();
   vm = await runningVm(id);
@@ -82,7 +99,7 @@ describe('plugin', () => {
     expect(UtilityVM.has('network')).toBe(false);
     expect('addNIC' in UtilityVM.prototype).toBe(false);
     expect(network.name).toBe('network');
-    expect(network.coreRange).toBe('^0.1.0');
+    expect(network.coreRange).toBe('^1.0.0');
     expect(Object.keys(network.methods).sort()).toEqual(['addNIC', 'removeNIC', 'updateNIC']);
     UtilityVM.use(network);
     expect(UtilityVM.has('network')).toBe(true);
@@ -120,7 +137,8 @@ describe('addNIC', () => {
     const err = await rejection(addNIC(vm, NIC_A.toUpperCase(), endpointB));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.id).toBe(id);
     expect(err.cause).toBeInstanceOf(HcsError);
     expect(err.message).toBe(
