@@ -3,9 +3,13 @@
  * channel GUID, sent in lower case). Add sends the `VirtualPciDevice`; Remove sends no Settings
  * (HCS ignores them), as hcsshim does.
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type VirtualPciDevice, virtualPciPath } from '@uvmkit/hcs-schema';
-import { send, show } from './errors.js';
+
+/** Printable form of an argument for a message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 /** Assign a host device (its `Functions`' `DeviceInstancePath`s) on VMBus channel `vmbusGuid`. */
 export function addDevice(
@@ -14,7 +18,7 @@ export function addDevice(
   settings: VirtualPciDevice,
   options?: CallOptions,
 ): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     'addDevice',
     `add virtual PCI device ${show(vmbusGuid)}`,
@@ -25,7 +29,7 @@ export function addDevice(
 
 /** Remove the device assigned on VMBus channel `vmbusGuid`. */
 export function removeDevice(vm: UtilityVM, vmbusGuid: string, options?: CallOptions): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     'removeDevice',
     `remove virtual PCI device ${show(vmbusGuid)}`,

@@ -2,6 +2,7 @@
 import {
   HcsError,
   isAborted,
+  isAlreadyExists,
   isInvalidArgument,
   isInvalidState,
   isNotFound,
@@ -9,10 +10,26 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type VirtualPciDevice } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, pci, removeDevice } from '../src/index.js';
-import { lcowConfig, rejection, runningVm, startDaemon, uniqueId } from './fixture.js';
+
+const uniqueId = () => uniqueSystemId('pci');
+const lcowConfig = () => lcowDocument({ owner: 'uvmkit-pci-test' });
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+
+/** Create the LCOW VM and start it through core. */
+async function runningVm(id: string): Promise<UtilityVM> {
+  const vm = await UtilityVM.create(id, lcowConfig());
+  await systemOf(vm).start();
+  return vm;
+}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -38,7 +55,7 @@ const vf: VirtualPciDevice = {
 };
 
 beforeAll(async () => {
-  hcsd = await startDaemon();
+  hcsd = await startTestHcsd();
   control = hcsd.control;
   id = uniqueId();
   vm = await runningVm(id);
@@ -85,7 +102,7 @@ describe('plugin', () => {
     expect(UtilityVM.has('pci')).toBe(false);
     expect('addDevice' in UtilityVM.prototype).toBe(false);
     expect(pci.name).toBe('pci');
-    expect(pci.coreRange).toBe('^0.1.0');
+    expect(pci.coreRange).toBe('^1.0.0');
     expect(Object.keys(pci.methods).sort()).toEqual(['addDevice', 'removeDevice']);
     UtilityVM.use(pci);
     expect(UtilityVM.has('pci')).toBe(true);
@@ -112,7 +129,8 @@ describe('addDevice', () => {
     const err = await rejection(addDevice(vm, GPU.toUpperCase(), vf));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.id).toBe(id);
     expect(err.message).toBe(
       `failed to add virtual PCI device ${JSON.stringify(GPU.toUpperCase())}: ${(err.cause as HcsError).message}`,
