@@ -6,39 +6,29 @@
  * anything is sent: a non-empty string without `/`, `\`, `%` or control characters, and not `.`
  * or `..` (argument `share.Name`).
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
-import { InvalidArgumentError, type Plan9Share, plan9SharesPath } from '@uvmkit/hcs-schema';
-import { send, show } from './errors.js';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import { checkShareName, InvalidArgumentError, type Plan9Share, plan9SharesPath } from '@uvmkit/hcs-schema';
+
+/** Printable form of an argument for a message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 function nameOf(share: unknown): unknown {
   return typeof share === 'object' && share !== null ? (share as { Name?: unknown }).Name : undefined;
 }
 
-/** Throws InvalidArgumentError unless `share` is an object with an acceptable `Name`. */
+/** Throws InvalidArgumentError unless `share` is an object with an acceptable `Name` (hcs-schema's `checkShareName`). */
 function checkShare(share: unknown): void {
   if (typeof share !== 'object' || share === null || Array.isArray(share)) {
     throw new InvalidArgumentError('share', share, 'must be a Plan9Share object');
   }
-  const name = nameOf(share);
-  const reason =
-    typeof name !== 'string'
-      ? 'must be a string'
-      : name === ''
-        ? 'must not be empty'
-        : name === '.' || name === '..'
-          ? 'must not be "." or ".."'
-          : /[/\\%]/.test(name)
-            ? 'must not contain "/", "\\" or "%"'
-            : // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
-              /[\u0000-\u001f\u007f-\u009f]/.test(name)
-              ? 'must not contain control characters'
-              : undefined;
-  if (reason !== undefined) throw new InvalidArgumentError('share.Name', name, reason);
+  checkShareName(nameOf(share), 'share.Name');
 }
 
 /** Share a host directory (`Path`) with the guest as `Name` (Flags, Port, AllowedFiles as given). */
 export function addPlan9(vm: UtilityVM, share: Plan9Share, options?: CallOptions): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     'addPlan9',
     `add Plan 9 share ${show(nameOf(share))}`,
@@ -52,7 +42,7 @@ export function addPlan9(vm: UtilityVM, share: Plan9Share, options?: CallOptions
 
 /** Remove the share named `share.Name`; sends `{Name, AccessName, Port}` (those present). */
 export function removePlan9(vm: UtilityVM, share: Plan9Share, options?: CallOptions): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     'removePlan9',
     `remove Plan 9 share ${show(nameOf(share))}`,

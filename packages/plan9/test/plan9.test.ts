@@ -1,6 +1,7 @@
 /** @uvmkit/plan9 through the real path (koffi → libcomputecore.so → hcsd). */
 import {
   HcsError,
+  isAlreadyExists,
   isInvalidArgument,
   isInvalidState,
   isNotFound,
@@ -9,10 +10,26 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPlan9, plan9, removePlan9 } from '../src/index.js';
-import { lcowConfig, rejection, runningVm, startDaemon, uniqueId } from './fixture.js';
+
+const uniqueId = () => uniqueSystemId('p9');
+const lcowConfig = () => lcowDocument({ owner: 'uvmkit-plan9-test' });
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+
+/** Create the LCOW VM and start it through core. */
+async function runningVm(id: string): Promise<UtilityVM> {
+  const vm = await UtilityVM.create(id, lcowConfig());
+  await systemOf(vm).start();
+  return vm;
+}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -39,7 +56,7 @@ const share2: Plan9Share = {
 };
 
 beforeAll(async () => {
-  hcsd = await startDaemon();
+  hcsd = await startTestHcsd();
   control = hcsd.control;
   id = uniqueId();
   vm = await runningVm(id);
@@ -84,7 +101,7 @@ describe('plugin', () => {
     expect(UtilityVM.has('plan9')).toBe(false);
     expect('addPlan9' in UtilityVM.prototype).toBe(false);
     expect(plan9.name).toBe('plan9');
-    expect(plan9.coreRange).toBe('^0.1.0');
+    expect(plan9.coreRange).toBe('^1.0.0');
     expect(Object.keys(plan9.methods).sort()).toEqual(['addPlan9', 'removePlan9']);
     UtilityVM.use(plan9);
     expect(UtilityVM.has('plan9')).toBe(true);
@@ -115,7 +132,8 @@ describe('addPlan9', () => {
     const err = await rejection(addPlan9(vm, dup));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.id).toBe(id);
     expect(err.message).toBe(`failed to add Plan 9 share "1": ${(err.cause as HcsError).message}`);
     expect(err.hcsMessage).toBe('Plan 9 share "1" already exists');
