@@ -3,12 +3,13 @@
  * (`\\.\pipe\<name>`) spliced in as is. Add and Remove carry no Settings (the path says it all),
  * as hcsshim sends them.
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { mappedPipePath } from '@uvmkit/hcs-schema';
-import { send, show } from './errors.js';
 
-/** The builder calls the argument `hostPipePath`; this package calls it `hostPath`. */
-const RENAME = { hostPipePath: 'hostPath' } as const;
+/** Printable form of an argument for a message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 function pipe(
   vm: UtilityVM,
@@ -18,13 +19,12 @@ function pipe(
   hostPath: string,
   options: CallOptions | undefined,
 ): Promise<void> {
-  return send(
+  return modifyResource(
     vm,
     op,
     `${verb} mapped pipe ${show(hostPath)}`,
     () => ({ ResourcePath: mappedPipePath(hostPath), RequestType: requestType }),
     options,
-    RENAME,
   );
 }
 

@@ -2,6 +2,7 @@
 import {
   HcsError,
   isAborted,
+  isAlreadyExists,
   isInvalidArgument,
   isInvalidState,
   isNotFound,
@@ -9,10 +10,26 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPipe, pipe, removePipe } from '../src/index.js';
-import { lcowConfig, rejection, runningVm, startDaemon, uniqueId } from './fixture.js';
+
+const uniqueId = () => uniqueSystemId('pipe');
+const lcowConfig = () => lcowDocument({ owner: 'uvmkit-pipe-test' });
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+
+/** Create the LCOW VM and start it through core. */
+async function runningVm(id: string): Promise<UtilityVM> {
+  const vm = await UtilityVM.create(id, lcowConfig());
+  await systemOf(vm).start();
+  return vm;
+}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -24,7 +41,7 @@ const LOGS = '\\\\.\\pipe\\uvmkit\\Logs';
 const path = (hostPath: string) => `VirtualMachine/Devices/MappedPipes/${hostPath}`;
 
 beforeAll(async () => {
-  hcsd = await startDaemon();
+  hcsd = await startTestHcsd();
   control = hcsd.control;
   id = uniqueId();
   vm = await runningVm(id);
@@ -73,7 +90,7 @@ describe('plugin', () => {
     expect(UtilityVM.has('pipe')).toBe(false);
     expect('addPipe' in UtilityVM.prototype).toBe(false);
     expect(pipe.name).toBe('pipe');
-    expect(pipe.coreRange).toBe('^0.1.0');
+    expect(pipe.coreRange).toBe('^1.0.0');
     expect(Object.keys(pipe.methods).sort()).toEqual(['addPipe', 'removePipe']);
     UtilityVM.use(pipe);
     expect(UtilityVM.has('pipe')).toBe(true);
@@ -101,7 +118,8 @@ describe('addPipe', () => {
     const err = await rejection(addPipe(vm, other));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.id).toBe(id);
     expect(err.message).toBe(`failed to add mapped pipe ${show(other)}: ${(err.cause as HcsError).message}`);
     expect(err.hcsMessage).toBe(`mapped pipe ${other} already exists`);
