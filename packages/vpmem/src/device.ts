@@ -4,9 +4,8 @@
  * The VM needs a `Devices.VirtualPMem` controller; device numbers are 0..127 (HCS also bounds
  * them by the controller's `MaximumCount`).
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type VirtualPMemDevice, vpmemDevicePath } from '@uvmkit/hcs-schema';
-import { resourcePath, send } from './errors.js';
 
 /** Hot-add a VPMem device (`RequestType: "Add"`, Settings = `settings`). */
 export async function addVPMemDevice(
@@ -16,12 +15,11 @@ export async function addVPMemDevice(
   options?: CallOptions,
 ): Promise<void> {
   const what = `add VPMem device ${String(deviceNumber)}`;
-  const path = resourcePath(() => vpmemDevicePath(deviceNumber), what, 'addVPMemDevice', vm);
-  await send(
+  return modifyResource(
     vm,
-    { ResourcePath: path, RequestType: 'Add', Settings: settings },
-    what,
     'addVPMemDevice',
+    what,
+    () => ({ ResourcePath: vpmemDevicePath(deviceNumber), RequestType: 'Add', Settings: settings }),
     options,
   );
 }
@@ -33,6 +31,11 @@ export async function removeVPMemDevice(
   options?: CallOptions,
 ): Promise<void> {
   const what = `remove VPMem device ${String(deviceNumber)}`;
-  const path = resourcePath(() => vpmemDevicePath(deviceNumber), what, 'removeVPMemDevice', vm);
-  await send(vm, { ResourcePath: path, RequestType: 'Remove' }, what, 'removeVPMemDevice', options);
+  return modifyResource(
+    vm,
+    'removeVPMemDevice',
+    what,
+    () => ({ ResourcePath: vpmemDevicePath(deviceNumber), RequestType: 'Remove' }),
+    options,
+  );
 }

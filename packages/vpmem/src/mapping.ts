@@ -3,9 +3,8 @@
  * (hcs-api.md §6a): an image mapped into an existing VPMem device at a byte offset. Add sends the
  * VirtualPMemMapping; Remove sends no Settings (HCS ignores them).
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type VirtualPMemMapping, vpmemMappingPath } from '@uvmkit/hcs-schema';
-import { resourcePath, send } from './errors.js';
 
 /** Map an image into VPMem device `deviceNumber` at `offsetBytes` (`RequestType: "Add"`). */
 export async function addVPMemMapping(
@@ -16,12 +15,15 @@ export async function addVPMemMapping(
   options?: CallOptions,
 ): Promise<void> {
   const what = `add VPMem mapping at offset ${String(offsetBytes)} of device ${String(deviceNumber)}`;
-  const path = resourcePath(() => vpmemMappingPath(deviceNumber, offsetBytes), what, 'addVPMemMapping', vm);
-  await send(
+  return modifyResource(
     vm,
-    { ResourcePath: path, RequestType: 'Add', Settings: mapping },
-    what,
     'addVPMemMapping',
+    what,
+    () => ({
+      ResourcePath: vpmemMappingPath(deviceNumber, offsetBytes),
+      RequestType: 'Add',
+      Settings: mapping,
+    }),
     options,
   );
 }
@@ -34,11 +36,11 @@ export async function removeVPMemMapping(
   options?: CallOptions,
 ): Promise<void> {
   const what = `remove VPMem mapping at offset ${String(offsetBytes)} of device ${String(deviceNumber)}`;
-  const path = resourcePath(
-    () => vpmemMappingPath(deviceNumber, offsetBytes),
-    what,
-    'removeVPMemMapping',
+  return modifyResource(
     vm,
+    'removeVPMemMapping',
+    what,
+    () => ({ ResourcePath: vpmemMappingPath(deviceNumber, offsetBytes), RequestType: 'Remove' }),
+    options,
   );
-  await send(vm, { ResourcePath: path, RequestType: 'Remove' }, what, 'removeVPMemMapping', options);
 }

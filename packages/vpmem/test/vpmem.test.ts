@@ -1,6 +1,19 @@
 /** @uvmkit/vpmem through the real path (koffi → libcomputecore.so → hcsd). */
-import { isInvalidState, isNotFound, systemOf, UtilityVM } from '@uvmkit/hcs-core';
-import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import {
+  type HcsError,
+  isAlreadyExists,
+  isInvalidState,
+  isNotFound,
+  systemOf,
+  UtilityVM,
+} from '@uvmkit/hcs-core';
+import type { HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +23,6 @@ import {
   removeVPMemMapping,
   vpmem,
 } from '../src/index.js';
-import { lastRequest, lcowDocument, logLength, rejection, runningVM, uniqueId } from './fixture.js';
 
 const DEV = 'VirtualMachine/Devices/VirtualPMem/Devices';
 const layer = { HostPath: 'C:\\layers\\base\\layer.vhd', ReadOnly: true, ImageFormat: 'Vhd1' } as const;
@@ -19,10 +31,14 @@ const image = { HostPath: 'C:\\layers\\app\\layer.vhd', ImageFormat: 'Vhd1' } as
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+/** The ModifySettingRequests hcsd received for `v`, in order. */
+const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
+
 beforeAll(async () => {
-  hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
-  vm = await runningVM('vpmem');
+  hcsd = await startTestHcsd();
+  vm = await UtilityVM.create(uniqueSystemId('vpmem'), lcowDocument({ owner: 'vpmem-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -38,7 +54,7 @@ async function devices(): Promise<Record<string, unknown>> {
 describe('plugin', () => {
   it('UtilityVM.use(vpmem) installs the four methods; calling through the VM sends the same document', async () => {
     expect(vpmem.name).toBe('vpmem');
-    expect(vpmem.coreRange).toBe('^0.1.0');
+    expect(vpmem.coreRange).toBe('^1.0.0');
     expect(Object.keys(vpmem.methods).sort()).toEqual([
       'addVPMemDevice',
       'addVPMemMapping',
@@ -48,13 +64,13 @@ describe('plugin', () => {
     UtilityVM.use(vpmem);
     expect(UtilityVM.has('vpmem')).toBe(true);
     await vm.addVPMemDevice(9, layer);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${DEV}/9`,
       RequestType: 'Add',
       Settings: layer,
     });
     await vm.removeVPMemDevice(9);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({ ResourcePath: `${DEV}/9`, RequestType: 'Remove' });
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({ ResourcePath: `${DEV}/9`, RequestType: 'Remove' });
     expect(await devices()).toStrictEqual({});
   });
 });
@@ -62,7 +78,7 @@ describe('plugin', () => {
 describe('devices', () => {
   it('addVPMemDevice sends Add with the VirtualPMemDevice and fills the slot', async () => {
     await addVPMemDevice(vm, 0, layer);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/0',
       RequestType: 'Add',
       Settings: { HostPath: 'C:\\layers\\base\\layer.vhd', ReadOnly: true, ImageFormat: 'Vhd1' },
@@ -76,17 +92,18 @@ describe('devices', () => {
   });
 
   it('adding to an occupied slot fails with ERROR_ALREADY_EXISTS, wrapped; the table is unchanged', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const err = await rejection(addVPMemDevice(vm, 0, image));
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.id).toBe(vm.id);
     expect(err.message).toBe(
-      `failed to add VPMem device 0: HcsModifyComputeSystem ${JSON.stringify(vm.id)} failed with HRESULT_0x800700B7 (0x800700B7): VPMem device 0 already exists`,
+      `failed to add VPMem device 0: HcsModifyComputeSystem ${JSON.stringify(vm.id)} failed with ERROR_ALREADY_EXISTS (0x800700B7): VPMem device 0 already exists`,
     );
     expect((err.cause as Error).message).toBe(err.message.slice('failed to add VPMem device 0: '.length));
-    expect(await logLength(hcsd, vm)).toBe(before + 1);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).length).toBe(before + 1);
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${DEV}/0`,
       RequestType: 'Add',
       Settings: image,
@@ -100,6 +117,7 @@ describe('devices', () => {
   it("a device number at or above the controller's MaximumCount fails with E_BOUNDS", async () => {
     const err = await rejection(addVPMemDevice(vm, 64, layer));
     expect(err.hresult).toBe(0x8000000b);
+    expect(err.code).toBe('E_BOUNDS');
     expect(err.message).toMatch(
       /^failed to add VPMem device 64: HcsModifyComputeSystem .* not below the controller's MaximumCount 64$/,
     );
@@ -108,7 +126,7 @@ describe('devices', () => {
 
   it('removeVPMemDevice sends Remove without Settings and frees the slot', async () => {
     await removeVPMemDevice(vm, 63);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/63',
       RequestType: 'Remove',
     });
@@ -123,21 +141,21 @@ describe('devices', () => {
     expect(err.message).toMatch(
       /^failed to remove VPMem device 63: HcsModifyComputeSystem .*: VPMem device 63 does not exist$/,
     );
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({ ResourcePath: `${DEV}/63`, RequestType: 'Remove' });
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({ ResourcePath: `${DEV}/63`, RequestType: 'Remove' });
   });
 });
 
 describe('mappings', () => {
   it('addVPMemMapping sends Add with the VirtualPMemMapping at Devices/<n>/Mappings/<offset>', async () => {
     await addVPMemMapping(vm, 0, 4096, image);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/0/Mappings/4096',
       RequestType: 'Add',
       Settings: { HostPath: 'C:\\layers\\app\\layer.vhd', ImageFormat: 'Vhd1' },
     });
     const big = 2 ** 40;
     await addVPMemMapping(vm, 0, big, { HostPath: 'C:\\layers\\x.vhd' });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${DEV}/0/Mappings/1099511627776`,
       RequestType: 'Add',
       Settings: { HostPath: 'C:\\layers\\x.vhd' },
@@ -161,7 +179,7 @@ describe('mappings', () => {
     expect(err.message).toMatch(
       /^failed to add VPMem mapping at offset 0 of device 5: HcsModifyComputeSystem .*: VPMem device 5 does not exist$/,
     );
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${DEV}/5/Mappings/0`,
       RequestType: 'Add',
       Settings: image,
@@ -170,7 +188,7 @@ describe('mappings', () => {
 
   it('removeVPMemMapping sends Remove without Settings; an absent offset is ERROR_NOT_FOUND', async () => {
     await removeVPMemMapping(vm, 0, 4096);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/Devices/VirtualPMem/Devices/0/Mappings/4096',
       RequestType: 'Remove',
     });
@@ -288,19 +306,19 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
-      const before = await logLength(hcsd, vm);
+      const before = (await modifyLog(vm)).length;
       const err = await rejection(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
       expect(err.cause).toBeInstanceOf(InvalidArgumentError);
       expect((err.cause as InvalidArgumentError).argument).toBe(argument);
-      expect(await logLength(hcsd, vm)).toBe(before);
+      expect((await modifyLog(vm)).length).toBe(before);
     });
   }
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const missing = await rejection(addVPMemDevice(vm, 1, { ReadOnly: true } as never));
     expect(missing.code).toBe('InvalidArgument');
     expect(missing.message).toBe(
@@ -322,14 +340,17 @@ describe('invalid arguments: nothing is sent', () => {
     );
     const empty = await rejection(addVPMemMapping(vm, 1, 0, { HostPath: '' }));
     expect(empty.message).toMatch(/Settings\.HostPath: /);
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     expect(await devices()).toStrictEqual({});
   });
 });
 
 describe('VM state, controller and call options', () => {
   it('a VM without a VirtualPMem controller: ERROR_DEV_NOT_EXIST; Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED', async () => {
-    const other = await UtilityVM.create(uniqueId('vpmem'), lcowDocument('vpmem-test', { vpmem: false }));
+    const other = await UtilityVM.create(
+      uniqueSystemId('vpmem'),
+      lcowDocument({ owner: 'vpmem-test', vpmem: false }),
+    );
     try {
       const created = await rejection(addVPMemDevice(other, 0, layer));
       expect(isInvalidState(created)).toBe(true);
@@ -338,9 +359,12 @@ describe('VM state, controller and call options', () => {
       await systemOf(other).start();
       const noController = await rejection(addVPMemDevice(other, 0, layer));
       expect(noController.hresult).toBe(0x80070037);
+      expect(noController.code).toBe('ERROR_DEV_NOT_EXIST');
+      expect(isNotFound(noController)).toBe(true);
       expect(noController.message).toMatch(/: this VM has no VirtualPMem controller$/);
       const noControllerMapping = await rejection(addVPMemMapping(other, 0, 0, image));
       expect(noControllerMapping.hresult).toBe(0x80070037);
+      expect(noControllerMapping.code).toBe('ERROR_DEV_NOT_EXIST');
       await systemOf(other).terminate();
       await other.exited;
       const stopped = await rejection(removeVPMemDevice(other, 0));
@@ -354,11 +378,11 @@ describe('VM state, controller and call options', () => {
   });
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const aborted = await rejection(addVPMemDevice(vm, 2, layer, { signal: AbortSignal.abort() }));
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(/^failed to add VPMem device 2: /);
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
     const timedOut = await rejection(addVPMemDevice(vm, 2, layer, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
