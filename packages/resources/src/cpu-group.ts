@@ -3,9 +3,8 @@
  * `{Id}` with NO RequestType, as hcsshim does (HCS treats it as Update). The null GUID
  * `00000000-0000-0000-0000-000000000000` takes the VM out of its CPU group.
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type CpuGroup, cpuGroupPath, InvalidArgumentError, isGuid } from '@uvmkit/hcs-schema';
-import { send, validated } from './errors.js';
 
 function settingsOf(group: unknown): CpuGroup {
   if (typeof group === 'string') {
@@ -36,6 +35,11 @@ export async function setCPUGroup(
   options?: CallOptions,
 ): Promise<void> {
   const what = `set the CPU group${label(group)}`;
-  const settings = validated(() => settingsOf(group), what, 'setCPUGroup', vm);
-  await send(vm, { ResourcePath: cpuGroupPath(), Settings: settings }, what, 'setCPUGroup', options);
+  return modifyResource(
+    vm,
+    'setCPUGroup',
+    what,
+    () => ({ ResourcePath: cpuGroupPath(), Settings: settingsOf(group) }),
+    options,
+  );
 }

@@ -3,9 +3,8 @@
  * ProcessorLimits document (`Limit`, `Weight`, `Reservation`, `MaximumFrequencyMHz`) with NO
  * RequestType, as hcsshim does. Keys left out keep their current value.
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type ProcessorLimits, processorLimitsPath } from '@uvmkit/hcs-schema';
-import { send } from './errors.js';
 
 /** Update the VM's processor limits (the request is validated against ProcessorLimits first). */
 export async function updateCPULimits(
@@ -13,11 +12,11 @@ export async function updateCPULimits(
   limits: ProcessorLimits,
   options?: CallOptions,
 ): Promise<void> {
-  await send(
+  return modifyResource(
     vm,
-    { ResourcePath: processorLimitsPath(), Settings: limits },
-    'update the processor limits',
     'updateCPULimits',
+    'update the processor limits',
+    () => ({ ResourcePath: processorLimitsPath(), Settings: limits }),
     options,
   );
 }

@@ -3,9 +3,8 @@
  * the bare number of MB, with NO RequestType, as hcsshim does. HCS may refuse a resize shortly
  * after boot; retrying is the caller's choice.
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { InvalidArgumentError, memorySizePath } from '@uvmkit/hcs-schema';
-import { send, validated } from './errors.js';
 
 function checkSize(sizeInMB: unknown): number {
   if (typeof sizeInMB !== 'number') throw new InvalidArgumentError('sizeInMB', sizeInMB, 'must be a number');
@@ -18,6 +17,11 @@ function checkSize(sizeInMB: unknown): number {
 /** Resize the VM's memory to `sizeInMB` (a positive integer). */
 export async function updateMemory(vm: UtilityVM, sizeInMB: number, options?: CallOptions): Promise<void> {
   const what = `update the memory size to ${String(sizeInMB)} MB`;
-  const size = validated(() => checkSize(sizeInMB), what, 'updateMemory', vm);
-  await send(vm, { ResourcePath: memorySizePath(), Settings: size }, what, 'updateMemory', options);
+  return modifyResource(
+    vm,
+    'updateMemory',
+    what,
+    () => ({ ResourcePath: memorySizePath(), Settings: checkSize(sizeInMB) }),
+    options,
+  );
 }

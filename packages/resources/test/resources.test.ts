@@ -1,10 +1,15 @@
 /** @uvmkit/resources through the real path (koffi → libcomputecore.so → hcsd). */
-import { isInvalidState, systemOf, UtilityVM } from '@uvmkit/hcs-core';
-import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import { type HcsError, isInvalidState, systemOf, UtilityVM } from '@uvmkit/hcs-core';
+import type { HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, NULL_GUID } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources, setCPUGroup, updateCPULimits, updateMemory } from '../src/index.js';
-import { lastRequest, lcowDocument, logLength, rejection, runningVM, uniqueId } from './fixture.js';
 
 const MEMORY = 'VirtualMachine/ComputeTopology/Memory/SizeInMB';
 const GROUP = 'VirtualMachine/ComputeTopology/Processor/CpuGroup';
@@ -15,10 +20,14 @@ const G2 = 'C0FFEE00-1111-2222-3333-444455556666';
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+/** The ModifySettingRequests hcsd received for `v`, in order. */
+const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
+
 beforeAll(async () => {
-  hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
-  vm = await runningVM('resources');
+  hcsd = await startTestHcsd();
+  vm = await UtilityVM.create(uniqueSystemId('resources'), lcowDocument({ owner: 'resources-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -33,12 +42,12 @@ async function table() {
 describe('plugin', () => {
   it('UtilityVM.use(resources) installs setCPUGroup, updateCPULimits, updateMemory', async () => {
     expect(resources.name).toBe('resources');
-    expect(resources.coreRange).toBe('^0.1.0');
+    expect(resources.coreRange).toBe('^1.0.0');
     expect(Object.keys(resources.methods).sort()).toEqual(['setCPUGroup', 'updateCPULimits', 'updateMemory']);
     UtilityVM.use(resources);
     expect(UtilityVM.has('resources')).toBe(true);
     await vm.updateMemory(1536);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({ ResourcePath: MEMORY, Settings: 1536 });
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({ ResourcePath: MEMORY, Settings: 1536 });
     expect((await table()).memory).toBe(1536);
   });
 });
@@ -46,7 +55,7 @@ describe('plugin', () => {
 describe('memory', () => {
   it('updateMemory sends a bare number and no RequestType; the configuration follows', async () => {
     await updateMemory(vm, 2048);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB',
       Settings: 2048,
     });
@@ -65,7 +74,7 @@ describe('memory', () => {
 describe('CPU group', () => {
   it('setCPUGroup(id) sends {Id} and no RequestType; the processor joins the group', async () => {
     await setCPUGroup(vm, G1);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/ComputeTopology/Processor/CpuGroup',
       Settings: { Id: G1 },
     });
@@ -74,13 +83,13 @@ describe('CPU group', () => {
 
   it('setCPUGroup({Id}) sends the document as given (GUID case kept)', async () => {
     await setCPUGroup(vm, { Id: G2 });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({ ResourcePath: GROUP, Settings: { Id: G2 } });
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({ ResourcePath: GROUP, Settings: { Id: G2 } });
     expect((await table()).processor).toStrictEqual({ Count: 2, CpuGroup: { Id: G2 } });
   });
 
   it('the null GUID takes the VM out of its group', async () => {
     await setCPUGroup(vm, NULL_GUID);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: GROUP,
       Settings: { Id: '00000000-0000-0000-0000-000000000000' },
     });
@@ -91,13 +100,13 @@ describe('CPU group', () => {
 describe('processor limits', () => {
   it('updateCPULimits sends the ProcessorLimits and no RequestType; values merge into the processor', async () => {
     await updateCPULimits(vm, { Limit: 50000, Weight: 200 });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/ComputeTopology/Processor/Limits',
       Settings: { Limit: 50000, Weight: 200 },
     });
     expect((await table()).processor).toStrictEqual({ Count: 2, Limit: 50000, Weight: 200 });
     await updateCPULimits(vm, { Reservation: 10000, MaximumFrequencyMHz: 2400, Weight: 100 });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: LIMITS,
       Settings: { Reservation: 10000, MaximumFrequencyMHz: 2400, Weight: 100 },
     });
@@ -200,19 +209,19 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
-      const before = await logLength(hcsd, vm);
+      const before = (await modifyLog(vm)).length;
       const err = await rejection(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
       expect(err.cause).toBeInstanceOf(InvalidArgumentError);
       expect((err.cause as InvalidArgumentError).argument).toBe(argument);
-      expect(await logLength(hcsd, vm)).toBe(before);
+      expect((await modifyLog(vm)).length).toBe(before);
     });
   }
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const negative = await rejection(updateCPULimits(vm, { Limit: -1 }));
     expect(negative.code).toBe('InvalidArgument');
     expect(negative.message).toMatch(
@@ -230,7 +239,7 @@ describe('invalid arguments: nothing is sent', () => {
     );
     const frequency = await rejection(updateCPULimits(vm, { MaximumFrequencyMHz: 2 ** 32 }));
     expect(frequency.message).toMatch(/Settings\.MaximumFrequencyMHz: /);
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     expect((await table()).processor).toStrictEqual({
       Count: 2,
       Limit: 50000,
@@ -243,7 +252,10 @@ describe('invalid arguments: nothing is sent', () => {
 
 describe('VM state and call options', () => {
   it('Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED; nothing changes', async () => {
-    const other = await UtilityVM.create(uniqueId('resources'), lcowDocument('resources-test'));
+    const other = await UtilityVM.create(
+      uniqueSystemId('resources'),
+      lcowDocument({ owner: 'resources-test' }),
+    );
     try {
       const created = await rejection(updateMemory(other, 4096));
       expect(isInvalidState(created)).toBe(true);
@@ -277,11 +289,11 @@ describe('VM state and call options', () => {
   });
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const aborted = await rejection(updateCPULimits(vm, { Limit: 1 }, { signal: AbortSignal.abort() }));
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(/^failed to update the processor limits: /);
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
     const timedOut = await rejection(updateMemory(vm, 4096, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
