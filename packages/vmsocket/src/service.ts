@@ -6,9 +6,8 @@
  * Settings (HCS ignores them), as hcsshim does. The service id is a bare GUID, lower-cased in the
  * path.
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
 import { type HvSocketServiceConfig, hvSocketServicePath } from '@uvmkit/hcs-schema';
-import { resourcePath, send } from './errors.js';
 
 const label = (serviceId: unknown): string =>
   `HvSocket service ${typeof serviceId === 'string' ? serviceId : String(serviceId)}`;
@@ -21,12 +20,11 @@ export async function updateHvSocketService(
   options?: CallOptions,
 ): Promise<void> {
   const what = `update ${label(serviceId)}`;
-  const path = resourcePath(() => hvSocketServicePath(serviceId), what, 'updateHvSocketService', vm);
-  await send(
+  return modifyResource(
     vm,
-    { ResourcePath: path, RequestType: 'Update', Settings: config },
-    what,
     'updateHvSocketService',
+    what,
+    () => ({ ResourcePath: hvSocketServicePath(serviceId), RequestType: 'Update', Settings: config }),
     options,
   );
 }
@@ -38,6 +36,11 @@ export async function removeHvSocketService(
   options?: CallOptions,
 ): Promise<void> {
   const what = `remove ${label(serviceId)}`;
-  const path = resourcePath(() => hvSocketServicePath(serviceId), what, 'removeHvSocketService', vm);
-  await send(vm, { ResourcePath: path, RequestType: 'Remove' }, what, 'removeHvSocketService', options);
+  return modifyResource(
+    vm,
+    'removeHvSocketService',
+    what,
+    () => ({ ResourcePath: hvSocketServicePath(serviceId), RequestType: 'Remove' }),
+    options,
+  );
 }

@@ -1,22 +1,21 @@
 /** @uvmkit/vmsocket through the real path (koffi → libcomputecore.so → hcsd). */
-import { isInvalidState, isNotFound, systemOf, UtilityVM } from '@uvmkit/hcs-core';
-import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import { type HcsError, isInvalidState, isNotFound, systemOf, UtilityVM } from '@uvmkit/hcs-core';
+import type { HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  GCS_SERVICE_ID,
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+  WILDCARD_SERVICE,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeHvSocketService, updateHvSocketService, vmsocket } from '../src/index.js';
-import {
-  GCS_SERVICE_ID,
-  lastRequest,
-  lcowDocument,
-  logLength,
-  rejection,
-  runningVM,
-  uniqueId,
-  WILDCARD_SERVICE,
-} from './fixture.js';
 
 const TABLE = 'VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable';
-const SID = '0000006d-facb-11e6-bd58-64006a7986d3';
+/** A vsock port (0x71) the shared document's service table does not list. */
+const SID = '00000071-facb-11e6-bd58-64006a7986d3';
 const SID_UPPER = 'E0E16197-DD56-4A10-9195-5EE7A155A838';
 const SID_LOWER = SID_UPPER.toLowerCase();
 const logService = {
@@ -25,13 +24,24 @@ const logService = {
   AllowWildcardBinds: true,
 };
 
+/** The service table of the shared LCOW document: the two vsockexec ports and the GCS bridge. */
+const BASE_TABLE = {
+  '00000001-facb-11e6-bd58-64006a7986d3': WILDCARD_SERVICE,
+  '0000006d-facb-11e6-bd58-64006a7986d3': WILDCARD_SERVICE,
+  [GCS_SERVICE_ID]: WILDCARD_SERVICE,
+};
+
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+/** The ModifySettingRequests hcsd received for `v`, in order. */
+const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
+
 beforeAll(async () => {
-  hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
-  vm = await runningVM('vmsocket');
+  hcsd = await startTestHcsd();
+  vm = await UtilityVM.create(uniqueSystemId('vmsocket'), lcowDocument({ owner: 'vmsocket-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -45,28 +55,28 @@ async function table(): Promise<Record<string, unknown>> {
 describe('plugin', () => {
   it('UtilityVM.use(vmsocket) installs updateHvSocketService and removeHvSocketService', async () => {
     expect(vmsocket.name).toBe('vmsocket');
-    expect(vmsocket.coreRange).toBe('^0.1.0');
+    expect(vmsocket.coreRange).toBe('^1.0.0');
     expect(Object.keys(vmsocket.methods).sort()).toEqual(['removeHvSocketService', 'updateHvSocketService']);
     UtilityVM.use(vmsocket);
     expect(UtilityVM.has('vmsocket')).toBe(true);
     const sid = '11111111-2222-3333-4444-555555555555';
     await vm.updateHvSocketService(sid, { AllowWildcardBinds: false });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${TABLE}/${sid}`,
       RequestType: 'Update',
       Settings: { AllowWildcardBinds: false },
     });
     await vm.removeHvSocketService(sid);
-    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE });
+    expect(await table()).toStrictEqual(BASE_TABLE);
   });
 });
 
 describe('update', () => {
   it('updateHvSocketService sends Update with the config and creates the entry', async () => {
     await updateHvSocketService(vm, SID, logService);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath:
-        'VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable/0000006d-facb-11e6-bd58-64006a7986d3',
+        'VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable/00000071-facb-11e6-bd58-64006a7986d3',
       RequestType: 'Update',
       Settings: {
         BindSecurityDescriptor: 'D:P(A;;FA;;;SY)(A;;FA;;;BA)',
@@ -74,12 +84,12 @@ describe('update', () => {
         AllowWildcardBinds: true,
       },
     });
-    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
+    expect(await table()).toStrictEqual({ ...BASE_TABLE, [SID]: logService });
   });
 
   it('an upper-case service id is lower-cased in the path; a second Update replaces the entry', async () => {
     await updateHvSocketService(vm, SID_UPPER, { BindSecurityDescriptor: 'D:P(A;;FA;;;WD)' });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${TABLE}/${SID_LOWER}`,
       RequestType: 'Update',
       Settings: { BindSecurityDescriptor: 'D:P(A;;FA;;;WD)' },
@@ -97,12 +107,12 @@ describe('update', () => {
       BindSecurityDescriptor: '',
       ConnectSecurityDescriptor: '',
     });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${TABLE}/${SID_LOWER}`,
       RequestType: 'Update',
       Settings: { Disabled: true, BindSecurityDescriptor: '', ConnectSecurityDescriptor: '' },
     });
-    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE, [SID]: logService });
+    expect(await table()).toStrictEqual({ ...BASE_TABLE, [SID]: logService });
   });
 
   // hcs-api.md §6a "Update (creates if absent; …)" and hcsshim's UpdateHvSocketService contract:
@@ -112,7 +122,7 @@ describe('update', () => {
     const sid = 'a42e7cda-d03f-480c-9cc2-a4de20abb878';
     try {
       await updateHvSocketService(vm, sid, { Disabled: true });
-      expect(await lastRequest(hcsd, vm)).toStrictEqual({
+      expect((await modifyLog(vm)).at(-1)).toStrictEqual({
         ResourcePath: `${TABLE}/${sid}`,
         RequestType: 'Update',
         Settings: { Disabled: true },
@@ -133,11 +143,11 @@ describe('update', () => {
 describe('remove', () => {
   it('removeHvSocketService sends Remove without Settings and drops the entry', async () => {
     await removeHvSocketService(vm, SID);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
-      ResourcePath: `${TABLE}/0000006d-facb-11e6-bd58-64006a7986d3`,
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
+      ResourcePath: `${TABLE}/00000071-facb-11e6-bd58-64006a7986d3`,
       RequestType: 'Remove',
     });
-    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE });
+    expect(await table()).toStrictEqual(BASE_TABLE);
   });
 
   it('removing an absent entry fails with ERROR_NOT_FOUND (isNotFound), wrapped', async () => {
@@ -152,7 +162,7 @@ describe('remove', () => {
     expect((err.cause as Error).message).toBe(
       err.message.slice(`failed to remove HvSocket service ${SID}: `.length),
     );
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: `${TABLE}/${SID}`,
       RequestType: 'Remove',
     });
@@ -206,19 +216,19 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, message] of cases) {
     it(`${name} → InvalidArgument naming serviceId`, async () => {
-      const before = await logLength(hcsd, vm);
+      const before = (await modifyLog(vm)).length;
       const err = await rejection(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
       expect(err.cause).toBeInstanceOf(InvalidArgumentError);
       expect((err.cause as InvalidArgumentError).argument).toBe('serviceId');
-      expect(await logLength(hcsd, vm)).toBe(before);
+      expect((await modifyLog(vm)).length).toBe(before);
     });
   }
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const wild = await rejection(updateHvSocketService(vm, SID, { AllowWildcardBinds: 'yes' } as never));
     expect(wild.code).toBe('InvalidArgument');
     expect(wild.message).toMatch(
@@ -231,14 +241,17 @@ describe('invalid arguments: nothing is sent', () => {
     expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Sddl)?: /);
     const none = await rejection(updateHvSocketService(vm, SID, undefined as never));
     expect(none.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings: is required$/);
-    expect(await logLength(hcsd, vm)).toBe(before);
-    expect(await table()).toStrictEqual({ [GCS_SERVICE_ID]: WILDCARD_SERVICE });
+    expect((await modifyLog(vm)).length).toBe(before);
+    expect(await table()).toStrictEqual(BASE_TABLE);
   });
 });
 
 describe('VM state and call options', () => {
   it('Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED; nothing changes', async () => {
-    const other = await UtilityVM.create(uniqueId('vmsocket'), lcowDocument('vmsocket-test'));
+    const other = await UtilityVM.create(
+      uniqueSystemId('vmsocket'),
+      lcowDocument({ owner: 'vmsocket-test' }),
+    );
     try {
       const created = await rejection(updateHvSocketService(other, SID, logService));
       expect(isInvalidState(created)).toBe(true);
@@ -258,22 +271,20 @@ describe('VM state and call options', () => {
         { ResourcePath: `${TABLE}/${SID}`, RequestType: 'Update', Settings: logService },
         { ResourcePath: `${TABLE}/${GCS_SERVICE_ID}`, RequestType: 'Remove' },
       ]);
-      expect((await hcsd.control.system(other.id)).devices.hvSocketServices).toStrictEqual({
-        [GCS_SERVICE_ID]: WILDCARD_SERVICE,
-      });
+      expect((await hcsd.control.system(other.id)).devices.hvSocketServices).toStrictEqual(BASE_TABLE);
     } finally {
       await other.close();
     }
   });
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const aborted = await rejection(
       updateHvSocketService(vm, SID, logService, { signal: AbortSignal.abort() }),
     );
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(new RegExp(`^failed to update HvSocket service ${SID}: `));
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
     const timedOut = await rejection(removeHvSocketService(vm, GCS_SERVICE_ID, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
