@@ -5,10 +5,68 @@
 import { HcsdClient, type HcsdResponse } from './client.js';
 import type { DeviceTableSnapshot } from './hcsd/devices.js';
 import { hex } from './hcsd/errors.js';
+import type { GuestInspection, GuestRequestLogEntry } from './hcsd/guest/agent.js';
+import type { GuestFaultsSnapshot } from './hcsd/guest/faults.js';
+import type { GuestTableSnapshot } from './hcsd/guest/inspect.js';
+import type { GcsRequestName } from './hcsd/guest/protocol.js';
 import type { ClientInspection, PendingInspection, SystemInspection } from './hcsd/inspect.js';
 import { Method, type MethodName } from './hcsd/methods.js';
 
-export type { ClientInspection, DeviceTableSnapshot, PendingInspection, SystemInspection };
+export type {
+  ClientInspection,
+  DeviceTableSnapshot,
+  GcsRequestName,
+  GuestFaultsSnapshot,
+  GuestInspection,
+  GuestRequestLogEntry,
+  GuestTableSnapshot,
+  PendingInspection,
+  SystemInspection,
+};
+
+/** Which requests a guest rule applies to (default: every request). */
+export interface GuestRequestFilter {
+  /** only requests of this procedure, e.g. `'ModifySettings'` */
+  procedure?: GcsRequestName;
+  /** only ModifySettings requests with this `Request.ResourceType` */
+  resourceType?: string;
+  /** how many matching requests (default 1) */
+  count?: number;
+}
+
+/**
+ * A fault of the emulated guest agent of one VM (`HcsdControl.guestFault`).
+ * - `neverDial`: the agent does not dial (set before Start; `enabled: false` re-enables dialing).
+ * - `drop`: close the bridge now (the agent re-dials after 100 ms while the VM runs).
+ * - `dropOnRequest`: close the bridge when a matching request arrives, without replying.
+ * - `silent`: never answer matching requests.
+ * - `fail`: answer matching requests with `hresult` (+ ErrorMessage `message`), no effect.
+ * - `delay`: answer matching requests `ms` later (default count: all, until cleared).
+ * - `reorder`: hold the next `count` replies (default 2), then send them in reverse order.
+ * - `garbage`: a bad frame — `size` (header Size 15), `json` (the request's ID, payload not JSON),
+ *   `unknownId` (a valid response with ID 0x7fffffffffffffff), `notification` (type 0x30200101) —
+ *   instead of the reply to a matching request, or at once with `when: 'now'`.
+ * - `oversized`: the reply padded to `size` bytes (default 0x10001, header included), or a
+ *   response frame of that size at once with `when: 'now'`.
+ * - `notify`: send a container notification (0x30100101) now.
+ * - `clear`: disarm every rule of this agent (also `clearFaults()`).
+ */
+export type GuestFaultSpec =
+  | { kind: 'neverDial'; enabled?: boolean }
+  | { kind: 'drop' }
+  | ({ kind: 'dropOnRequest' } & GuestRequestFilter)
+  | ({ kind: 'silent' } & GuestRequestFilter)
+  | ({ kind: 'fail'; hresult: number; message?: string } & GuestRequestFilter)
+  | { kind: 'delay'; ms: number; count?: number; procedure?: GcsRequestName }
+  | { kind: 'reorder'; count?: number }
+  | ({
+      kind: 'garbage';
+      variant?: 'size' | 'json' | 'unknownId' | 'notification';
+      when?: 'now' | 'reply';
+    } & GuestRequestFilter)
+  | ({ kind: 'oversized'; size?: number; when?: 'now' | 'reply' } & GuestRequestFilter)
+  | { kind: 'notify'; containerId?: string; type?: string }
+  | { kind: 'clear' };
 
 /** A control request failed; `hresult` is hcsd's answer. */
 export class HcsdControlError extends Error {
@@ -105,7 +163,17 @@ export class HcsdControl {
     await this.#call(Method.Fault, { kind: 'delay', ...spec });
   }
 
-  /** Remove every armed fault and delay. */
+  /** The emulated guest agent of VM `id`: connection state, guest table, request log, armed faults. */
+  guest(id: string): Promise<GuestInspection> {
+    return this.#call(Method.Inspect, { what: 'guest', id }) as Promise<GuestInspection>;
+  }
+
+  /** Arm (or trigger) a fault of the guest agent of VM `id`. */
+  async guestFault(id: string, fault: GuestFaultSpec): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'guest', id, fault });
+  }
+
+  /** Remove every armed fault and delay (also every guest agent's). */
   async clearFaults(): Promise<void> {
     await this.#call(Method.Fault, { kind: 'clear' });
   }

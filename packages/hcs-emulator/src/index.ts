@@ -7,7 +7,9 @@
  * Owns: the hcsd daemon (compute-system state machine, per-VM device table, Modify semantics for
  * every VirtualMachine resource path, property queries, events), `startHcsd()` to run it as a
  * child process, `HcsdControl` (inspection + fault injection for tests), `HcsdClient` (a raw
- * protocol client), `shimLibraryPath()`.
+ * protocol client), `shimLibraryPath()`, and the emulated guest agent (GCS) hcsd runs for a VM
+ * with `VirtualMachine.GuestConnection`: it dials the host's HvSocket listener (a Unix socket at
+ * `hvsockPath(vmId, serviceId)`) and serves the GCS bridge protocol against a guest-side table.
  *
  * Does not own: HCS bindings (hcs-core), schema types and validators (hcs-schema, used here),
  * anything a Windows user needs at run time, real virtual machines.
@@ -25,12 +27,26 @@ export {
   type DelaySpec,
   type DeviceTableSnapshot,
   type FaultSpec,
+  type GcsRequestName,
+  type GuestFaultSpec,
+  type GuestFaultsSnapshot,
+  type GuestInspection,
+  type GuestRequestFilter,
+  type GuestRequestLogEntry,
+  type GuestTableSnapshot,
   HcsdControl,
   HcsdControlError,
   type PendingInspection,
   type SystemInspection,
 } from './control.js';
 export { HR } from './hcsd/errors.js';
+export { hvsockDir, hvsockPath } from './hcsd/guest/address.js';
+export {
+  GcsRequest,
+  GHR,
+  LINUX_GCS_SERVICE_ID,
+  WINDOWS_GCS_SERVICE_ID,
+} from './hcsd/guest/protocol.js';
 export { EventType, PROTOCOL_VERSION } from './hcsd/methods.js';
 export { hcsdCliPath, shimLibraryPath } from './paths.js';
 export {

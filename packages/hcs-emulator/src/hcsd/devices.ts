@@ -334,6 +334,63 @@ export class DeviceTable {
     this.#mappedPipes.splice(index, 1);
   }
 
+  // ---- read-only lookups for the emulated guest agent (host/guest consistency) ----
+
+  /** The attachment object at (controller GUID, LUN), or `undefined`. Identity changes on re-add. */
+  scsiAttachment(controllerGuid: string, lun: number): Obj | undefined {
+    const scsi = child(this.#devices(), 'Scsi');
+    const key = findKey(scsi, controllerGuid);
+    if (key === undefined) return undefined;
+    return child(child(child(scsi, key), 'Attachments'), String(lun));
+  }
+
+  /** Whether the VM's configuration has the SCSI controller `controllerGuid`. */
+  hasScsiController(controllerGuid: string): boolean {
+    return findKey(child(this.#devices(), 'Scsi'), controllerGuid) !== undefined;
+  }
+
+  /** The VPMem device `n`, or `undefined`. */
+  vpmemDevice(n: number): Obj | undefined {
+    return child(child(child(this.#devices(), 'VirtualPMem'), 'Devices'), String(n));
+  }
+
+  /** The mapping of VPMem device `n` at `offset`, or `undefined`. */
+  vpmemMapping(n: number, offset: number): Obj | undefined {
+    return child(child(this.vpmemDevice(n), 'Mappings'), String(offset));
+  }
+
+  /** The Plan 9 share whose `Name` or `AccessName` is `name`, or `undefined`. */
+  plan9Share(name: string): Obj | undefined {
+    const arr = list(child(this.#devices(), 'Plan9'), 'Shares');
+    return arr?.find((e) => isObj(e) && (e.Name === name || e.AccessName === name));
+  }
+
+  /** The VSMB share whose `Path` is `path` (case-insensitive) or whose `Name` is `name`. */
+  vsmbShare(by: { path?: string; name?: string }): Obj | undefined {
+    const arr = list(child(this.#devices(), 'VirtualSmb'), 'Shares');
+    const p = by.path?.toLowerCase();
+    return arr?.find(
+      (e) =>
+        isObj(e) &&
+        ((p !== undefined && typeof e.Path === 'string' && e.Path.toLowerCase() === p) ||
+          (by.name !== undefined && e.Name === by.name)),
+    );
+  }
+
+  /** The VirtualPci device keyed by `vmbusGuid` (case-insensitive), or `undefined`. */
+  virtualPci(vmbusGuid: string): Obj | undefined {
+    const map = child(this.#devices(), 'VirtualPci');
+    const key = findKey(map, vmbusGuid);
+    return key === undefined ? undefined : child(map, key);
+  }
+
+  /** The network adapter keyed by `nicId` (case-insensitive), or `undefined`. */
+  networkAdapter(nicId: string): Obj | undefined {
+    const map = child(this.#devices(), 'NetworkAdapters');
+    const key = findKey(map, nicId);
+    return key === undefined ? undefined : child(map, key);
+  }
+
   /** A deep copy of the table as inspection shows it. */
   snapshot(): DeviceTableSnapshot {
     const d = this.#devices();

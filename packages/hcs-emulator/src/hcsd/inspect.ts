@@ -103,6 +103,19 @@ export function inspect(service: Service, q: Record<string, unknown>): unknown {
       );
     case 'faults':
       return service.faults.snapshot();
+    case 'guest': {
+      const id = q.id;
+      const sys =
+        (typeof id === 'string'
+          ? (service.state.systems.get(id) ?? service.state.retired.get(id))
+          : undefined) ?? find(service, id);
+      if (sys.guest === undefined)
+        fail(
+          HR.ERROR_NOT_FOUND,
+          `compute system ${sys.id} has no guest agent (no VirtualMachine.GuestConnection)`,
+        );
+      return sys.guest.inspect();
+    }
     default:
       return fail(HR.E_INVALIDARG, `unknown inspection ${JSON.stringify(q.what)}`);
   }

@@ -129,6 +129,7 @@ export async function serve(options: ServeOptions): Promise<HcsdServer> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
+      service.stopGuests();
       server.close(() => resolve());
       for (const c of connections) c.end();
       setTimeout(() => {

@@ -20,6 +20,9 @@ import {
 import { encodeEvent, encodeResponse } from './codec.js';
 import { fail, HcsdFailure, HR, resultErrorDocument } from './errors.js';
 import { FaultTable } from './faults.js';
+import { GuestAgent } from './guest/agent.js';
+import { GuestFailure } from './guest/protocol.js';
+import { isObj } from './guest/settings.js';
 import { inspect } from './inspect.js';
 import { EventType, Method, methodName, PROTOCOL_VERSION } from './methods.js';
 import { basicProperties, matchesQuery, queryProperties } from './properties.js';
@@ -216,6 +219,7 @@ export class Service {
       this.#broadcast(sys, EventType.SystemCrashInitiated, report);
       this.#broadcast(sys, EventType.SystemCrashReport, report);
     }
+    sys.guest?.stop();
     const status = sys.stop(exitType);
     this.#broadcast(sys, EventType.SystemExited, JSON.stringify(status));
     if (sys.handles.size === 0) this.#teardown(sys);
@@ -258,6 +262,7 @@ export class Service {
         const h = this.#handle(client, token);
         optionalDocument(args[0], StartOptions, 'StartOptions');
         h.system.start();
+        h.system.guest?.start();
         return NONE;
       }
       case Method.ShutDown:
@@ -380,6 +385,7 @@ export class Service {
     if (this.state.systems.has(id))
       fail(HR.HCS_E_SYSTEM_ALREADY_EXISTS, `a compute system with id ${JSON.stringify(id)} already exists`);
     const sys = new ComputeSystemRecord(id, kind, config);
+    if (kind === 'VirtualMachine' && GuestAgent.wanted(config)) sys.guest = new GuestAgent(sys, this.#log);
     this.state.systems.set(id, sys);
     return { value: this.#openHandle(client, sys) };
   }
@@ -433,6 +439,41 @@ export class Service {
     return NONE;
   }
 
+  /** `{kind:'guest', id, fault:{kind, …}}`: a fault of the guest agent of VM `id`. */
+  #guestFault(doc: Record<string, unknown>): void {
+    const agent = guestOf(this, doc.id);
+    const f = doc.fault;
+    if (!isObj(f)) fail(HR.E_INVALIDARG, 'guest fault needs a "fault" object');
+    try {
+      switch (f.kind) {
+        case 'drop':
+          if (!agent.drop()) fail(HR.HCS_E_INVALID_STATE, `guest of ${agent.sys.id} is not connected`);
+          return;
+        case 'garbage':
+        case 'oversized':
+          if (f.when === 'now') agent.sendNow(f.kind, f);
+          else agent.faults.add(f);
+          return;
+        case 'notify':
+          agent.notify(f);
+          return;
+        case 'clear':
+          agent.faults.clear();
+          return;
+        default:
+          agent.faults.add(f);
+      }
+    } catch (e) {
+      if (e instanceof GuestFailure) fail(e.hresult, e.message);
+      throw e;
+    }
+  }
+
+  /** Stop every guest agent (daemon shutdown). */
+  stopGuests(): void {
+    for (const sys of this.state.systems.values()) sys.guest?.stop();
+  }
+
   #fault(doc: Record<string, unknown>): unknown {
     switch (doc.kind) {
       case 'fail':
@@ -446,11 +487,26 @@ export class Service {
         return { ok: true };
       case 'clear':
         this.faults.clear();
+        for (const sys of this.state.systems.values()) sys.guest?.faults.clear();
+        return { ok: true };
+      case 'guest':
+        this.#guestFault(doc);
         return { ok: true };
       default:
         return fail(HR.E_INVALIDARG, `unknown fault kind ${JSON.stringify(doc.kind)}`);
     }
   }
+}
+
+function guestOf(service: Service, id: unknown): GuestAgent {
+  const sys = typeof id === 'string' ? service.state.systems.get(id) : undefined;
+  if (sys === undefined) fail(HR.HCS_E_SYSTEM_NOT_FOUND, `no compute system ${JSON.stringify(id)}`);
+  if (sys.guest === undefined)
+    fail(
+      HR.ERROR_NOT_FOUND,
+      `compute system ${sys.id} has no guest agent (no VirtualMachine.GuestConnection)`,
+    );
+  return sys.guest;
 }
 
 function stringArg(args: readonly (string | null)[], index: number, name: string): string {

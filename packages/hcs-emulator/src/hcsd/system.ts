@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SystemKind } from '@uvmkit/hcs-schema';
 import { DeviceTable } from './devices.js';
 import { fail, HR } from './errors.js';
+import type { GuestAgent } from './guest/agent.js';
 import type { Handle } from './service.js';
 
 /** At most this many ModifySettingRequest documents are kept per system. */
@@ -60,6 +61,8 @@ export class ComputeSystemRecord {
   lastSave: { SaveType: string; SaveStateFilePath?: string } | undefined;
   /** set once the system is gone (stopped and last handle closed) */
   tornDown = false;
+  /** The emulated guest agent, for a VM whose configuration has `VirtualMachine.GuestConnection`. */
+  guest: GuestAgent | undefined;
 
   constructor(id: string, kind: SystemKind, config: Record<string, unknown>) {
     this.id = id;

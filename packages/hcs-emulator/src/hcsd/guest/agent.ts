@@ -1,0 +1,469 @@
+/**
+ * The emulated guest agent (GCS) of one VM. After the VM starts it dials the host's listener at
+ * the HvSocket path of (RuntimeId, GCS service id) every 100 ms until connected, and again after
+ * a bridge loss, until the VM stops. Each connection starts un-negotiated; requests are handled
+ * concurrently and answered in any order (gcs-protocol.md §2–§6).
+ */
+import { createConnection, type Socket } from 'node:net';
+import type { ComputeSystemRecord } from '../system.js';
+import { hvsockPath } from './address.js';
+import {
+  type GarbageVariant,
+  GuestFaults,
+  type GuestFaultsSnapshot,
+  garbageVariant,
+  oversizedSize,
+} from './faults.js';
+import { encodeFrame, type GuestFrame, GuestFrameDecoder, HEADER_SIZE } from './frame.js';
+import { type GuestTableSnapshot, snapshotTable } from './inspect.js';
+import {
+  CONTAINER_NOTIFICATION,
+  capabilities,
+  GcsRequest,
+  type GcsRequestName,
+  GHR,
+  GuestFailure,
+  type GuestOs,
+  gfail,
+  LINUX_GCS_SERVICE_ID,
+  MSG_REQUEST,
+  MSG_TYPE_MASK,
+  NULL_CONTAINER_ID,
+  PROTOCOL_VERSION,
+  requestName,
+  responseType,
+  WINDOWS_GCS_SERVICE_ID,
+  ZERO_GUID,
+} from './protocol.js';
+import { modifySettings } from './resources.js';
+import { isGuid, isObj, type Obj } from './settings.js';
+import { GuestTable } from './table.js';
+
+export const DIAL_INTERVAL_MS = 100;
+/** Entries kept in the request log (the newest). */
+export const REQUEST_LOG_CAP = 1000;
+
+export interface GuestLogger {
+  info(message: string): void;
+}
+
+export interface GuestRequestLogEntry {
+  /** request type, e.g. `0x10100a01` */
+  type: string;
+  procedure: string | null;
+  /** sequence id (decimal string: u64) */
+  id: string;
+  /** the parsed request payload (null if it was not JSON) */
+  request: unknown;
+  /** the HRESULT answered (unsigned), null when no reply was sent */
+  result: number | null;
+  connection: number;
+}
+
+export interface GuestInspection {
+  id: string;
+  os: GuestOs;
+  serviceId: string;
+  socketPath: string;
+  /** the agent runs (VM running) and dials when not connected */
+  active: boolean;
+  connected: boolean;
+  negotiated: boolean;
+  protocolVersion: number | null;
+  /** successful connections so far */
+  connections: number;
+  dialAttempts: number;
+  lastDialError: string | null;
+  table: GuestTableSnapshot;
+  requests: GuestRequestLogEntry[];
+  faults: GuestFaultsSnapshot;
+}
+
+interface Conn {
+  readonly n: number;
+  readonly socket: Socket;
+  readonly decoder: GuestFrameDecoder;
+  negotiated: boolean;
+  version: number | null;
+  /** replies held for `reorder` */
+  held: Buffer[];
+  closed: boolean;
+}
+
+export class GuestAgent {
+  readonly sys: ComputeSystemRecord;
+  readonly os: GuestOs;
+  readonly serviceId: string;
+  readonly table = new GuestTable();
+  readonly faults = new GuestFaults();
+  readonly #log: GuestLogger;
+  readonly #requests: GuestRequestLogEntry[] = [];
+  #active = false;
+  #conn: Conn | undefined;
+  #dialing: Socket | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #connections = 0;
+  #dialAttempts = 0;
+  #lastDialError: string | null = null;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(sys: ComputeSystemRecord, logger: GuestLogger) {
+    this.sys = sys;
+    this.#log = logger;
+    const vm = isObj(sys.config.VirtualMachine) ? sys.config.VirtualMachine : {};
+    const chipset = isObj(vm.Chipset) ? vm.Chipset : {};
+    this.os = isObj(chipset.LinuxKernelDirect) ? 'Linux' : 'Windows';
+    this.serviceId = this.os === 'Linux' ? LINUX_GCS_SERVICE_ID : WINDOWS_GCS_SERVICE_ID;
+  }
+
+  /** Whether a VM configuration asks for a guest connection. */
+  static wanted(config: Obj): boolean {
+    const vm = config.VirtualMachine;
+    return isObj(vm) && vm.GuestConnection !== undefined && vm.GuestConnection !== null;
+  }
+
+  get socketPath(): string {
+    return hvsockPath(this.sys.runtimeId, this.serviceId);
+  }
+
+  /** The VM is running: start dialing. */
+  start(): void {
+    if (this.#active) return;
+    this.#active = true;
+    this.#schedule(0);
+  }
+
+  /** The VM stopped: close the bridge, stop dialing (for good). */
+  stop(): void {
+    this.#active = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#dialing?.destroy();
+    this.#dialing = undefined;
+    this.#conn?.socket.destroy();
+  }
+
+  #schedule(ms: number): void {
+    if (!this.#active || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#dial();
+    }, ms);
+  }
+
+  #dial(): void {
+    if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
+    if (this.faults.neverDial) {
+      this.#schedule(DIAL_INTERVAL_MS);
+      return;
+    }
+    this.#dialAttempts++;
+    const socket = createConnection(this.socketPath);
+    this.#dialing = socket;
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      this.#dialing = undefined;
+      if (!this.#active) {
+        socket.destroy();
+        return;
+      }
+      this.#attach(socket);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      this.#dialing = undefined;
+      this.#lastDialError = e.code ?? e.message;
+      socket.destroy();
+      this.#schedule(DIAL_INTERVAL_MS);
+    });
+  }
+
+  #attach(socket: Socket): void {
+    this.#connections++;
+    this.#lastDialError = null;
+    const conn: Conn = {
+      n: this.#connections,
+      socket,
+      decoder: new GuestFrameDecoder(),
+      negotiated: false,
+      version: null,
+      held: [],
+      closed: false,
+    };
+    this.#conn = conn;
+    this.#log.info(`guest ${this.sys.id}: connected (#${conn.n})`);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        conn.decoder.push(chunk, (f) => this.#onFrame(conn, f));
+      } catch (e) {
+        this.#log.info(`guest ${this.sys.id}: dropping the bridge: ${(e as Error).message}`);
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      conn.closed = true;
+      if (this.#conn === conn) this.#conn = undefined;
+      this.#log.info(`guest ${this.sys.id}: bridge #${conn.n} closed`);
+      this.#schedule(DIAL_INTERVAL_MS);
+    });
+  }
+
+  /** Drop the current bridge (the agent re-dials after 100 ms while the VM runs). */
+  drop(): boolean {
+    const c = this.#conn;
+    if (c === undefined) return false;
+    c.socket.destroy();
+    return true;
+  }
+
+  /** Write a crafted frame on the current bridge now. */
+  sendNow(kind: 'garbage' | 'oversized', doc: Obj): void {
+    const c = this.#conn;
+    if (c === undefined) gfail(GHR.INVALID_STATE, `guest of ${this.sys.id} is not connected`);
+    if (kind === 'garbage') this.#write(c, garbageFrame(garbageVariant(doc.variant), 0xfffffffn), true);
+    else
+      this.#write(
+        c,
+        oversizedFrame(responseType(GcsRequest.ModifySettings), 0xfffffffn, oversizedSize(doc.size)),
+        true,
+      );
+  }
+
+  /** Send a container notification now (type 0x30100101, ID 0). */
+  notify(doc: Obj): void {
+    const c = this.#conn;
+    if (c === undefined) gfail(GHR.INVALID_STATE, `guest of ${this.sys.id} is not connected`);
+    const payload = {
+      ContainerId: typeof doc.containerId === 'string' ? doc.containerId : NULL_CONTAINER_ID,
+      ActivityId: ZERO_GUID,
+      Type: typeof doc.type === 'string' ? doc.type : 'UnexpectedExit',
+      Operation: 'None',
+      Result: 0,
+    };
+    this.#write(c, encodeFrame(CONTAINER_NOTIFICATION, 0n, JSON.stringify(payload)), true);
+  }
+
+  #write(c: Conn, frame: Buffer, bypassReorder = false): void {
+    if (c.closed || c.socket.destroyed) return;
+    if (!bypassReorder && this.faults.reorder > 0) {
+      c.held.push(frame);
+      this.faults.reorder--;
+      if (this.faults.reorder === 0) {
+        const out = c.held.reverse();
+        c.held = [];
+        for (const f of out) c.socket.write(f);
+      }
+      return;
+    }
+    c.socket.write(frame);
+  }
+
+  #logRequest(entry: GuestRequestLogEntry): GuestRequestLogEntry {
+    this.#requests.push(entry);
+    if (this.#requests.length > REQUEST_LOG_CAP)
+      this.#requests.splice(0, this.#requests.length - REQUEST_LOG_CAP);
+    return entry;
+  }
+
+  #onFrame(c: Conn, f: GuestFrame): void {
+    if ((f.type & MSG_TYPE_MASK) >>> 0 !== MSG_REQUEST) {
+      this.#log.info(`guest ${this.sys.id}: ignoring a non-request frame 0x${(f.type >>> 0).toString(16)}`);
+      return;
+    }
+    const name = requestName(f.type);
+    let doc: unknown = null;
+    let parsed = true;
+    try {
+      doc = JSON.parse(f.payload.toString('utf8'));
+    } catch {
+      parsed = false;
+    }
+    const entry = this.#logRequest({
+      type: `0x${(f.type >>> 0).toString(16).padStart(8, '0')}`,
+      procedure: name ?? null,
+      id: f.id.toString(),
+      request: doc,
+      result: null,
+      connection: c.n,
+    });
+    // Dispatch state is captured when the frame is read (as the Linux GCS does).
+    const negotiatedAtRead = c.negotiated;
+    const resourceType =
+      name === 'ModifySettings' &&
+      isObj(doc) &&
+      isObj(doc.Request) &&
+      typeof doc.Request.ResourceType === 'string'
+        ? doc.Request.ResourceType
+        : undefined;
+    const action = this.faults.takeAction(name, resourceType);
+    const delay = this.faults.takeDelay(name);
+    const run = (): void => {
+      if (c.closed) return;
+      if (action?.action === 'drop') {
+        c.socket.destroy();
+        return;
+      }
+      if (action?.action === 'silent') return;
+      if (action?.action === 'garbage') {
+        this.#write(c, garbageFrame(action.variant, f.id, responseType(f.type)));
+        return;
+      }
+      let body: Obj;
+      let result: number;
+      if (action?.action === 'fail') {
+        result = action.hresult;
+        body = errorBody(result, action.message, doc);
+      } else {
+        try {
+          if (!parsed || !isObj(doc)) gfail(GHR.INVALID_JSON, 'the request is not a valid JSON object');
+          body = this.#handle(c, f.type, name, doc, negotiatedAtRead);
+          result = 0;
+        } catch (e) {
+          const failure =
+            e instanceof GuestFailure ? e : new GuestFailure(GHR.E_FAIL, (e as Error)?.message ?? String(e));
+          result = failure.hresult;
+          body = errorBody(result, failure.message, doc);
+        }
+      }
+      entry.result = result;
+      const payload = JSON.stringify(body);
+      if (action?.action === 'oversized') {
+        this.#write(c, oversizedFrame(responseType(f.type), f.id, action.size, body));
+        return;
+      }
+      this.#write(c, encodeFrame(responseType(f.type), f.id, payload));
+    };
+    if (delay > 0) {
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        run();
+      }, delay);
+      this.#timers.add(t);
+    } else {
+      run();
+    }
+  }
+
+  #handle(c: Conn, type: number, name: GcsRequestName | undefined, doc: Obj, negotiated: boolean): Obj {
+    const base = responseBase(doc);
+    if (!negotiated) {
+      if (name !== 'NegotiateProtocol')
+        gfail(
+          GHR.E_NOTIMPL,
+          `message type 0x${(type >>> 0).toString(16)} is not supported before NegotiateProtocol`,
+        );
+      const min = doc.MinimumVersion;
+      const max = doc.MaximumVersion;
+      if (
+        typeof min !== 'number' ||
+        typeof max !== 'number' ||
+        !Number.isInteger(min) ||
+        !Number.isInteger(max) ||
+        min < 0 ||
+        max < 0 ||
+        min > 0xffffffff ||
+        max > 0xffffffff
+      )
+        gfail(GHR.INVALID_JSON, 'NegotiateProtocol: MinimumVersion and MaximumVersion must be uint32');
+      if (max < PROTOCOL_VERSION || min > PROTOCOL_VERSION)
+        gfail(
+          GHR.UNSUPPORTED_PROTOCOL_VERSION,
+          `protocol version range ${min}..${max} does not include ${PROTOCOL_VERSION}`,
+        );
+      const version = Math.min(PROTOCOL_VERSION, max);
+      c.negotiated = true;
+      c.version = version;
+      return { ...base, Version: version, Capabilities: capabilities(this.os) };
+    }
+    const containerId = typeof doc.ContainerId === 'string' ? doc.ContainerId : '';
+    switch (name) {
+      case 'ModifySettings':
+        modifySettings({ os: this.os, table: this.table, host: this.sys.devices }, containerId, doc.Request);
+        return base;
+      case 'DumpStacks':
+        return {
+          ...base,
+          GuestStacks: `goroutine 1 [running]:\nmain.main()\n\t/emulated/gcs (vm ${this.sys.id})\n`,
+        };
+      default:
+        return gfail(GHR.E_NOTIMPL, `message type 0x${(type >>> 0).toString(16)} is not supported`);
+    }
+  }
+
+  inspect(): GuestInspection {
+    const c = this.#conn;
+    return {
+      id: this.sys.id,
+      os: this.os,
+      serviceId: this.serviceId,
+      socketPath: this.socketPath,
+      active: this.#active,
+      connected: c !== undefined,
+      negotiated: c?.negotiated ?? false,
+      protocolVersion: c?.version ?? null,
+      connections: this.#connections,
+      dialAttempts: this.#dialAttempts,
+      lastDialError: this.#lastDialError,
+      table: snapshotTable(this.table, this.sys.devices),
+      requests: this.#requests.map((r) => ({ ...r })),
+      faults: this.faults.snapshot(),
+    };
+  }
+}
+
+/** `{Result:0, ActivityId}` echoing a valid request ActivityId (omitted otherwise). */
+function responseBase(doc: unknown): Obj {
+  const a = isObj(doc) ? doc.ActivityId : undefined;
+  return typeof a === 'string' && isGuid(a) ? { Result: 0, ActivityId: a } : { Result: 0 };
+}
+
+/** The error response: signed Result, ErrorMessage, ActivityId (if valid), one ErrorRecord. */
+function errorBody(hresult: number, message: string, doc: unknown): Obj {
+  const base = responseBase(doc);
+  const signed = hresult | 0;
+  const out: Obj = { Result: signed, ErrorMessage: message };
+  if (base.ActivityId !== undefined) out.ActivityId = base.ActivityId;
+  out.ErrorRecords = [
+    {
+      Result: signed,
+      Message: message,
+      ModuleName: 'gcs',
+      FileName: 'emulated-gcs',
+      Line: 4294967295,
+    },
+  ];
+  return out;
+}
+
+function garbageFrame(
+  variant: GarbageVariant,
+  id: bigint,
+  type = responseType(GcsRequest.ModifySettings),
+): Buffer {
+  switch (variant) {
+    case 'size': {
+      // a header whose Size is below the header size
+      const b = Buffer.alloc(HEADER_SIZE);
+      b.writeUInt32LE(type, 0);
+      b.writeUInt32LE(HEADER_SIZE - 1, 4);
+      b.writeBigUInt64LE(id, 8);
+      return b;
+    }
+    case 'json':
+      return encodeFrame(type, id, '{"Result":0,garbage');
+    case 'unknownId':
+      return encodeFrame(type, 0x7fffffffffffffffn, JSON.stringify({ Result: 0 }));
+    case 'notification':
+      return encodeFrame(0x30200101, 0n, JSON.stringify({ ContainerId: NULL_CONTAINER_ID }));
+  }
+}
+
+/** A well-formed response of exactly `size` bytes (padded with spaces after the JSON). */
+function oversizedFrame(type: number, id: bigint, size: number, body: Obj = { Result: 0 }): Buffer {
+  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  const payload = Buffer.alloc(Math.max(size - HEADER_SIZE, json.length), 0x20);
+  json.copy(payload, 0);
+  return encodeFrame(type, id, payload);
+}

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HcsdProcess, startHcsd } from '../src/start.js';
+import { lcowDocument } from '../src/testing.js';
+import { type Bridge, HostListener, hvsockTempDir, NULL_ID, sockPath, T } from './helpers/guest-host.js';
+import { SCSI0, SCSI1, TestClient } from './helpers/hcsd.js';
+
+const tmp = hvsockTempDir();
+let hcsd: HcsdProcess;
+let c: TestClient;
+let n = 0;
+
+beforeAll(async () => {
+  hcsd = await startHcsd({ env: { UVMKIT_HVSOCK_DIR: tmp.dir } });
+  c = await TestClient.connect(hcsd.socketPath);
+});
+afterAll(async () => {
+  await c?.close();
+  await hcsd?.stop();
+  tmp.dispose();
+});
+
+const E_NOTIMPL = 0x80004001 | 0;
+const E_FAIL = 0x80004005 | 0;
+const NOT_FOUND = 0x80070490 | 0;
+
+interface Vm {
+  id: string;
+  t: bigint;
+  runtimeId: string;
+  listener: HostListener;
+}
+
+/** Create an LCOW VM, listen at its GCS path, start it. */
+async function vm(): Promise<Vm> {
+  const id = `guest-${++n}`;
+  const t = await c.create(id, lcowDocument());
+  const { runtimeId } = await hcsd.control.system(id);
+  const listener = await HostListener.listen(sockPath(tmp.dir, runtimeId));
+  const r = await c.call('Start', t);
+  expect(r.hresult).toBe(0);
+  return { id, t, runtimeId, listener };
+}
+
+async function connected(): Promise<Vm & { b: Bridge }> {
+  const v = await vm();
+  const b = await v.listener.accept();
+  v.listener.close();
+  return { ...v, b };
+}
+
+const scsiAdd = (controller: string, lun: number) => ({
+  ResourcePath: `VirtualMachine/Devices/Scsi/${controller}/Attachments/${lun}`,
+  RequestType: 'Add',
+  Settings: { Type: 'VirtualDisk', Path: `C:\\disks\\d${lun}.vhdx` },
+});
+
+describe('negotiation', () => {
+  it('dials after start and answers NegotiateProtocol like the Linux GCS (exact bytes)', async () => {
+    const { b, id } = await connected();
+    const f = await b.negotiate();
+    expect(f.type).toBe(0x20100b01);
+    expect(f.id).toBe(0n);
+    expect(f.payload.toString()).toBe(
+      '{"Result":0,"ActivityId":"00000000-0000-0000-0000-000000000000","Version":4,"Capabilities":{"SupportedSchemaVersions":[{"Major":2,"Minor":1}],"RuntimeOsType":"Linux","GuestDefinedCapabilities":{"NamespaceAddRequestSupported":true,"SignalProcessSupported":true,"DumpStacksSupported":true,"DeleteContainerStateSupported":true}}}',
+    );
+    const g = await hcsd.control.guest(id);
+    expect(g).toMatchObject({
+      connected: true,
+      negotiated: true,
+      protocolVersion: 4,
+      os: 'Linux',
+      connections: 1,
+    });
+    b.close();
+  });
+
+  it('before negotiation only NegotiateProtocol is served; a second one is E_NOTIMPL', async () => {
+    const { b } = await connected();
+    const early = await b.modify({ ResourceType: 'MappedVirtualDisk', RequestType: 'Add', Settings: {} });
+    expect(early.type).toBe(0x20100a01);
+    expect(early.json).toMatchObject({ Result: E_NOTIMPL });
+    expect((await b.negotiate()).json?.Result).toBe(0);
+    const again = await b.negotiate();
+    expect(again.json?.Result).toBe(E_NOTIMPL);
+    expect(again.json?.ErrorRecords).toEqual([
+      expect.objectContaining({ Result: E_NOTIMPL, ModuleName: 'gcs', Line: 4294967295 }),
+    ]);
+    b.close();
+  });
+
+  it('version rules: range without 4 → 0xC037010C; 1..9 → 4', async () => {
+    const { b } = await connected();
+    expect((await b.negotiate(5, 9)).json?.Result).toBe(0xc037010c | 0);
+    expect((await b.negotiate(1, 3)).json?.Result).toBe(0xc037010c | 0);
+    const ok = await b.negotiate(1, 9);
+    expect(ok.json).toMatchObject({ Result: 0, Version: 4 });
+    b.close();
+  });
+});
+
+describe('MappedVirtualDisk', () => {
+  it('mounts a disk the host attached, and removes it', async () => {
+    const { b, t, id } = await connected();
+    await b.negotiate();
+    expect((await c.modify(t, scsiAdd(SCSI0, 3))).hresult).toBe(0);
+    const add = await b.modify({
+      ResourceType: 'MappedVirtualDisk',
+      RequestType: 'Add',
+      Settings: { MountPath: '/run/mounts/m1', Lun: 3, ReadOnly: true },
+    });
+    expect(add.json).toEqual({ Result: 0, ActivityId: NULL_ID });
+    const g = await hcsd.control.guest(id);
+    expect(g.table.mappedVirtualDisks).toEqual([
+      {
+        MountPath: '/run/mounts/m1',
+        Controller: 0,
+        ControllerGuid: SCSI0,
+        Lun: 3,
+        Partition: 0,
+        ReadOnly: true,
+        Encrypted: false,
+        Options: [],
+        BlockDev: false,
+        EnsureFilesystem: false,
+        Filesystem: '',
+        hostAttached: true,
+      },
+    ]);
+    const rm = await b.modify({
+      ResourceType: 'MappedVirtualDisk',
+      RequestType: 'Remove',
+      Settings: { MountPath: '/run/mounts/m1', Lun: 3 },
+    });
+    expect(rm.json?.Result).toBe(0);
+    expect((await hcsd.control.guest(id)).table.mappedVirtualDisks).toEqual([]);
+    b.close();
+  });
+
+  it('rejects a disk the host did not attach with ERROR_NOT_FOUND', async () => {
+    const { b, id } = await connected();
+    await b.negotiate();
+    const r = await b.modify({
+      ResourceType: 'MappedVirtualDisk',
+      RequestType: 'Add',
+      Settings: { MountPath: '/run/mounts/x', Controller: 1, Lun: 5 },
+    });
+    expect(r.json).toMatchObject({ Result: NOT_FOUND });
+    expect(String(r.json?.ErrorMessage)).toContain(`controller 1 (${SCSI1}) LUN 5`);
+    expect((await hcsd.control.guest(id)).table.mappedVirtualDisks).toEqual([]);
+    b.close();
+  });
+
+  it('unknown ResourceType and bad RequestType → E_FAIL; unknown message type → E_NOTIMPL', async () => {
+    const { b } = await connected();
+    await b.negotiate();
+    expect((await b.modify({ ResourceType: 'Nope', RequestType: 'Add' })).json?.Result).toBe(E_FAIL);
+    expect(
+      (await b.modify({ ResourceType: 'MappedVirtualDisk', RequestType: 'Update', Settings: {} })).json
+        ?.Result,
+    ).toBe(E_FAIL);
+    const u = await b.call(T.UpdateContainer, { ContainerId: NULL_ID, ActivityId: NULL_ID });
+    expect(u.type).toBe(0x20100e01);
+    expect(u.json?.Result).toBe(E_NOTIMPL);
+    b.close();
+  });
+});
