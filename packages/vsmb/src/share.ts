@@ -7,27 +7,20 @@
  * The name is checked before anything is sent: a non-empty string that is one share name, not a
  * path (no `/`, `\`, `%`, control characters, nor `.`/`..`).
  */
-import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
-import { InvalidArgumentError, type VirtualSmbShare, vsmbSharesPath } from '@uvmkit/hcs-schema';
-import { send, validated } from './errors.js';
+import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import {
+  checkShareName,
+  InvalidArgumentError,
+  type VirtualSmbShare,
+  vsmbSharesPath,
+} from '@uvmkit/hcs-schema';
 
+/** The share's `Name`, checked (hcs-schema's `checkShareName`); throws InvalidArgumentError. */
 function nameOf(share: unknown): string {
   if (typeof share !== 'object' || share === null || Array.isArray(share)) {
     throw new InvalidArgumentError('share', share, 'must be a VirtualSmbShare object');
   }
-  const name = (share as { Name?: unknown }).Name;
-  const bad = (reason: string): never => {
-    throw new InvalidArgumentError('share.Name', name, reason);
-  };
-  if (typeof name !== 'string') return bad('must be a string');
-  if (name === '') return bad('must not be empty');
-  if (name === '.' || name === '..') return bad('must not be "." or ".."');
-  for (const c of ['/', '\\', '%']) if (name.includes(c)) bad(`must not contain ${JSON.stringify(c)}`);
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) bad('must not contain control characters');
-  }
-  return name;
+  return checkShareName((share as { Name?: unknown }).Name, 'share.Name');
 }
 
 function label(share: unknown): string {
@@ -36,31 +29,30 @@ function label(share: unknown): string {
 }
 
 /** Add a VSMB share (`RequestType: "Add"`, Settings = `share`). */
-export async function addVSMB(vm: UtilityVM, share: VirtualSmbShare, options?: CallOptions): Promise<void> {
-  const what = `add ${label(share)}`;
-  validated(() => nameOf(share), what, 'addVSMB', vm);
-  await send(
+export function addVSMB(vm: UtilityVM, share: VirtualSmbShare, options?: CallOptions): Promise<void> {
+  return modifyResource(
     vm,
-    { ResourcePath: vsmbSharesPath(), RequestType: 'Add', Settings: share },
-    what,
     'addVSMB',
+    `add ${label(share)}`,
+    () => {
+      nameOf(share);
+      return { ResourcePath: vsmbSharesPath(), RequestType: 'Add', Settings: share };
+    },
     options,
   );
 }
 
 /** Remove the VSMB share named `share.Name` (`RequestType: "Remove"`, Settings = `{Name}`). */
-export async function removeVSMB(
+export function removeVSMB(
   vm: UtilityVM,
   share: Pick<VirtualSmbShare, 'Name'>,
   options?: CallOptions,
 ): Promise<void> {
-  const what = `remove ${label(share)}`;
-  const name = validated(() => nameOf(share), what, 'removeVSMB', vm);
-  await send(
+  return modifyResource(
     vm,
-    { ResourcePath: vsmbSharesPath(), RequestType: 'Remove', Settings: { Name: name } },
-    what,
     'removeVSMB',
+    `remove ${label(share)}`,
+    () => ({ ResourcePath: vsmbSharesPath(), RequestType: 'Remove', Settings: { Name: nameOf(share) } }),
     options,
   );
 }
@@ -70,18 +62,15 @@ export async function removeVSMB(
  * `AllowedFiles` with `share.AllowedFiles`; the share must have been added with
  * `Options.RestrictFileAccess: true`.
  */
-export async function updateVSMB(
-  vm: UtilityVM,
-  share: VirtualSmbShare,
-  options?: CallOptions,
-): Promise<void> {
-  const what = `update ${label(share)}`;
-  validated(() => nameOf(share), what, 'updateVSMB', vm);
-  await send(
+export function updateVSMB(vm: UtilityVM, share: VirtualSmbShare, options?: CallOptions): Promise<void> {
+  return modifyResource(
     vm,
-    { ResourcePath: vsmbSharesPath(), RequestType: 'Update', Settings: share },
-    what,
     'updateVSMB',
+    `update ${label(share)}`,
+    () => {
+      nameOf(share);
+      return { ResourcePath: vsmbSharesPath(), RequestType: 'Update', Settings: share };
+    },
     options,
   );
 }

@@ -1,10 +1,22 @@
 /** @uvmkit/vsmb through the real path (koffi → libcomputecore.so → hcsd). */
-import { isInvalidState, isNotFound, systemOf, UtilityVM } from '@uvmkit/hcs-core';
-import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import {
+  type HcsError,
+  isAlreadyExists,
+  isInvalidState,
+  isNotFound,
+  systemOf,
+  UtilityVM,
+} from '@uvmkit/hcs-core';
+import type { HcsdProcess } from '@uvmkit/hcs-emulator';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type VirtualSmbShare } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addVSMB, removeVSMB, updateVSMB, vsmb } from '../src/index.js';
-import { lastRequest, lcowDocument, logLength, rejection, runningVM, uniqueId } from './fixture.js';
 
 const PATH = 'VirtualMachine/Devices/VirtualSmb/Shares';
 /** hcsshim's options for a read-only, file-restricted share (single-file mapping). */
@@ -40,10 +52,14 @@ const layer: VirtualSmbShare = {
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
+/** The ModifySettingRequests hcsd received for `v`, in order. */
+const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
+
 beforeAll(async () => {
-  hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
-  vm = await runningVM('vsmb');
+  hcsd = await startTestHcsd();
+  vm = await UtilityVM.create(uniqueSystemId('vsmb'), lcowDocument({ owner: 'vsmb-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -57,12 +73,12 @@ async function shares(): Promise<unknown[]> {
 describe('plugin', () => {
   it('UtilityVM.use(vsmb) installs addVSMB, removeVSMB, updateVSMB', async () => {
     expect(vsmb.name).toBe('vsmb');
-    expect(vsmb.coreRange).toBe('^0.1.0');
+    expect(vsmb.coreRange).toBe('^1.0.0');
     expect(Object.keys(vsmb.methods).sort()).toEqual(['addVSMB', 'removeVSMB', 'updateVSMB']);
     UtilityVM.use(vsmb);
     expect(UtilityVM.has('vsmb')).toBe(true);
     await vm.addVSMB({ Name: 'tmp', Path: 'C:\\tmp' });
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: PATH,
       RequestType: 'Add',
       Settings: { Name: 'tmp', Path: 'C:\\tmp' },
@@ -75,7 +91,7 @@ describe('plugin', () => {
 describe('add', () => {
   it('addVSMB sends Add with the share and the table lists it', async () => {
     await addVSMB(vm, restricted);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: 'VirtualMachine/Devices/VirtualSmb/Shares',
       RequestType: 'Add',
       Settings: restricted,
@@ -85,16 +101,17 @@ describe('add', () => {
   });
 
   it('a share name already in use fails with ERROR_ALREADY_EXISTS, wrapped; nothing changes', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const err = await rejection(addVSMB(vm, { Name: 's1', Path: 'C:\\elsewhere' }));
-    expect(err.code).toBe('HRESULT_0x800700B7');
+    expect(err.code).toBe('ERROR_ALREADY_EXISTS');
+    expect(isAlreadyExists(err)).toBe(true);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.id).toBe(vm.id);
     expect(err.message).toBe(
-      `failed to add VSMB share "s1": HcsModifyComputeSystem ${JSON.stringify(vm.id)} failed with HRESULT_0x800700B7 (0x800700B7): VSMB share "s1" already exists`,
+      `failed to add VSMB share "s1": HcsModifyComputeSystem ${JSON.stringify(vm.id)} failed with ERROR_ALREADY_EXISTS (0x800700B7): VSMB share "s1" already exists`,
     );
     expect((err.cause as Error).message).toBe(err.message.slice('failed to add VSMB share "s1": '.length));
-    expect(await logLength(hcsd, vm)).toBe(before + 1);
+    expect((await modifyLog(vm)).length).toBe(before + 1);
     expect(await shares()).toStrictEqual([restricted, layer]);
   });
 });
@@ -103,7 +120,7 @@ describe('update', () => {
   it('updateVSMB sends Update with the whole share; HCS replaces only AllowedFiles', async () => {
     const next = { ...restricted, Path: 'C:\\ignored', AllowedFiles: ['hosts', 'resolv.conf'] };
     await updateVSMB(vm, next);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: PATH,
       RequestType: 'Update',
       Settings: {
@@ -119,7 +136,7 @@ describe('update', () => {
   it('updating a share added without RestrictFileAccess fails with ERROR_INVALID_OPERATION', async () => {
     const err = await rejection(updateVSMB(vm, { ...layer, AllowedFiles: ['x'] }));
     expect(err.hresult).toBe(0x800710dd);
-    expect(err.code).toBe('HRESULT_0x800710DD');
+    expect(err.code).toBe('ERROR_INVALID_OPERATION');
     expect(err.message).toMatch(
       /^failed to update VSMB share "2": HcsModifyComputeSystem .*: VSMB share "2" was not added with Options\.RestrictFileAccess; only its AllowedFiles can be updated and only then$/,
     );
@@ -139,7 +156,7 @@ describe('update', () => {
 describe('remove', () => {
   it('removeVSMB sends Remove with {Name} only, whatever else the share object holds', async () => {
     await removeVSMB(vm, restricted);
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: PATH,
       RequestType: 'Remove',
       Settings: { Name: 's1' },
@@ -154,7 +171,7 @@ describe('remove', () => {
     expect(err.message).toMatch(
       /^failed to remove VSMB share "s1": HcsModifyComputeSystem .*: VSMB share "s1" does not exist$/,
     );
-    expect(await lastRequest(hcsd, vm)).toStrictEqual({
+    expect((await modifyLog(vm)).at(-1)).toStrictEqual({
       ResourcePath: PATH,
       RequestType: 'Remove',
       Settings: { Name: 's1' },
@@ -234,19 +251,19 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
-      const before = await logLength(hcsd, vm);
+      const before = (await modifyLog(vm)).length;
       const err = await rejection(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
       expect(err.cause).toBeInstanceOf(InvalidArgumentError);
       expect((err.cause as InvalidArgumentError).argument).toBe(argument);
-      expect(await logLength(hcsd, vm)).toBe(before);
+      expect((await modifyLog(vm)).length).toBe(before);
     });
   }
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const option = await rejection(
       addVSMB(vm, { Name: 's3', Path: 'C:\\x', Options: { ReadOnly: 'yes' } } as never),
     );
@@ -263,14 +280,17 @@ describe('invalid arguments: nothing is sent', () => {
     expect(files.message).toMatch(/Settings\.AllowedFiles: /);
     const path = await rejection(addVSMB(vm, { Name: 's3', Path: '' }));
     expect(path.message).toMatch(/Settings\.Path: /);
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     expect(await shares()).toStrictEqual([layer]);
   });
 });
 
 describe('VM state and call options', () => {
   it('Created: HCS_E_INVALID_STATE; a VM created without Devices.VirtualSmb takes shares; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED', async () => {
-    const other = await UtilityVM.create(uniqueId('vsmb'), lcowDocument('vsmb-test', { vsmb: false }));
+    const other = await UtilityVM.create(
+      uniqueSystemId('vsmb'),
+      lcowDocument({ owner: 'vsmb-test', vsmb: false }),
+    );
     try {
       const created = await rejection(addVSMB(other, layer));
       expect(isInvalidState(created)).toBe(true);
@@ -296,11 +316,11 @@ describe('VM state and call options', () => {
   });
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
-    const before = await logLength(hcsd, vm);
+    const before = (await modifyLog(vm)).length;
     const aborted = await rejection(addVSMB(vm, restricted, { signal: AbortSignal.abort() }));
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(/^failed to add VSMB share "s1": /);
-    expect(await logLength(hcsd, vm)).toBe(before);
+    expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
     const timedOut = await rejection(removeVSMB(vm, layer, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
