@@ -1,5 +1,5 @@
 /** start: `HcsStartComputeSystem`, recording when the VM started. */
-import { type CallOptions, ClosedError, HcsError, systemOf, type UtilityVM } from '@uvmkit/hcs-core';
+import { type CallOptions, systemOf, type UtilityVM, withContext } from '@uvmkit/hcs-core';
 import { lifetimeState } from './state.js';
 
 /** Start the VM (Created → Running). Wraps failures as "failed to start utility VM <id>". */
@@ -13,25 +13,9 @@ export async function start(vm: UtilityVM, options?: CallOptions): Promise<void>
 }
 
 /**
- * Re-throw HcsErrors unchanged in kind (same `code`, `hresult`, events; the original as `cause`),
- * with the verb and VM id in the message. A `ClosedError` is passed through as is.
+ * hcs-core's `withContext` with the verb and VM id in the message ("failed to <verb> utility VM
+ * "<id>": …"), keeping `code`, `hresult` and events; a `ClosedError` is passed through as is.
  */
 export function wrap(err: unknown, verb: string, vm: UtilityVM): unknown {
-  if (!(err instanceof HcsError) || err instanceof ClosedError) return err;
-  const wrapped = new HcsError(
-    err.code,
-    `failed to ${verb} utility VM ${JSON.stringify(vm.id)}: ${err.message}`,
-    {
-      ...(err.hresult === undefined ? {} : { hresult: err.hresult }),
-      op: err.op ?? verb,
-      id: vm.id,
-      cause: err,
-      result: {
-        ErrorEvents: err.events,
-        Attribution: err.attribution,
-        ...(err.hcsMessage === undefined ? {} : { ErrorMessage: err.hcsMessage }),
-      },
-    },
-  );
-  return wrapped;
+  return withContext(err, `${verb} utility VM ${JSON.stringify(vm.id)}`, { op: verb, id: vm.id });
 }

@@ -1,36 +1,22 @@
 /** @uvmkit/lifetime through the real path (koffi → libcomputecore.so → hcsd). */
 import { ClosedError, HcsError, isNotSupported, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
-import { startHcsd } from '@uvmkit/hcs-emulator';
-import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
+import {
+  lcowDocument,
+  rejection as rejectionOf,
+  startTestHcsd,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let hcsd: HcsdProcess;
-let n = 0;
-const uniqueId = (p = 'lt') => `${p}-${process.pid}-${++n}`;
-const vmConfig = () => ({
-  SchemaVersion: { Major: 2, Minor: 1 },
-  Owner: 'lifetime-test',
-  ShouldTerminateOnLastHandleClosed: true,
-  VirtualMachine: {
-    Chipset: { Uefi: {} },
-    ComputeTopology: { Memory: { SizeInMB: 1024 }, Processor: { Count: 2 } },
-    Devices: { Scsi: { [ScsiControllerGuids[0]]: { Attachments: {} } } },
-  },
-});
-
-async function rejection(p: Promise<unknown>): Promise<HcsError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as HcsError;
-  }
-  throw new Error('expected a rejection');
-}
+const uniqueId = (prefix = 'lt') => uniqueSystemId(prefix);
+/** The shared LCOW document without a guest connection (lifetime needs no guest). */
+const vmConfig = () => lcowDocument({ owner: 'lifetime-test', scsiControllers: 1, guestConnection: false });
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 beforeAll(async () => {
-  hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
+  hcsd = await startTestHcsd();
 });
 afterAll(async () => {
   await hcsd.stop();
