@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HcsError } from '@uvmkit/hcs-core';
 import { rejection } from '@uvmkit/hcs-emulator/testing';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Bridge, type ContainerNotification } from '../src/bridge/bridge.js';
 import { RpcProc } from '../src/bridge/protocol.js';
@@ -253,5 +254,33 @@ describe('Bridge', () => {
     });
     fake.close();
     await bridge.done;
+  });
+
+  it('property: whatever bytes the guest writes, a pending call settles with a result or a typed error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.boolean(), async (bytes, answerFirst) => {
+        const { bridge, fake } = await pair(() => undefined);
+        const p = bridge.rpc(RpcProc.ModifySettings, { ...BASE, Request: {} }).then(
+          (v) => ({ ok: v as unknown }),
+          (e: unknown) => ({ err: e }),
+        );
+        await fake.waitFor(1);
+        if (answerFirst) fake.reply(fake.received[0]!, {});
+        fake.write(Buffer.from(bytes));
+        fake.socket.end();
+        const r = await p;
+        if ('err' in r) {
+          expect(r.err).toBeInstanceOf(BridgeClosedError);
+          const cause = (r.err as BridgeClosedError).cause;
+          if (cause !== undefined) expect(cause).toBeInstanceOf(BridgeProtocolError);
+        } else {
+          expect(r.ok).toEqual({ Result: 0 });
+        }
+        const closed = await bridge.done;
+        expect(closed).toBeInstanceOf(BridgeClosedError);
+        expect(bridge.pendingCount).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
