@@ -5,7 +5,7 @@ import { ComputeSystem, type SystemExitStatus } from '../src/compute-system.js';
 import { ClosedError, HcsError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
 import { Operation } from '../src/operation.js';
-import { startDaemon, uniqueId, vmConfig } from './helpers/env.js';
+import { rejection as rejectionOf, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
 
 let hcsd: HcsdProcess;
 beforeAll(async () => {
@@ -15,14 +15,7 @@ afterAll(async () => {
   await hcsd.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<HcsError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as HcsError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 async function waitForPending(method: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

@@ -125,4 +125,30 @@ describe('predicates (hcsshim groups)', () => {
     expect(isUnavailable(e(0x80370118))).toBe(false);
     expect(isNotFound(new Error('plain'))).toBe(false);
   });
+
+  it('names and classifies the device-slot codes managers see', () => {
+    const names: ReadonlyArray<[number, string]> = [
+      [0x800700b7, 'ERROR_ALREADY_EXISTS'],
+      [0xb7, 'ERROR_ALREADY_EXISTS'],
+      [0x80070037, 'ERROR_DEV_NOT_EXIST'],
+      [0x37, 'ERROR_DEV_NOT_EXIST'],
+      [0x8000000b, 'E_BOUNDS'],
+      [0x800710dd, 'ERROR_INVALID_OPERATION'],
+      [0x10dd, 'ERROR_INVALID_OPERATION'],
+    ];
+    for (const [hr, name] of names) {
+      expect(hresultName(hr)).toBe(name);
+      expect(e(hr).code).toBe(name);
+    }
+    expect(e(0x800700b7).message).toBe('op failed with ERROR_ALREADY_EXISTS (0x800700B7)');
+    expect(isAlreadyExists(e(0x800700b7))).toBe(true);
+    expect(isAlreadyExists(e(0x80370110))).toBe(false);
+    expect(isNotFound(e(0x80070037))).toBe(true);
+    expect(isNotFound(e(0x37))).toBe(true);
+    expect(isUnavailable(e(0x80070037))).toBe(true);
+    expect(isNotFound(e(0x8000000b))).toBe(false);
+    expect(isAlreadyExists(e(0x8000000b))).toBe(false);
+    expect(isNotFound(e(0x800710dd))).toBe(false);
+    expect(isInvalidState(e(0x800710dd))).toBe(false);
+  });
 });

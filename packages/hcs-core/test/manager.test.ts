@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClosedError, HcsError, HRESULT, isAlreadyExists, isNotFound, withContext } from '../src/errors.js';
 import { modifyResource } from '../src/manager.js';
 import { systemOf, UtilityVM } from '../src/utility-vm.js';
-import { startDaemon, uniqueId, vmConfig } from './helpers/env.js';
+import { rejection as rejectionOf, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
 
 let hcsd: HcsdProcess;
 beforeAll(async () => {
@@ -15,14 +15,7 @@ afterAll(async () => {
   await hcsd.stop();
 });
 
-async function rejection(p: Promise<unknown>): Promise<HcsError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as HcsError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 const attach = (controller: number, lun: number) => () => ({
   ResourcePath: scsiAttachmentPath(controller, lun),

@@ -1,31 +1,14 @@
-/** Test helpers: one hcsd per test file, small VM documents. */
-import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
-import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
+/** Test helpers: the shared ones of `@uvmkit/hcs-emulator/testing`, and this package's small VM document. */
+import { lcowDocument } from '@uvmkit/hcs-emulator/testing';
 
-/** Start hcsd and point the shim at it (before the first HCS call of the file). */
-export async function startDaemon(): Promise<HcsdProcess> {
-  const hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
-  return hcsd;
-}
+export {
+  rejection,
+  startTestHcsd as startDaemon,
+  uniqueSystemId as uniqueId,
+} from '@uvmkit/hcs-emulator/testing';
 
-/** A minimal valid utility-VM document. */
+/** The shared LCOW document with one SCSI controller and no guest connection (core needs no guest). */
 export function vmConfig(extra: { terminate?: boolean } = {}): Record<string, unknown> {
-  return {
-    SchemaVersion: { Major: 2, Minor: 1 },
-    Owner: 'uvmkit-test',
-    ShouldTerminateOnLastHandleClosed: extra.terminate ?? true,
-    VirtualMachine: {
-      Chipset: { Uefi: {} },
-      ComputeTopology: { Memory: { SizeInMB: 1024 }, Processor: { Count: 2 } },
-      Devices: { Scsi: { [ScsiControllerGuids[0]]: { Attachments: {} } } },
-    },
-  };
-}
-
-let n = 0;
-/** A unique system id. */
-export function uniqueId(prefix = 'uvm'): string {
-  n++;
-  return `${prefix}-${process.pid}-${n}`;
+  const terminateOnLastHandleClosed = extra.terminate ?? true;
+  return lcowDocument({ scsiControllers: 1, guestConnection: false, terminateOnLastHandleClosed });
 }
