@@ -1,0 +1,213 @@
+/**
+ * End to end against hcsd's emulated guest agent (the host listens, the agent dials after
+ * start): create → prepare → start → connect → host addSCSIDisk → guest addMappedVirtualDisk →
+ * the guest table shows the mount → remove both → terminate; then the agent's fault injection
+ * (garbage, oversized, unknown ID, drop, never dial, reorder, failures) through the real bridge.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type HcsError, UtilityVM } from '@uvmkit/hcs-core';
+import { hvsocketPath } from '@uvmkit/hcs-core/hvsocket';
+import type { HcsdProcess } from '@uvmkit/hcs-emulator';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
+import { lifetime } from '@uvmkit/lifetime';
+import { scsi } from '@uvmkit/scsi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BridgeClosedError, type BridgeProtocolError } from '../src/errors.js';
+import { Guest } from '../src/guest.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gm-e2e-'));
+const GCS = '40000000-facb-11e6-bd58-64006a7986d3';
+let hcsd: HcsdProcess;
+
+beforeAll(async () => {
+  process.env.UVMKIT_HVSOCK_DIR = dir;
+  hcsd = await startTestHcsd();
+  UtilityVM.use(lifetime);
+  UtilityVM.use(scsi);
+});
+afterAll(async () => {
+  await hcsd.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function up() {
+  const vm = await UtilityVM.create(uniqueSystemId('gme2e'), lcowDocument());
+  const guest = new Guest(vm);
+  await guest.prepareConnection();
+  await vm.start();
+  const caps = await guest.createConnection({ timeout: 10_000 });
+  return { vm, guest, caps };
+}
+
+async function down(vm: UtilityVM, guest: Guest) {
+  await guest.closeConnection();
+  await vm.terminate();
+  await vm.close();
+}
+
+const disk = { Type: 'VirtualDisk' as const, Path: 'C:\\disks\\data.vhdx' };
+
+describe('end to end with the emulated agent', () => {
+  it('the agent derives the same HvSocket path as the host', async () => {
+    const vm = await UtilityVM.create(uniqueSystemId('gme2e'), lcowDocument());
+    const g = await hcsd.control.guest(vm.id);
+    expect(g.serviceId).toBe(GCS);
+    expect(g.socketPath).toBe(hvsocketPath({ vmId: vm.runtimeId, serviceId: GCS }, dir));
+    await vm.close();
+  });
+
+  it('create → prepare → start → connect → addSCSIDisk → addMappedVirtualDisk → table → remove both → terminate', async () => {
+    const { vm, guest, caps } = await up();
+    expect(caps.os).toBe('linux');
+    expect(caps.protocolVersion).toBe(4);
+    expect(caps.guestDefined).toEqual({
+      NamespaceAddRequestSupported: true,
+      SignalProcessSupported: true,
+      DumpStacksSupported: true,
+      DeleteContainerStateSupported: true,
+    });
+    let g = await hcsd.control.guest(vm.id);
+    expect(g.connected).toBe(true);
+    expect(g.negotiated).toBe(true);
+    expect(g.protocolVersion).toBe(4);
+    expect(g.table.mappedVirtualDisks).toEqual([]);
+
+    await vm.addSCSIDisk(disk, 0, 1);
+    await guest.addMappedVirtualDisk({
+      MountPath: '/run/mounts/scsi/m1',
+      Controller: 0,
+      Lun: 1,
+      ReadOnly: true,
+    });
+    g = await hcsd.control.guest(vm.id);
+    expect(g.table.mappedVirtualDisks).toEqual([
+      {
+        MountPath: '/run/mounts/scsi/m1',
+        Controller: 0,
+        ControllerGuid: 'df6d0690-79e5-55b6-a5ec-c1e2f77f580a',
+        Lun: 1,
+        Partition: 0,
+        ReadOnly: true,
+        Encrypted: false,
+        Options: [],
+        BlockDev: false,
+        EnsureFilesystem: false,
+        Filesystem: '',
+        hostAttached: true,
+      },
+    ]);
+
+    await guest.removeMappedVirtualDisk({
+      MountPath: '/run/mounts/scsi/m1',
+      Controller: 0,
+      Lun: 1,
+      ReadOnly: true,
+    });
+    await guest.removeSCSIDevice({ Controller: 0, Lun: 1 });
+    await vm.removeSCSIDisk(0, 1);
+    g = await hcsd.control.guest(vm.id);
+    expect(g.table.mappedVirtualDisks).toEqual([]);
+    expect(g.table.unpluggedScsi).toEqual([]);
+    await down(vm, guest);
+  });
+
+  it('a mapped disk the host never attached is rejected by the guest with a typed HRESULT error', async () => {
+    const { vm, guest } = await up();
+    const err = await rejection<HcsError>(
+      guest.addMappedVirtualDisk({ MountPath: '/run/m2', Controller: 0, Lun: 9 }),
+    );
+    expect(err.code).toBe('ERROR_NOT_FOUND');
+    expect(err.hresult).toBe(0x80070490);
+    expect(err.op).toBe('ModifySettings');
+    expect(guest.connected).toBe(true);
+    expect(await guest.dumpStacks()).toEqual(expect.any(String));
+    await down(vm, guest);
+  });
+
+  it('a garbage reply (payload not JSON) closes the bridge: the call rejects BridgeClosed(InvalidPayload)', async () => {
+    const { vm, guest } = await up();
+    await hcsd.control.guestFault(vm.id, { kind: 'garbage', variant: 'json', procedure: 'DumpStacks' });
+    const err = await rejection<BridgeClosedError>(guest.dumpStacks());
+    expect(err).toBeInstanceOf(BridgeClosedError);
+    expect(err.reason).toBe('protocol');
+    expect((err.cause as BridgeProtocolError).violation).toBe('InvalidPayload');
+    expect((await rejection<HcsError>(guest.dumpStacks())).code).toBe('GuestConnectionUnavailable');
+    await down(vm, guest);
+  });
+
+  it('an oversized reply (> 0x10000) and an unknown response ID close the bridge with typed errors', async () => {
+    const a = await up();
+    await hcsd.control.guestFault(a.vm.id, { kind: 'oversized', procedure: 'DumpStacks' });
+    const e1 = await rejection<BridgeClosedError>(a.guest.dumpStacks());
+    expect((e1.cause as BridgeProtocolError).violation).toBe('OversizedFrame');
+    await down(a.vm, a.guest);
+
+    const b = await up();
+    const closed = new Promise<BridgeClosedError>((r) => b.guest.onDisconnect(r));
+    await hcsd.control.guestFault(b.vm.id, { kind: 'garbage', variant: 'unknownId', when: 'now' });
+    const e2 = await closed;
+    expect((e2.cause as BridgeProtocolError).violation).toBe('UnknownResponseId');
+    await down(b.vm, b.guest);
+  });
+
+  it('the agent dropping the connection mid-RPC: BridgeClosed(eof); it re-dials and the host reconnects', async () => {
+    const { vm, guest } = await up();
+    await vm.addSCSIDisk(disk, 0, 2);
+    await guest.addMappedVirtualDisk({ MountPath: '/run/m3', Controller: 0, Lun: 2 });
+    await hcsd.control.guestFault(vm.id, { kind: 'dropOnRequest', procedure: 'DumpStacks' });
+    const err = await rejection<BridgeClosedError>(guest.dumpStacks());
+    expect(err.reason).toBe('eof');
+    await guest.prepareConnection();
+    await guest.createConnection({ coldStart: false, timeout: 10_000 });
+    const g = await hcsd.control.guest(vm.id);
+    expect(g.connections).toBe(2);
+    expect(g.table.mappedVirtualDisks.map((d) => d.MountPath)).toEqual(['/run/m3']);
+    await guest.removeMappedVirtualDisk({ MountPath: '/run/m3', Controller: 0, Lun: 2 });
+    await down(vm, guest);
+  });
+
+  it('reordered replies are matched by ID; a guest failure HRESULT is passed through', async () => {
+    const { vm, guest } = await up();
+    await vm.addSCSIDisk(disk, 0, 3);
+    await hcsd.control.guestFault(vm.id, { kind: 'reorder', count: 2 });
+    const [a, b] = await Promise.all([
+      guest.addMappedVirtualDisk({ MountPath: '/run/m4', Controller: 0, Lun: 3 }),
+      guest.dumpStacks(),
+    ]);
+    expect(a).toBeUndefined();
+    expect(typeof b).toBe('string');
+    const log = (await hcsd.control.guest(vm.id)).table.mappedVirtualDisks.map((d) => d.MountPath);
+    expect(log).toEqual(['/run/m4']);
+    await hcsd.control.guestFault(vm.id, {
+      kind: 'fail',
+      hresult: 0x80004005,
+      message: 'policy denied',
+      procedure: 'ModifySettings',
+    });
+    const err = await rejection<HcsError>(
+      guest.removeMappedVirtualDisk({ MountPath: '/run/m4', Controller: 0, Lun: 3 }),
+    );
+    expect(err.code).toBe('E_FAIL');
+    expect(err.hcsMessage).toBe('policy denied');
+    await down(vm, guest);
+  });
+
+  it('a guest that never dials: terminate → HCS_E_UNEXPECTED_EXIT; abort → Aborted', async () => {
+    const vm = await UtilityVM.create(uniqueSystemId('gme2e'), lcowDocument());
+    await hcsd.control.guestFault(vm.id, { kind: 'neverDial' });
+    const guest = new Guest(vm);
+    await guest.prepareConnection();
+    await vm.start();
+    const ac = new AbortController();
+    const p = rejection<HcsError>(guest.createConnection({ signal: ac.signal }));
+    setTimeout(() => ac.abort('enough'), 150);
+    expect((await p).code).toBe('Aborted');
+    await guest.prepareConnection();
+    const q = rejection<HcsError>(guest.createConnection());
+    await vm.terminate();
+    expect((await q).code).toBe('HCS_E_UNEXPECTED_EXIT');
+    await vm.close();
+  });
+});
