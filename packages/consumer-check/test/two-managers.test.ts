@@ -4,7 +4,8 @@
  * types.test-d.ts, in types).
  */
 import { systemOf, UtilityVM } from '@uvmkit/hcs-core';
-import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
+import type { HcsdProcess } from '@uvmkit/hcs-emulator';
+import { lcowDocument, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { network } from '@uvmkit/network';
 import { scsi } from '@uvmkit/scsi';
@@ -12,8 +13,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 
 let hcsd: HcsdProcess;
 beforeAll(async () => {
-  hcsd = await startHcsd();
-  process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
+  hcsd = await startTestHcsd();
 });
 afterAll(async () => {
   await hcsd?.stop();
@@ -51,26 +51,32 @@ test('only the installed managers add methods to UtilityVM', () => {
 
 test('the two installed managers work through hcsd', async () => {
   UtilityVM.use(scsi);
-  const id = `consumer-${process.pid}`;
-  await using vm = await UtilityVM.create(id, {
-    SchemaVersion: { Major: 2, Minor: 1 },
-    Owner: 'consumer-check',
-    ShouldTerminateOnLastHandleClosed: true,
-    VirtualMachine: {
-      Chipset: { Uefi: {} },
-      ComputeTopology: { Memory: { SizeInMB: 512 }, Processor: { Count: 1 } },
-      Devices: { Scsi: { [ScsiControllerGuids[0]]: { Attachments: {} } } },
-    },
-  });
+  UtilityVM.use(network);
+  const id = uniqueSystemId('consumer');
+  await using vm = await UtilityVM.create(
+    id,
+    lcowDocument({ owner: 'consumer-check', guestConnection: false }),
+  );
   await systemOf(vm).start(); // no lifetime manager here: the core's ComputeSystem starts it
-  await vm.addSCSIDisk({ Type: 'VirtualDisk', Path: '/disks/data.vhdx' }, 0, 1);
-  const log = await hcsd.control.modifyLog(id);
-  expect(log).toEqual([
+  const disk = { Type: 'VirtualDisk', Path: '/disks/data.vhdx' } as const;
+  const nicId = '5f3b2c1a-0d4e-4b6f-8a9c-112233445566';
+  const endpoint = { EndpointId: 'a1b2c3d4-e5f6-4789-abcd-0123456789ab', MacAddress: '00-15-5D-52-C0-01' };
+  await vm.addSCSIDisk(disk, 0, 1);
+  await vm.addNIC(nicId, endpoint);
+  expect(await hcsd.control.modifyLog(id)).toEqual([
     {
       ResourcePath: `VirtualMachine/Devices/Scsi/${ScsiControllerGuids[0]}/Attachments/1`,
       RequestType: 'Add',
-      Settings: { Type: 'VirtualDisk', Path: '/disks/data.vhdx' },
+      Settings: disk,
+    },
+    {
+      ResourcePath: `VirtualMachine/Devices/NetworkAdapters/${nicId}`,
+      RequestType: 'Add',
+      Settings: endpoint,
     },
   ]);
+  const devices = (await hcsd.control.system(id)).devices;
+  expect(devices.scsi[ScsiControllerGuids[0]]).toEqual({ '1': disk });
+  expect(devices.networkAdapters).toEqual({ [nicId]: endpoint });
   expect('start' in vm).toBe(false);
 });
