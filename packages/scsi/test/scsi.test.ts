@@ -23,16 +23,7 @@ import { type Attachment, InvalidArgumentError, ScsiControllerGuids } from '@uvm
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSCSIDisk, removeSCSIDisk, scsi } from '../src/index.js';
 
-const uniqueId = () => uniqueSystemId('scsi');
-const lcowConfig = () => lcowDocument({ owner: 'uvmkit-scsi-test' });
 const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
-
-/** Create the LCOW VM (SCSI controllers 0 and 1) and start it through core. */
-async function runningVm(id: string): Promise<UtilityVM> {
-  const vm = await UtilityVM.create(id, lcowConfig());
-  await systemOf(vm).start();
-  return vm;
-}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -54,8 +45,9 @@ const layer: Attachment = { Type: 'VirtualDisk', Path: 'C:\\layers\\base\\layer.
 beforeAll(async () => {
   hcsd = await startTestHcsd();
   control = hcsd.control;
-  id = uniqueId();
-  vm = await runningVm(id);
+  id = uniqueSystemId('scsi');
+  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-scsi-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -287,8 +279,8 @@ describe('removeSCSIDisk', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueId();
-    const created = await UtilityVM.create(cid, lcowConfig());
+    const cid = uniqueSystemId('scsi');
+    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-scsi-test' }));
     try {
       const add = await rejection(addSCSIDisk(created, scratch, 0, 0));
       expect(add.code).toBe('HCS_E_INVALID_STATE');
