@@ -20,16 +20,7 @@ import { InvalidArgumentError, type NetworkAdapter } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNIC, network, removeNIC, updateNIC } from '../src/index.js';
 
-const uniqueId = () => uniqueSystemId('net');
-const lcowConfig = () => lcowDocument({ owner: 'uvmkit-network-test' });
 const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
-
-/** Create the LCOW VM and start it through core. */
-async function runningVm(id: string): Promise<UtilityVM> {
-  const vm = await UtilityVM.create(id, lcowConfig());
-  await systemOf(vm).start();
-  return vm;
-}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -57,8 +48,9 @@ const endpointBIov: NetworkAdapter = {
 beforeAll(async () => {
   hcsd = await startTestHcsd();
   control = hcsd.control;
-  id = uniqueId();
-  vm = await runningVm(id);
+  id = uniqueSystemId('net');
+  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-network-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -270,8 +262,8 @@ describe('removeNIC', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (every method)', async () => {
-    const cid = uniqueId();
-    const created = await UtilityVM.create(cid, lcowConfig());
+    const cid = uniqueSystemId('net');
+    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-network-test' }));
     const calls = [
       ['add', () => addNIC(created, NIC_A, endpointA)],
       ['update', () => updateNIC(created, NIC_A, endpointA)],
