@@ -20,16 +20,7 @@ import { InvalidArgumentError, type VirtualPciDevice } from '@uvmkit/hcs-schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, pci, removeDevice } from '../src/index.js';
 
-const uniqueId = () => uniqueSystemId('pci');
-const lcowConfig = () => lcowDocument({ owner: 'uvmkit-pci-test' });
 const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
-
-/** Create the LCOW VM and start it through core. */
-async function runningVm(id: string): Promise<UtilityVM> {
-  const vm = await UtilityVM.create(id, lcowConfig());
-  await systemOf(vm).start();
-  return vm;
-}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -57,8 +48,9 @@ const vf: VirtualPciDevice = {
 beforeAll(async () => {
   hcsd = await startTestHcsd();
   control = hcsd.control;
-  id = uniqueId();
-  vm = await runningVm(id);
+  id = uniqueSystemId('pci');
+  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-pci-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -223,8 +215,8 @@ describe('removeDevice', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueId();
-    const created = await UtilityVM.create(cid, lcowConfig());
+    const cid = uniqueSystemId('pci');
+    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-pci-test' }));
     const calls = [
       ['add', () => addDevice(created, GPU, gpu)],
       ['remove', () => removeDevice(created, GPU)],
