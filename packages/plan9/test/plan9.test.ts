@@ -20,16 +20,7 @@ import { InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPlan9, plan9, removePlan9 } from '../src/index.js';
 
-const uniqueId = () => uniqueSystemId('p9');
-const lcowConfig = () => lcowDocument({ owner: 'uvmkit-plan9-test' });
 const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
-
-/** Create the LCOW VM and start it through core. */
-async function runningVm(id: string): Promise<UtilityVM> {
-  const vm = await UtilityVM.create(id, lcowConfig());
-  await systemOf(vm).start();
-  return vm;
-}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -58,8 +49,9 @@ const share2: Plan9Share = {
 beforeAll(async () => {
   hcsd = await startTestHcsd();
   control = hcsd.control;
-  id = uniqueId();
-  vm = await runningVm(id);
+  id = uniqueSystemId('p9');
+  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-plan9-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -251,8 +243,8 @@ describe('removePlan9', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueId();
-    const created = await UtilityVM.create(cid, lcowConfig());
+    const cid = uniqueSystemId('p9');
+    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-plan9-test' }));
     const calls = [
       ['add', () => addPlan9(created, share1)],
       ['remove', () => removePlan9(created, share1)],
