@@ -20,16 +20,7 @@ import { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPipe, pipe, removePipe } from '../src/index.js';
 
-const uniqueId = () => uniqueSystemId('pipe');
-const lcowConfig = () => lcowDocument({ owner: 'uvmkit-pipe-test' });
 const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
-
-/** Create the LCOW VM and start it through core. */
-async function runningVm(id: string): Promise<UtilityVM> {
-  const vm = await UtilityVM.create(id, lcowConfig());
-  await systemOf(vm).start();
-  return vm;
-}
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -43,8 +34,9 @@ const path = (hostPath: string) => `VirtualMachine/Devices/MappedPipes/${hostPat
 beforeAll(async () => {
   hcsd = await startTestHcsd();
   control = hcsd.control;
-  id = uniqueId();
-  vm = await runningVm(id);
+  id = uniqueSystemId('pipe');
+  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-pipe-test' }));
+  await systemOf(vm).start();
 });
 afterAll(async () => {
   await vm?.close();
@@ -179,8 +171,8 @@ describe('removePipe', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueId();
-    const created = await UtilityVM.create(cid, lcowConfig());
+    const cid = uniqueSystemId('pipe');
+    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-pipe-test' }));
     const calls = [
       ['add', () => addPipe(created, ENGINE)],
       ['remove', () => removePipe(created, ENGINE)],
