@@ -1,10 +1,12 @@
 // Raw echo peer for the bench: reads bridge-style frames (16-byte header, Size included) and
-// answers each with a frame of RESPONSE_SIZE bytes carrying the same ID. No JSON work at all.
+// answers each with a canned frame of RESPONSE_SIZE bytes carrying the same ID. No JSON work.
 import { createServer } from 'node:net';
 
 const [path, responseSizeArg] = process.argv.slice(2);
 const responseSize = Number(responseSizeArg);
+// payload: a valid response JSON padded with spaces to the size (so a Bridge can use it too)
 const reply = Buffer.alloc(responseSize, 0x20);
+reply.write('{"Result":0,"GuestStacks":""}', 16);
 reply.writeUInt32LE(0x20100c01, 0);
 reply.writeUInt32LE(responseSize, 4);
 const server = createServer((s) => {

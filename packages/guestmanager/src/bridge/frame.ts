@@ -21,14 +21,15 @@ export interface Frame {
 
 /** Encode one frame. `payload` is JSON text (or bytes). No outbound size limit (as the Go host). */
 export function encodeFrame(type: number, id: bigint, payload: string | Uint8Array): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload);
-  const size = HEADER_SIZE + body.length;
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+  const size = HEADER_SIZE + length;
   if (size > 0xffffffff) throw new RangeError('frame larger than 4 GiB');
   const out = Buffer.allocUnsafe(size);
   out.writeUInt32LE(type >>> 0, 0);
   out.writeUInt32LE(size, 4);
   out.writeBigUInt64LE(BigInt.asUintN(64, id), 8);
-  body.copy(out, HEADER_SIZE);
+  if (typeof payload === 'string') out.write(payload, HEADER_SIZE, 'utf8');
+  else out.set(payload, HEADER_SIZE);
   return out;
 }
 
