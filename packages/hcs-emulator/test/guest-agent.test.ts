@@ -123,6 +123,7 @@ describe('MappedVirtualDisk', () => {
         BlockDev: false,
         EnsureFilesystem: false,
         Filesystem: '',
+        Scratch: false,
         hostAttached: true,
       },
     ]);

@@ -385,7 +385,10 @@ export class Service {
     if (this.state.systems.has(id))
       fail(HR.HCS_E_SYSTEM_ALREADY_EXISTS, `a compute system with id ${JSON.stringify(id)} already exists`);
     const sys = new ComputeSystemRecord(id, kind, config);
-    if (kind === 'VirtualMachine' && GuestAgent.wanted(config)) sys.guest = new GuestAgent(sys, this.#log);
+    if (kind === 'VirtualMachine' && GuestAgent.wanted(config))
+      sys.guest = new GuestAgent(sys, this.#log, (exitType) =>
+        setImmediate(() => this.stopSystem(sys, exitType)),
+      );
     this.state.systems.set(id, sys);
     return { value: this.#openHandle(client, sys) };
   }

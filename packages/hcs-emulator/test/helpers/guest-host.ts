@@ -7,6 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
+import { type HcsdProcess, startHcsd } from '../../src/start.js';
+import { lcowDocument } from '../../src/testing.js';
+import { TestClient } from './hcsd.js';
 
 export const LINUX_GCS = '40000000-facb-11e6-bd58-64006a7986d3';
 export const WINDOWS_GCS = 'acef5661-84a1-4e44-856b-6245e69f4620';
@@ -188,4 +192,89 @@ export class HostListener {
   close(): void {
     this.server.close();
   }
+}
+
+/** One hcsd with an HvSocket temp dir and a host client; VMs listened for before they start. */
+export class GuestHarness {
+  readonly hcsd: HcsdProcess;
+  readonly c: TestClient;
+  readonly dir: { dir: string; dispose(): void };
+  #n = 0;
+
+  private constructor(hcsd: HcsdProcess, c: TestClient, dir: { dir: string; dispose(): void }) {
+    this.hcsd = hcsd;
+    this.c = c;
+    this.dir = dir;
+  }
+
+  static async start(): Promise<GuestHarness> {
+    const dir = hvsockTempDir();
+    const hcsd = await startHcsd({ env: { UVMKIT_HVSOCK_DIR: dir.dir } });
+    const c = await TestClient.connect(hcsd.socketPath);
+    return new GuestHarness(hcsd, c, dir);
+  }
+
+  async stop(): Promise<void> {
+    await this.c.close();
+    await this.hcsd.stop();
+    this.dir.dispose();
+  }
+
+  /** Create a VM (LCOW by default), listen at its GCS path, optionally arm faults, start it. */
+  async vm(
+    options: { config?: unknown; windows?: boolean; before?: (id: string) => Promise<void> } = {},
+  ): Promise<{ id: string; t: bigint; runtimeId: string; listener: HostListener }> {
+    const id = `g-${process.pid}-${++this.#n}`;
+    const config = options.config ?? (options.windows ? windowsDocument() : lcowDocument());
+    const t = await this.c.create(id, config);
+    const { runtimeId } = await this.hcsd.control.system(id);
+    const listener = await HostListener.listen(
+      sockPath(this.dir.dir, runtimeId, options.windows ? WINDOWS_GCS : LINUX_GCS),
+    );
+    await options.before?.(id);
+    const r = await this.c.call('Start', t);
+    if (r.hresult !== 0) throw new Error(`start failed: ${r.document}`);
+    return { id, t, runtimeId, listener };
+  }
+
+  /** A started VM whose guest is connected and negotiated; the listener is closed. */
+  async connected(
+    options: { config?: unknown; windows?: boolean; negotiate?: boolean } = {},
+  ): Promise<{ id: string; t: bigint; runtimeId: string; b: Bridge; listener: HostListener }> {
+    const v = await this.vm(options);
+    const b = await v.listener.accept();
+    v.listener.close();
+    if (options.negotiate !== false) {
+      const f = await b.negotiate();
+      if (f.json?.Result !== 0) throw new Error(`negotiate failed: ${f.payload}`);
+    }
+    return { ...v, b };
+  }
+
+  /** Host-side Modify (throws unless S_OK). */
+  async hostModify(t: bigint, request: unknown): Promise<void> {
+    const r = await this.c.modify(t, request);
+    if (r.hresult !== 0) throw new Error(`host modify failed: ${r.document}`);
+  }
+}
+
+/** A Windows utility-VM document (UEFI boot) asking for a guest connection. */
+export function windowsDocument(): Record<string, unknown> {
+  return {
+    SchemaVersion: { Major: 2, Minor: 1 },
+    Owner: 'uvmkit-test',
+    ShouldTerminateOnLastHandleClosed: true,
+    VirtualMachine: {
+      Chipset: {
+        Uefi: { BootThis: { DeviceType: 'VmbFs', DevicePath: '\\EFI\\Microsoft\\Boot\\bootmgfw.efi' } },
+      },
+      ComputeTopology: { Memory: { SizeInMB: 1024 }, Processor: { Count: 2 } },
+      Devices: {
+        Scsi: { [ScsiControllerGuids[0]]: { Attachments: {} } },
+        VirtualSmb: { Shares: [] },
+        HvSocket: { HvSocketConfig: { DefaultBindSecurityDescriptor: 'D:P(A;;FA;;;SY)' } },
+      },
+      GuestConnection: { UseVsock: false, UseConnectedSuspend: true },
+    },
+  };
 }

@@ -7,6 +7,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { ComputeSystemRecord } from '../system.js';
 import { hvsockPath } from './address.js';
+import * as containers from './containers.js';
 import {
   type GarbageVariant,
   GuestFaults,
@@ -40,6 +41,12 @@ import { isGuid, isObj, type Obj } from './settings.js';
 import { GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
+
+/** Thrown by a handler that must not answer (the null container's shutdown). */
+const NO_REPLY = Symbol('no reply');
+
+/** How the guest powering itself off is reported to hcsd. */
+export type PowerOff = (exitType: 'GracefulExit' | 'ForcedExit') => void;
 /** Entries kept in the request log (the newest). */
 export const REQUEST_LOG_CAP = 1000;
 
@@ -107,9 +114,12 @@ export class GuestAgent {
   #lastDialError: string | null = null;
   readonly #timers = new Set<NodeJS.Timeout>();
 
-  constructor(sys: ComputeSystemRecord, logger: GuestLogger) {
+  readonly #onPowerOff: PowerOff;
+
+  constructor(sys: ComputeSystemRecord, logger: GuestLogger, onPowerOff: PowerOff) {
     this.sys = sys;
     this.#log = logger;
+    this.#onPowerOff = onPowerOff;
     const vm = isObj(sys.config.VirtualMachine) ? sys.config.VirtualMachine : {};
     const chipset = isObj(vm.Chipset) ? vm.Chipset : {};
     this.os = isObj(chipset.LinuxKernelDirect) ? 'Linux' : 'Windows';
@@ -321,6 +331,7 @@ export class GuestAgent {
           body = this.#handle(c, f.type, name, doc, negotiatedAtRead);
           result = 0;
         } catch (e) {
+          if (e === NO_REPLY) return;
           const failure =
             e instanceof GuestFailure ? e : new GuestFailure(GHR.E_FAIL, (e as Error)?.message ?? String(e));
           result = failure.hresult;
@@ -378,18 +389,47 @@ export class GuestAgent {
       return { ...base, Version: version, Capabilities: capabilities(this.os) };
     }
     const containerId = typeof doc.ContainerId === 'string' ? doc.ContainerId : '';
+    const t = this.table;
     switch (name) {
       case 'ModifySettings':
-        modifySettings({ os: this.os, table: this.table, host: this.sys.devices }, containerId, doc.Request);
+        modifySettings(
+          { os: this.os, table: t, host: this.sys.devices, runtimeId: this.sys.runtimeId },
+          containerId,
+          doc.Request,
+        );
         return base;
       case 'DumpStacks':
         return {
           ...base,
           GuestStacks: `goroutine 1 [running]:\nmain.main()\n\t/emulated/gcs (vm ${this.sys.id})\n`,
         };
+      case 'Create':
+        return { ...base, ...containers.create(this.os, t, containerId, doc) };
+      case 'Start':
+        containers.start(this.os, t, containerId);
+        return base;
+      case 'ShutdownGraceful':
+      case 'ShutdownForced':
+        if (containerId.toLowerCase() === NULL_CONTAINER_ID) {
+          // The guest powers the VM off: no reply, the bridge goes away with the VM.
+          this.#onPowerOff(name === 'ShutdownGraceful' ? 'GracefulExit' : 'ForcedExit');
+          throw NO_REPLY;
+        }
+        containers.shutdown(t, containerId);
+        return base;
+      case 'DeleteContainerState':
+        containers.deleteState(t, containerId);
+        return base;
+      case 'GetProperties':
+        return { ...base, ...containers.getProperties(t, containerId, doc) };
+      case 'ModifyServiceSettings':
+        if (this.os === 'Linux') break;
+        t.serviceSettings.push(structuredClone(doc));
+        return base;
       default:
-        return gfail(GHR.E_NOTIMPL, `message type 0x${(type >>> 0).toString(16)} is not supported`);
+        break;
     }
+    return gfail(GHR.E_NOTIMPL, `message type 0x${(type >>> 0).toString(16)} is not supported`);
   }
 
   inspect(): GuestInspection {

@@ -1,10 +1,11 @@
-/** What `HcsdControl.guest(id)` shows of the guest table. */
+/** What `HcsdControl.guest(id)` shows of the guest table (plain JSON, deep copies). */
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import type { DeviceTable } from '../devices.js';
-import type { GuestTable } from './table.js';
+import type { BlockCimMount, CombinedLayers, GuestTable, MappedDirectory } from './table.js';
 
 export interface GuestTableSnapshot {
   mappedVirtualDisks: {
+    /** LCOW MountPath (WCOW: ContainerPath) */
     MountPath: string;
     Controller: number;
     ControllerGuid: string;
@@ -16,15 +17,39 @@ export interface GuestTableSnapshot {
     BlockDev: boolean;
     EnsureFilesystem: boolean;
     Filesystem: string;
-    /** the host still has this disk attached at the same controller/LUN */
+    /** WCOW MappedVirtualDiskForContainerScratch */
+    Scratch: boolean;
+    /** the host still has this very disk attached at the same controller/LUN */
     hostAttached: boolean;
   }[];
-  /** SCSI devices the guest unplugged (SCSIDevice Remove) that the host has not re-added */
+  /** SCSI devices the guest unplugged (SCSIDevice Remove) that the host has not removed/re-added */
   unpluggedScsi: { Controller: number; Lun: number }[];
+  mappedDirectories: MappedDirectory[];
+  vpmemDevices: {
+    DeviceNumber: number;
+    MountPath: string;
+    MappingInfo: { DeviceOffsetInBytes: number; DeviceSizeInBytes: number } | null;
+    hostAttached: boolean;
+  }[];
+  vpciDevices: { VMBusGUID: string }[];
+  networkNamespaces: unknown[];
+  networkAdapters: { NamespaceID: string; ID: string; preAddedOnly: boolean; settings: unknown }[];
+  combinedLayers: CombinedLayers[];
+  blockCims: BlockCimMount[];
+  securityPolicy: unknown;
+  policyFragments: unknown[];
+  hvSocket: { LocalAddress: string; ParentAddress: string } | null;
+  containers: { id: string; state: string; constraints: unknown[] }[];
+  uvmCreated: boolean;
+  uvmStarted: boolean;
   cgroupMemoryUpdates: number;
+  serviceSettings: unknown[];
 }
 
+const clone = <T>(v: T): T => structuredClone(v);
+
 export function snapshotTable(t: GuestTable, host: DeviceTable): GuestTableSnapshot {
+  const split = (k: string): [number, number] => k.split(':').map(Number) as [number, number];
   return {
     mappedVirtualDisks: [...t.disks.values()].map((d) => {
       const guid = ScsiControllerGuids[d.Controller] ?? '';
@@ -40,18 +65,50 @@ export function snapshotTable(t: GuestTable, host: DeviceTable): GuestTableSnaps
         BlockDev: d.BlockDev,
         EnsureFilesystem: d.EnsureFilesystem,
         Filesystem: d.Filesystem,
+        Scratch: d.Scratch,
         hostAttached: host.scsiAttachment(guid, d.Lun) === d.attachment,
       };
     }),
     unpluggedScsi: [...t.unplugged.entries()]
       .filter(([k, att]) => {
-        const [c, l] = k.split(':').map(Number) as [number, number];
+        const [c, l] = split(k);
         return host.scsiAttachment(ScsiControllerGuids[c] ?? '', l) === att;
       })
       .map(([k]) => {
-        const [c, l] = k.split(':').map(Number) as [number, number];
+        const [c, l] = split(k);
         return { Controller: c, Lun: l };
       }),
+    mappedDirectories: [...t.directories.values()].map(clone),
+    vpmemDevices: [...t.vpmem.values()].map((m) => ({
+      DeviceNumber: m.DeviceNumber,
+      MountPath: m.MountPath,
+      MappingInfo: clone(m.MappingInfo),
+      hostAttached:
+        (m.MappingInfo === null
+          ? host.vpmemDevice(m.DeviceNumber)
+          : host.vpmemMapping(m.DeviceNumber, m.MappingInfo.DeviceOffsetInBytes)) === m.hostObject,
+    })),
+    vpciDevices: [...t.vpci.values()].map(clone),
+    networkNamespaces: [...t.namespaces.values()].map(clone),
+    networkAdapters: [...t.adapters.values()].map((a) => ({
+      NamespaceID: a.NamespaceID,
+      ID: a.ID,
+      preAddedOnly: a.preAddedOnly,
+      settings: clone(a.settings),
+    })),
+    combinedLayers: [...t.layers.values()].map(clone),
+    blockCims: [...t.blockCims.values()].map(clone),
+    securityPolicy: clone(t.securityPolicy),
+    policyFragments: t.policyFragments.map(clone),
+    hvSocket: clone(t.hvSocket),
+    containers: [...t.containers.values()].map((c) => ({
+      id: c.id,
+      state: c.state,
+      constraints: clone(c.constraints),
+    })),
+    uvmCreated: t.uvmCreated,
+    uvmStarted: t.uvmStarted,
     cgroupMemoryUpdates: t.cgroupMemoryUpdates,
+    serviceSettings: t.serviceSettings.map(clone),
   };
 }
