@@ -342,7 +342,28 @@ export class Guest {
 
   /** ModifySettings for the null container (the UVM): `{ Request: { ResourceType, RequestType, Settings } }`. */
   async modify(request: GuestModificationRequest, options?: CallOptions): Promise<void> {
-    const bridge = this.bridge('Guest.modify');
+    await this.#modify('Guest.modify', NULL_CONTAINER_ID, request, options);
+  }
+
+  /** ModifySettings addressed to container `containerId` (the guest accepts only ContainerConstraints there). */
+  async modifyContainer(
+    containerId: string,
+    request: GuestModificationRequest,
+    options?: CallOptions,
+  ): Promise<void> {
+    if (typeof containerId !== 'string' || containerId === '') {
+      throw invalidArgument('Guest.modifyContainer', 'containerId must be a non-empty string');
+    }
+    await this.#modify('Guest.modifyContainer', containerId, request, options);
+  }
+
+  async #modify(
+    op: string,
+    containerId: string,
+    request: GuestModificationRequest,
+    options?: CallOptions,
+  ): Promise<void> {
+    const bridge = this.bridge(op);
     const req: Record<string, unknown> = {
       RequestType: request.RequestType,
       ResourceType: request.ResourceType,
@@ -350,7 +371,7 @@ export class Guest {
     if (request.Settings !== undefined) req.Settings = request.Settings;
     await bridge.rpc(
       RpcProc.ModifySettings,
-      { ContainerId: NULL_CONTAINER_ID, ActivityId: ZERO_GUID, Request: req },
+      { ContainerId: containerId, ActivityId: ZERO_GUID, Request: req },
       options,
     );
   }

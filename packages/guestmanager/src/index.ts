@@ -71,6 +71,7 @@ export {
 } from './guest.js';
 export { type GuestRequestMethods, guestRequestMethods } from './methods.js';
 export { addBlockCIMs, type BlockCimMounts, removeBlockCIMs } from './requests/block-cims.js';
+export { type ContainerConstraints, updateContainerConstraints } from './requests/container.js';
 export { deleteContainerState, dumpStacks } from './requests/diagnostics.js';
 export { type HvSocketAddressSettings, updateHvSocketAddress } from './requests/hvsocket.js';
 export {

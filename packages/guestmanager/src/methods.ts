@@ -4,6 +4,7 @@
  */
 import type { InstalledMethods } from '@uvmkit/hcs-core';
 import { addBlockCIMs, removeBlockCIMs } from './requests/block-cims.js';
+import { updateContainerConstraints } from './requests/container.js';
 import { deleteContainerState, dumpStacks } from './requests/diagnostics.js';
 import { updateHvSocketAddress } from './requests/hvsocket.js';
 import {
@@ -75,6 +76,7 @@ export const guestRequestMethods = {
   addBlockCIMs,
   removeBlockCIMs,
   updateCgroupMemoryLimits,
+  updateContainerConstraints,
   dumpStacks,
   deleteContainerState,
 } as const;

@@ -83,7 +83,7 @@ describe('end to end with the emulated agent', () => {
     });
     g = await hcsd.control.guest(vm.id);
     expect(g.table.mappedVirtualDisks).toEqual([
-      {
+      expect.objectContaining({
         MountPath: '/run/mounts/scsi/m1',
         Controller: 0,
         ControllerGuid: 'df6d0690-79e5-55b6-a5ec-c1e2f77f580a',
@@ -96,7 +96,7 @@ describe('end to end with the emulated agent', () => {
         EnsureFilesystem: false,
         Filesystem: '',
         hostAttached: true,
-      },
+      }),
     ]);
 
     await guest.removeMappedVirtualDisk({

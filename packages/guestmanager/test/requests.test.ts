@@ -322,6 +322,22 @@ describe('request documents', () => {
     });
   });
 
+  it('ContainerConstraints / Update goes to the container id', async () => {
+    const r = await sent(() =>
+      guest.updateContainerConstraints('c1', { Linux: { Memory: { Limit: 1048576 } } }),
+    );
+    expect(r.type).toBe(0x10100a01);
+    expect(r.body).toEqual({
+      ContainerId: 'c1',
+      ActivityId: NULL_ID,
+      Request: {
+        RequestType: 'Update',
+        ResourceType: 'ContainerConstraints',
+        Settings: { Linux: { Memory: { Limit: 1048576 } } },
+      },
+    });
+  });
+
   it('DumpStacks returns GuestStacks; DeleteContainerState addresses the container', async () => {
     let stacks = '';
     const r = await sent(async () => {
@@ -404,6 +420,7 @@ describe('validation (nothing is sent)', () => {
       'fragment.Fragment must be a non-empty string',
     ],
     ['container id', () => guest.deleteContainerState(''), 'containerId must be a non-empty string'],
+    ['constraints on the UVM', () => guest.updateContainerConstraints(NULL_ID, {}), 'not the null container'],
     [
       'bad timeout',
       () => guest.updateCgroupMemoryLimits({ timeout: Number.NaN }),
