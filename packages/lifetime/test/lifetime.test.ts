@@ -1,19 +1,13 @@
 /** @uvmkit/lifetime through the real path (koffi → libcomputecore.so → hcsd). */
 import { ClosedError, HcsError, isNotSupported, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let hcsd: HcsdProcess;
 const uniqueId = (prefix = 'lt') => uniqueSystemId(prefix);
 /** The shared LCOW document without a guest connection (lifetime needs no guest). */
 const vmConfig = () => lcowDocument({ owner: 'lifetime-test', scsiControllers: 1, guestConnection: false });
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 beforeAll(async () => {
   hcsd = await startTestHcsd();
@@ -70,7 +64,7 @@ describe('lifecycle', () => {
     expect((await hcsd.control.system(id)).state).toBe('Running');
     await vm.pause({ SuspensionLevel: 'Suspend' });
     expect((await hcsd.control.system(id)).state).toBe('Paused');
-    const bad = await rejection(vm.save({ SaveType: 'Sideways' } as never));
+    const bad = await rejection<HcsError>(vm.save({ SaveType: 'Sideways' } as never));
     expect(bad.code).toBe('InvalidArgument');
     expect(bad.message).toContain('SaveType');
     expect((await hcsd.control.system(id)).lastSave).toBe(null);
@@ -95,7 +89,7 @@ describe('lifecycle', () => {
     const id = uniqueId();
     const vm = await UtilityVM.create(id, vmConfig());
     await vm.start();
-    const twice = await rejection(vm.start());
+    const twice = await rejection<HcsError>(vm.start());
     expect(twice).toBeInstanceOf(HcsError);
     expect(twice.code).toBe('HCS_E_INVALID_STATE');
     expect(twice.message).toMatch(new RegExp(`^failed to start utility VM "${id}": HcsStartComputeSystem`));
@@ -124,7 +118,7 @@ describe('lifecycle', () => {
     const vm = await UtilityVM.create(id, vmConfig());
     await vm.start();
     await hcsd.control.delay({ method: 'ShutDown', ms: 5000, count: 1 });
-    const err = await rejection(vm.shutdown(undefined, { timeout: 100 }));
+    const err = await rejection<HcsError>(vm.shutdown(undefined, { timeout: 100 }));
     expect(err.code).toBe('Timeout');
     expect((await hcsd.control.system(id)).state).toBe('Running');
     await vm.terminate();
@@ -144,7 +138,7 @@ describe('lifecycle', () => {
   it('wait({signal}) rejects with Aborted', async () => {
     const vm = await UtilityVM.create(uniqueId(), vmConfig());
     const ac = new AbortController();
-    const p = rejection(vm.wait({ signal: ac.signal }));
+    const p = rejection<HcsError>(vm.wait({ signal: ac.signal }));
     ac.abort();
     expect((await p).code).toBe('Aborted');
     await vm.terminate();
@@ -156,7 +150,7 @@ describe('lifecycle', () => {
     const vm = await UtilityVM.create(id, vmConfig());
     await hcsd.control.delay({ method: 'Start', ms: 5000, count: 1 });
     const ac = new AbortController();
-    const p = rejection(vm.start({ signal: ac.signal }));
+    const p = rejection<HcsError>(vm.start({ signal: ac.signal }));
     for (let i = 0; i < 200 && !(await hcsd.control.pending()).some((x) => x.method === 'Start'); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -189,7 +183,7 @@ describe('after close', () => {
       ['initializeLiveMigrationOnSource', () => vm.initializeLiveMigrationOnSource()],
     ];
     for (const [name, call] of calls) {
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err, name).toBeInstanceOf(ClosedError);
     }
     expect((await hcsd.control.system(id)).state).toBe('Created');
@@ -235,7 +229,7 @@ describe('live migration', () => {
       () => vm.finalizeLiveMigration({}),
       () => vm.cancelLiveMigration({}),
     ]) {
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err).toBeInstanceOf(HcsError);
       expect(isNotSupported(err)).toBe(true);
     }
