@@ -10,17 +10,10 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type NetworkAdapter } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNIC, network, removeNIC, updateNIC } from '../src/index.js';
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -61,7 +54,7 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String
 
 /** Asserts a local rejection: InvalidArgument naming `nicId`, hcsd got nothing. */
 async function expectBadNicId(p: Promise<unknown>, verb: string, nicId: unknown, log: unknown[]) {
-  const err = await rejection(p);
+  const err = await rejection<HcsError>(p);
   expect(err.code).toBe('InvalidArgument');
   expect(isInvalidArgument(err)).toBe(true);
   expect(err.cause).toBeInstanceOf(InvalidArgumentError);
@@ -126,7 +119,7 @@ describe('addNIC', () => {
   });
 
   it('an id already in use → ERROR_ALREADY_EXISTS (0x800700B7), table unchanged', async () => {
-    const err = await rejection(addNIC(vm, NIC_A.toUpperCase(), endpointB));
+    const err = await rejection<HcsError>(addNIC(vm, NIC_A.toUpperCase(), endpointB));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
@@ -160,7 +153,7 @@ describe('addNIC', () => {
       [undefined, /: Settings: is required$/],
     ];
     for (const [settings, re] of cases) {
-      const err = await rejection(addNIC(vm, NIC_C, settings as never));
+      const err = await rejection<HcsError>(addNIC(vm, NIC_C, settings as never));
       expect(err.code).toBe('InvalidArgument');
       expect(err.message).toMatch(
         new RegExp(`^failed to add NIC "${NIC_C}": UtilityVM\\.modify: invalid ModifySettingRequest: `),
@@ -187,7 +180,7 @@ describe('updateNIC', () => {
 
   it('an absent NIC → ERROR_NOT_FOUND', async () => {
     const absent = 'bbbbbbbb-cccc-4ddd-8eee-ffffffffffff';
-    const err = await rejection(vm.updateNIC(absent, endpointA));
+    const err = await rejection<HcsError>(vm.updateNIC(absent, endpointA));
     expect(err.hresult).toBe(0x80070490);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(isNotFound(err)).toBe(true);
@@ -200,7 +193,9 @@ describe('updateNIC', () => {
 
   it('invalid settings and NIC ids → InvalidArgument; nothing sent', async () => {
     const log = await control.modifyLog(id);
-    const err = await rejection(updateNIC(vm, NIC_B, { ...endpointB, ConnectionState: 'Up' } as never));
+    const err = await rejection<HcsError>(
+      updateNIC(vm, NIC_B, { ...endpointB, ConnectionState: 'Up' } as never),
+    );
     expect(err.code).toBe('InvalidArgument');
     expect(err.message).toMatch(
       new RegExp(`^failed to update NIC "${NIC_B}": .*Settings\\.ConnectionState: `),
@@ -212,7 +207,7 @@ describe('updateNIC', () => {
   it('passes options: abort while hcsd holds the request → Aborted, settings unchanged', async () => {
     await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
     const ac = new AbortController();
-    const p = rejection(updateNIC(vm, NIC_B, endpointB, { signal: ac.signal }));
+    const p = rejection<HcsError>(updateNIC(vm, NIC_B, endpointB, { signal: ac.signal }));
     for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -235,7 +230,7 @@ describe('removeNIC', () => {
   });
 
   it('an absent NIC → ERROR_NOT_FOUND', async () => {
-    const err = await rejection(removeNIC(vm, NIC_A, endpointA));
+    const err = await rejection<HcsError>(removeNIC(vm, NIC_A, endpointA));
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(isNotFound(err)).toBe(true);
     expect(err.message).toMatch(new RegExp(`^failed to remove NIC "${NIC_A}": HcsModifyComputeSystem `));
@@ -248,12 +243,12 @@ describe('removeNIC', () => {
 
   it('settings are required and validated on Remove; invalid NIC ids → InvalidArgument', async () => {
     const log = await control.modifyLog(id);
-    const none = await rejection(removeNIC(vm, NIC_B, undefined as never));
+    const none = await rejection<HcsError>(removeNIC(vm, NIC_B, undefined as never));
     expect(none.code).toBe('InvalidArgument');
     expect(none.message).toBe(
       `failed to remove NIC "${NIC_B}": UtilityVM.modify: invalid ModifySettingRequest: Settings: is required`,
     );
-    const bad = await rejection(removeNIC(vm, NIC_B, { EndpointId: 'x' }));
+    const bad = await rejection<HcsError>(removeNIC(vm, NIC_B, { EndpointId: 'x' }));
     expect(bad.message).toMatch(/: Settings\.EndpointId: /);
     for (const b of BAD_IDS) await expectBadNicId(removeNIC(vm, b as never, endpointB), 'remove', b, log);
     expect((await control.system(id)).devices.networkAdapters).toEqual({ [NIC_B]: endpointBIov });
@@ -277,7 +272,7 @@ describe('VM not running', () => {
         }
         expect((await control.system(cid)).state).toBe(state);
         for (const [verb, call] of calls) {
-          const err = await rejection(call());
+          const err = await rejection<HcsError>(call());
           expect(err.code).toBe('HCS_E_INVALID_STATE');
           expect(isInvalidState(err)).toBe(true);
           expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
@@ -286,7 +281,7 @@ describe('VM not running', () => {
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
       for (const [verb, call] of calls) {
-        const err = await rejection(call());
+        const err = await rejection<HcsError>(call());
         expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
         expect(err.hresult).toBe(0x80370110);
         expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
