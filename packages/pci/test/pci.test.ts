@@ -10,17 +10,10 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type VirtualPciDevice } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, pci, removeDevice } from '../src/index.js';
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -76,7 +69,7 @@ const BAD_GUIDS = [
 ];
 
 async function expectBadGuid(p: Promise<unknown>, verb: string, guid: unknown, log: unknown[]) {
-  const err = await rejection(p);
+  const err = await rejection<HcsError>(p);
   expect(err.code).toBe('InvalidArgument');
   expect(isInvalidArgument(err)).toBe(true);
   expect(err.cause).toBeInstanceOf(InvalidArgumentError);
@@ -118,7 +111,7 @@ describe('addDevice', () => {
   });
 
   it('a GUID already assigned → ERROR_ALREADY_EXISTS (0x800700B7), table unchanged', async () => {
-    const err = await rejection(addDevice(vm, GPU.toUpperCase(), vf));
+    const err = await rejection<HcsError>(addDevice(vm, GPU.toUpperCase(), vf));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
@@ -151,7 +144,7 @@ describe('addDevice', () => {
       [undefined, /: Settings: is required$/],
     ];
     for (const [settings, re] of cases) {
-      const err = await rejection(addDevice(vm, NEW, settings as never));
+      const err = await rejection<HcsError>(addDevice(vm, NEW, settings as never));
       expect(err.code).toBe('InvalidArgument');
       expect(err.message).toMatch(
         new RegExp(
@@ -172,7 +165,7 @@ describe('addDevice', () => {
     const NEW = 'c0ffee00-1234-4abc-8def-000000000002';
     await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
     const ac = new AbortController();
-    const p = rejection(addDevice(vm, NEW, gpu, { signal: ac.signal }));
+    const p = rejection<HcsError>(addDevice(vm, NEW, gpu, { signal: ac.signal }));
     for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -195,7 +188,7 @@ describe('removeDevice', () => {
   });
 
   it('an absent device → ERROR_NOT_FOUND', async () => {
-    const err = await rejection(vm.removeDevice(VF));
+    const err = await rejection<HcsError>(vm.removeDevice(VF));
     expect(err.hresult).toBe(0x80070490);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(isNotFound(err)).toBe(true);
@@ -229,7 +222,7 @@ describe('VM not running', () => {
         }
         expect((await control.system(cid)).state).toBe(state);
         for (const [verb, call] of calls) {
-          const err = await rejection(call());
+          const err = await rejection<HcsError>(call());
           expect(err.code).toBe('HCS_E_INVALID_STATE');
           expect(isInvalidState(err)).toBe(true);
           expect(err.message).toMatch(new RegExp(`^failed to ${verb} virtual PCI device "${GPU}": `));
@@ -238,7 +231,7 @@ describe('VM not running', () => {
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
       for (const [verb, call] of calls) {
-        const err = await rejection(call());
+        const err = await rejection<HcsError>(call());
         expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
         expect(err.hresult).toBe(0x80370110);
         expect(err.message).toMatch(new RegExp(`^failed to ${verb} virtual PCI device "${GPU}": `));
