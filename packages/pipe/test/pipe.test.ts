@@ -10,17 +10,10 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPipe, pipe, removePipe } from '../src/index.js';
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -65,7 +58,7 @@ const BAD_PATHS = [
 ];
 
 async function expectBadPath(p: Promise<unknown>, verb: string, hostPath: unknown, log: unknown[]) {
-  const err = await rejection(p);
+  const err = await rejection<HcsError>(p);
   expect(err.code).toBe('InvalidArgument');
   expect(isInvalidArgument(err)).toBe(true);
   expect(err.cause).toBeInstanceOf(InvalidArgumentError);
@@ -107,7 +100,7 @@ describe('addPipe', () => {
 
   it('a pipe already mapped (any case) → ERROR_ALREADY_EXISTS (0x800700B7)', async () => {
     const other = '\\\\.\\PIPE\\Docker_Engine';
-    const err = await rejection(addPipe(vm, other));
+    const err = await rejection<HcsError>(addPipe(vm, other));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
@@ -128,7 +121,7 @@ describe('addPipe', () => {
     const held = '\\\\.\\pipe\\held';
     await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
     const ac = new AbortController();
-    const p = rejection(addPipe(vm, held, { signal: ac.signal }));
+    const p = rejection<HcsError>(addPipe(vm, held, { signal: ac.signal }));
     for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -151,7 +144,7 @@ describe('removePipe', () => {
   });
 
   it('a pipe that is not mapped → ERROR_NOT_FOUND', async () => {
-    const err = await rejection(vm.removePipe(LOGS));
+    const err = await rejection<HcsError>(vm.removePipe(LOGS));
     expect(err.hresult).toBe(0x80070490);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(isNotFound(err)).toBe(true);
@@ -185,7 +178,7 @@ describe('VM not running', () => {
         }
         expect((await control.system(cid)).state).toBe(state);
         for (const [verb, call] of calls) {
-          const err = await rejection(call());
+          const err = await rejection<HcsError>(call());
           expect(err.code).toBe('HCS_E_INVALID_STATE');
           expect(isInvalidState(err)).toBe(true);
           expect(err.message.startsWith(`failed to ${verb} mapped pipe ${show(ENGINE)}: `)).toBe(true);
@@ -194,7 +187,7 @@ describe('VM not running', () => {
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
       for (const [verb, call] of calls) {
-        const err = await rejection(call());
+        const err = await rejection<HcsError>(call());
         expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
         expect(err.hresult).toBe(0x80370110);
         expect(err.message.startsWith(`failed to ${verb} mapped pipe ${show(ENGINE)}: `)).toBe(true);
