@@ -10,17 +10,10 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPlan9, plan9, removePlan9 } from '../src/index.js';
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -77,7 +70,7 @@ const BAD_NAMES = [
 ];
 
 async function expectBadName(p: Promise<unknown>, verb: string, name: unknown, log: unknown[]) {
-  const err = await rejection(p);
+  const err = await rejection<HcsError>(p);
   expect(err.code).toBe('InvalidArgument');
   expect(isInvalidArgument(err)).toBe(true);
   expect(err.cause).toBeInstanceOf(InvalidArgumentError);
@@ -121,7 +114,7 @@ describe('addPlan9', () => {
 
   it('a name already shared → ERROR_ALREADY_EXISTS (0x800700B7), table unchanged', async () => {
     const dup = { ...share2, Name: '1', AccessName: '1' };
-    const err = await rejection(addPlan9(vm, dup));
+    const err = await rejection<HcsError>(addPlan9(vm, dup));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
@@ -147,7 +140,7 @@ describe('addPlan9', () => {
       [{ ...share1, Name: '3', Readonly: true }, /: Settings(\.Readonly)?: /],
     ];
     for (const [settings, re] of cases) {
-      const err = await rejection(addPlan9(vm, settings as never));
+      const err = await rejection<HcsError>(addPlan9(vm, settings as never));
       expect(err.code).toBe('InvalidArgument');
       expect(err.message).toMatch(
         /^failed to add Plan 9 share "3": UtilityVM\.modify: invalid ModifySettingRequest: /,
@@ -163,7 +156,7 @@ describe('addPlan9', () => {
       await expectBadName(addPlan9(vm, { ...share1, Name: name } as never), 'add', name, log);
     }
     for (const bad of [null, undefined, 'share1', [share1]]) {
-      const err = await rejection(addPlan9(vm, bad as never));
+      const err = await rejection<HcsError>(addPlan9(vm, bad as never));
       expect(err.code).toBe('InvalidArgument');
       expect((err.cause as InvalidArgumentError).argument).toBe('share');
       expect(err.message).toMatch(/^failed to add Plan 9 share undefined: invalid argument share \(/);
@@ -173,7 +166,9 @@ describe('addPlan9', () => {
 
   it('passes options: timeout while hcsd holds the request → Timeout, nothing added', async () => {
     await control.delay({ method: 'Modify', ms: 2000, count: 1, id });
-    const err = await rejection(addPlan9(vm, { ...share1, Name: '9', AccessName: '9' }, { timeout: 50 }));
+    const err = await rejection<HcsError>(
+      addPlan9(vm, { ...share1, Name: '9', AccessName: '9' }, { timeout: 50 }),
+    );
     expect(err.code).toBe('Timeout');
     expect(isTimeout(err)).toBe(true);
     expect(err.message).toMatch(/^failed to add Plan 9 share "9": /);
@@ -212,7 +207,7 @@ describe('removePlan9', () => {
   });
 
   it('an absent share → ERROR_NOT_FOUND', async () => {
-    const err = await rejection(removePlan9(vm, share1));
+    const err = await rejection<HcsError>(removePlan9(vm, share1));
     expect(err.hresult).toBe(0x80070490);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(isNotFound(err)).toBe(true);
@@ -231,9 +226,9 @@ describe('removePlan9', () => {
     for (const name of BAD_NAMES) {
       await expectBadName(removePlan9(vm, { ...share1, Name: name } as never), 'remove', name, log);
     }
-    const notObject = await rejection(removePlan9(vm, null as never));
+    const notObject = await rejection<HcsError>(removePlan9(vm, null as never));
     expect((notObject.cause as InvalidArgumentError).argument).toBe('share');
-    const badPort = await rejection(removePlan9(vm, { ...share1, Port: -564 }));
+    const badPort = await rejection<HcsError>(removePlan9(vm, { ...share1, Port: -564 }));
     expect(badPort.code).toBe('InvalidArgument');
     expect(badPort.message).toMatch(/^failed to remove Plan 9 share "1": .*Settings\.Port: /);
     expect(await control.modifyLog(id)).toEqual(log);
@@ -257,7 +252,7 @@ describe('VM not running', () => {
         }
         expect((await control.system(cid)).state).toBe(state);
         for (const [verb, call] of calls) {
-          const err = await rejection(call());
+          const err = await rejection<HcsError>(call());
           expect(err.code).toBe('HCS_E_INVALID_STATE');
           expect(isInvalidState(err)).toBe(true);
           expect(err.message).toMatch(new RegExp(`^failed to ${verb} Plan 9 share "1": `));
@@ -266,7 +261,7 @@ describe('VM not running', () => {
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
       for (const [verb, call] of calls) {
-        const err = await rejection(call());
+        const err = await rejection<HcsError>(call());
         expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
         expect(err.hresult).toBe(0x80370110);
         expect(err.message).toMatch(new RegExp(`^failed to ${verb} Plan 9 share "1": `));
