@@ -1,12 +1,7 @@
 /** @uvmkit/resources through the real path (koffi → libcomputecore.so → hcsd). */
 import { type HcsError, isInvalidState, systemOf, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, NULL_GUID } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources, setCPUGroup, updateCPULimits, updateMemory } from '../src/index.js';
@@ -20,7 +15,6 @@ const G2 = 'C0FFEE00-1111-2222-3333-444455556666';
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 /** The ModifySettingRequests hcsd received for `v`, in order. */
 const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
 
@@ -210,7 +204,7 @@ describe('invalid arguments: nothing is sent', () => {
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
       const before = (await modifyLog(vm)).length;
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
@@ -222,22 +216,22 @@ describe('invalid arguments: nothing is sent', () => {
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
     const before = (await modifyLog(vm)).length;
-    const negative = await rejection(updateCPULimits(vm, { Limit: -1 }));
+    const negative = await rejection<HcsError>(updateCPULimits(vm, { Limit: -1 }));
     expect(negative.code).toBe('InvalidArgument');
     expect(negative.message).toMatch(
       /^failed to update the processor limits: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Limit: /,
     );
-    const unknown = await rejection(updateCPULimits(vm, { Count: 4 } as never));
+    const unknown = await rejection<HcsError>(updateCPULimits(vm, { Count: 4 } as never));
     expect(unknown.code).toBe('InvalidArgument');
     expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Count)?: /);
-    const extra = await rejection(setCPUGroup(vm, { Id: G1, Affinity: 3 } as never));
+    const extra = await rejection<HcsError>(setCPUGroup(vm, { Id: G1, Affinity: 3 } as never));
     expect(extra.code).toBe('InvalidArgument');
     expect(extra.message).toMatch(
       new RegExp(
         `^failed to set the CPU group ${G1}: UtilityVM\\.modify: invalid ModifySettingRequest: Settings(\\.Affinity)?: `,
       ),
     );
-    const frequency = await rejection(updateCPULimits(vm, { MaximumFrequencyMHz: 2 ** 32 }));
+    const frequency = await rejection<HcsError>(updateCPULimits(vm, { MaximumFrequencyMHz: 2 ** 32 }));
     expect(frequency.message).toMatch(/Settings\.MaximumFrequencyMHz: /);
     expect((await modifyLog(vm)).length).toBe(before);
     expect((await table()).processor).toStrictEqual({
@@ -257,7 +251,7 @@ describe('VM state and call options', () => {
       lcowDocument({ owner: 'resources-test' }),
     );
     try {
-      const created = await rejection(updateMemory(other, 4096));
+      const created = await rejection<HcsError>(updateMemory(other, 4096));
       expect(isInvalidState(created)).toBe(true);
       expect(created.code).toBe('HCS_E_INVALID_STATE');
       expect(created.message).toMatch(
@@ -266,13 +260,13 @@ describe('VM state and call options', () => {
       await systemOf(other).start();
       await systemOf(other).terminate();
       await other.exited;
-      const stopped = await rejection(setCPUGroup(other, G1));
+      const stopped = await rejection<HcsError>(setCPUGroup(other, G1));
       expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(stopped.hresult).toBe(0x80370110);
       expect(stopped.message).toMatch(
         new RegExp(`^failed to set the CPU group ${G1}: HcsModifyComputeSystem `),
       );
-      const limits = await rejection(updateCPULimits(other, { Limit: 1 }));
+      const limits = await rejection<HcsError>(updateCPULimits(other, { Limit: 1 }));
       expect(limits.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(limits.message).toMatch(/^failed to update the processor limits: HcsModifyComputeSystem /);
       expect(await hcsd.control.modifyLog(other.id)).toStrictEqual([
@@ -290,19 +284,21 @@ describe('VM state and call options', () => {
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
     const before = (await modifyLog(vm)).length;
-    const aborted = await rejection(updateCPULimits(vm, { Limit: 1 }, { signal: AbortSignal.abort() }));
+    const aborted = await rejection<HcsError>(
+      updateCPULimits(vm, { Limit: 1 }, { signal: AbortSignal.abort() }),
+    );
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(/^failed to update the processor limits: /);
     expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
-    const timedOut = await rejection(updateMemory(vm, 4096, { timeout: 50 }));
+    const timedOut = await rejection<HcsError>(updateMemory(vm, 4096, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
     expect(timedOut.message).toMatch(/^failed to update the memory size to 4096 MB: /);
   });
 
   it('an HCS failure keeps code, hresult and the ResultError message (e.g. a resize refused after boot)', async () => {
     await hcsd.control.fault({ method: 'Modify', count: 1, hresult: 0x80070005, message: 'denied here' });
-    const err = await rejection(updateMemory(vm, 3072));
+    const err = await rejection<HcsError>(updateMemory(vm, 3072));
     expect(err.code).toBe('ERROR_ACCESS_DENIED');
     expect(err.hresult).toBe(0x80070005);
     expect(err.hcsMessage).toBe('denied here');
