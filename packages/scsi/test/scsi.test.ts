@@ -13,17 +13,10 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { type Attachment, InvalidArgumentError, ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSCSIDisk, removeSCSIDisk, scsi } from '../src/index.js';
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 let hcsd: HcsdProcess;
 let control: HcsdControl;
@@ -61,7 +54,7 @@ async function expectInvalidArgument(
   prefix: string,
   logBefore: unknown[],
 ): Promise<void> {
-  const err = await rejection(p);
+  const err = await rejection<HcsError>(p);
   expect(err.code).toBe('InvalidArgument');
   expect(isInvalidArgument(err)).toBe(true);
   expect(err.hresult).toBeUndefined();
@@ -113,7 +106,7 @@ describe('addSCSIDisk', () => {
 
   it('an occupied LUN → ERROR_ALREADY_EXISTS (0x800700B7), table unchanged', async () => {
     const before = (await control.modifyLog(id)).length;
-    const err = await rejection(addSCSIDisk(vm, layer, 0, 3));
+    const err = await rejection<HcsError>(addSCSIDisk(vm, layer, 0, 3));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.hresult).toBe(0x800700b7);
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
@@ -135,7 +128,7 @@ describe('addSCSIDisk', () => {
   });
 
   it('a controller the VM does not have (2) → ERROR_DEV_NOT_EXIST (0x80070037)', async () => {
-    const err = await rejection(addSCSIDisk(vm, scratch, 2, 0));
+    const err = await rejection<HcsError>(addSCSIDisk(vm, scratch, 2, 0));
     expect(err.hresult).toBe(0x80070037);
     expect(err.code).toBe('ERROR_DEV_NOT_EXIST');
     expect(isNotFound(err)).toBe(true);
@@ -151,16 +144,18 @@ describe('addSCSIDisk', () => {
 
   it('invalid settings → InvalidArgument naming the field path; nothing sent', async () => {
     const log = await control.modifyLog(id);
-    const wrongType = await rejection(addSCSIDisk(vm, { ...scratch, Type: 'Floppy' } as never, 0, 4));
+    const wrongType = await rejection<HcsError>(
+      addSCSIDisk(vm, { ...scratch, Type: 'Floppy' } as never, 0, 4),
+    );
     expect(wrongType.code).toBe('InvalidArgument');
     expect(wrongType.message).toMatch(
       /^failed to add SCSI disk at controller 0 LUN 4: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Type: /,
     );
-    const noPath = await rejection(addSCSIDisk(vm, { Type: 'VirtualDisk' } as never, 0, 4));
+    const noPath = await rejection<HcsError>(addSCSIDisk(vm, { Type: 'VirtualDisk' } as never, 0, 4));
     expect(noPath.message).toMatch(/: Settings\.Path: /);
-    const extra = await rejection(addSCSIDisk(vm, { ...scratch, Readonly: true } as never, 0, 4));
+    const extra = await rejection<HcsError>(addSCSIDisk(vm, { ...scratch, Readonly: true } as never, 0, 4));
     expect(extra.message).toMatch(/: Settings(\.Readonly)?: /);
-    const none = await rejection(addSCSIDisk(vm, undefined as never, 0, 4));
+    const none = await rejection<HcsError>(addSCSIDisk(vm, undefined as never, 0, 4));
     expect(none.message).toBe(
       'failed to add SCSI disk at controller 0 LUN 4: UtilityVM.modify: invalid ModifySettingRequest: Settings: is required',
     );
@@ -194,7 +189,7 @@ describe('addSCSIDisk', () => {
   it('passes options: abort while hcsd holds the request → Aborted, nothing attached', async () => {
     await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
     const ac = new AbortController();
-    const p = rejection(addSCSIDisk(vm, scratch, 0, 10, { signal: ac.signal }));
+    const p = rejection<HcsError>(addSCSIDisk(vm, scratch, 0, 10, { signal: ac.signal }));
     for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -208,7 +203,7 @@ describe('addSCSIDisk', () => {
 
   it('passes options: timeout → Timeout', async () => {
     await control.delay({ method: 'Modify', ms: 2000, count: 1, id });
-    const err = await rejection(addSCSIDisk(vm, scratch, 0, 11, { timeout: 50 }));
+    const err = await rejection<HcsError>(addSCSIDisk(vm, scratch, 0, 11, { timeout: 50 }));
     expect(err.code).toBe('Timeout');
     expect(isTimeout(err)).toBe(true);
     expect(err.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 11: /);
@@ -236,7 +231,7 @@ describe('removeSCSIDisk', () => {
   });
 
   it('an empty LUN → ERROR_NOT_FOUND (0x80070490)', async () => {
-    const err = await rejection(removeSCSIDisk(vm, 0, 5));
+    const err = await rejection<HcsError>(removeSCSIDisk(vm, 0, 5));
     expect(err.hresult).toBe(0x80070490);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(isNotFound(err)).toBe(true);
@@ -249,7 +244,7 @@ describe('removeSCSIDisk', () => {
   });
 
   it('a controller the VM does not have (3) → ERROR_DEV_NOT_EXIST', async () => {
-    const err = await rejection(removeSCSIDisk(vm, 3, 0));
+    const err = await rejection<HcsError>(removeSCSIDisk(vm, 3, 0));
     expect(err.hresult).toBe(0x80070037);
     expect(err.code).toBe('ERROR_DEV_NOT_EXIST');
     expect(err.message).toMatch(/^failed to remove SCSI disk at controller 3 LUN 0: /);
@@ -282,28 +277,28 @@ describe('VM not running', () => {
     const cid = uniqueSystemId('scsi');
     const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-scsi-test' }));
     try {
-      const add = await rejection(addSCSIDisk(created, scratch, 0, 0));
+      const add = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
       expect(add.code).toBe('HCS_E_INVALID_STATE');
       expect(isInvalidState(add)).toBe(true);
       expect(add.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
-      const remove = await rejection(removeSCSIDisk(created, 0, 0));
+      const remove = await rejection<HcsError>(removeSCSIDisk(created, 0, 0));
       expect(remove.code).toBe('HCS_E_INVALID_STATE');
       await systemOf(created).start();
       await systemOf(created).pause();
       expect((await control.system(cid)).state).toBe('Paused');
-      const pausedAdd = await rejection(addSCSIDisk(created, scratch, 0, 0));
+      const pausedAdd = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
       expect(pausedAdd.code).toBe('HCS_E_INVALID_STATE');
       expect(pausedAdd.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
-      const pausedRemove = await rejection(removeSCSIDisk(created, 0, 0));
+      const pausedRemove = await rejection<HcsError>(removeSCSIDisk(created, 0, 0));
       expect(pausedRemove.code).toBe('HCS_E_INVALID_STATE');
       expect(isInvalidState(pausedRemove)).toBe(true);
       await systemOf(created).terminate();
       await systemOf(created).waitForExit();
-      const stoppedAdd = await rejection(addSCSIDisk(created, scratch, 0, 0));
+      const stoppedAdd = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
       expect(stoppedAdd.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(stoppedAdd.hresult).toBe(0x80370110);
       expect(stoppedAdd.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
-      const stoppedRemove = await rejection(removeSCSIDisk(created, 0, 0));
+      const stoppedRemove = await rejection<HcsError>(removeSCSIDisk(created, 0, 0));
       expect(stoppedRemove.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(await control.modifyLog(cid)).toEqual([
         { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
@@ -319,7 +314,7 @@ describe('VM not running', () => {
     }
     // a use-after-close passes through unchanged: the ClosedError itself, nothing sent
     const logAfterClose = await control.modifyLog(cid);
-    const closed = await rejection(addSCSIDisk(created, scratch, 0, 0));
+    const closed = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
     expect(closed).toBeInstanceOf(ClosedError);
     expect(closed.code).toBe('Closed');
     expect(isClosed(closed)).toBe(true);
