@@ -4,7 +4,7 @@ import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import {
   GCS_SERVICE_ID,
   lcowDocument,
-  rejection as rejectionOf,
+  rejection,
   startTestHcsd,
   uniqueSystemId,
   WILDCARD_SERVICE,
@@ -34,7 +34,6 @@ const BASE_TABLE = {
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 /** The ModifySettingRequests hcsd received for `v`, in order. */
 const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
 
@@ -151,7 +150,7 @@ describe('remove', () => {
   });
 
   it('removing an absent entry fails with ERROR_NOT_FOUND (isNotFound), wrapped', async () => {
-    const err = await rejection(removeHvSocketService(vm, SID));
+    const err = await rejection<HcsError>(removeHvSocketService(vm, SID));
     expect(isNotFound(err)).toBe(true);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(err.hresult).toBe(0x80070490);
@@ -217,7 +216,7 @@ describe('invalid arguments: nothing is sent', () => {
   for (const [name, call, message] of cases) {
     it(`${name} → InvalidArgument naming serviceId`, async () => {
       const before = (await modifyLog(vm)).length;
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
@@ -229,17 +228,19 @@ describe('invalid arguments: nothing is sent', () => {
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
     const before = (await modifyLog(vm)).length;
-    const wild = await rejection(updateHvSocketService(vm, SID, { AllowWildcardBinds: 'yes' } as never));
+    const wild = await rejection<HcsError>(
+      updateHvSocketService(vm, SID, { AllowWildcardBinds: 'yes' } as never),
+    );
     expect(wild.code).toBe('InvalidArgument');
     expect(wild.message).toMatch(
       new RegExp(
         `^failed to update HvSocket service ${SID}: UtilityVM\\.modify: invalid ModifySettingRequest: Settings\\.AllowWildcardBinds: `,
       ),
     );
-    const unknown = await rejection(updateHvSocketService(vm, SID, { Sddl: 'D:' } as never));
+    const unknown = await rejection<HcsError>(updateHvSocketService(vm, SID, { Sddl: 'D:' } as never));
     expect(unknown.code).toBe('InvalidArgument');
     expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Sddl)?: /);
-    const none = await rejection(updateHvSocketService(vm, SID, undefined as never));
+    const none = await rejection<HcsError>(updateHvSocketService(vm, SID, undefined as never));
     expect(none.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings: is required$/);
     expect((await modifyLog(vm)).length).toBe(before);
     expect(await table()).toStrictEqual(BASE_TABLE);
@@ -253,7 +254,7 @@ describe('VM state and call options', () => {
       lcowDocument({ owner: 'vmsocket-test' }),
     );
     try {
-      const created = await rejection(updateHvSocketService(other, SID, logService));
+      const created = await rejection<HcsError>(updateHvSocketService(other, SID, logService));
       expect(isInvalidState(created)).toBe(true);
       expect(created.code).toBe('HCS_E_INVALID_STATE');
       expect(created.message).toMatch(
@@ -262,7 +263,7 @@ describe('VM state and call options', () => {
       await systemOf(other).start();
       await systemOf(other).terminate();
       await other.exited;
-      const stopped = await rejection(removeHvSocketService(other, GCS_SERVICE_ID));
+      const stopped = await rejection<HcsError>(removeHvSocketService(other, GCS_SERVICE_ID));
       expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(stopped.message).toMatch(
         new RegExp(`^failed to remove HvSocket service ${GCS_SERVICE_ID}: HcsModifyComputeSystem `),
@@ -279,21 +280,21 @@ describe('VM state and call options', () => {
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
     const before = (await modifyLog(vm)).length;
-    const aborted = await rejection(
+    const aborted = await rejection<HcsError>(
       updateHvSocketService(vm, SID, logService, { signal: AbortSignal.abort() }),
     );
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(new RegExp(`^failed to update HvSocket service ${SID}: `));
     expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
-    const timedOut = await rejection(removeHvSocketService(vm, GCS_SERVICE_ID, { timeout: 50 }));
+    const timedOut = await rejection<HcsError>(removeHvSocketService(vm, GCS_SERVICE_ID, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
     expect(timedOut.message).toMatch(new RegExp(`^failed to remove HvSocket service ${GCS_SERVICE_ID}: `));
   });
 
   it('an HCS failure keeps code, hresult and the ResultError message', async () => {
     await hcsd.control.fault({ method: 'Modify', count: 1, hresult: 0x80070005, message: 'denied here' });
-    const err = await rejection(updateHvSocketService(vm, SID, logService));
+    const err = await rejection<HcsError>(updateHvSocketService(vm, SID, logService));
     expect(err.code).toBe('ERROR_ACCESS_DENIED');
     expect(err.hresult).toBe(0x80070005);
     expect(err.hcsMessage).toBe('denied here');
