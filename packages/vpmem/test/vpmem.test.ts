@@ -8,12 +8,7 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -31,7 +26,6 @@ const image = { HostPath: 'C:\\layers\\app\\layer.vhd', ImageFormat: 'Vhd1' } as
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 /** The ModifySettingRequests hcsd received for `v`, in order. */
 const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
 
@@ -93,7 +87,7 @@ describe('devices', () => {
 
   it('adding to an occupied slot fails with ERROR_ALREADY_EXISTS, wrapped; the table is unchanged', async () => {
     const before = (await modifyLog(vm)).length;
-    const err = await rejection(addVPMemDevice(vm, 0, image));
+    const err = await rejection<HcsError>(addVPMemDevice(vm, 0, image));
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
     expect(isAlreadyExists(err)).toBe(true);
     expect(err.hresult).toBe(0x800700b7);
@@ -115,7 +109,7 @@ describe('devices', () => {
   });
 
   it("a device number at or above the controller's MaximumCount fails with E_BOUNDS", async () => {
-    const err = await rejection(addVPMemDevice(vm, 64, layer));
+    const err = await rejection<HcsError>(addVPMemDevice(vm, 64, layer));
     expect(err.hresult).toBe(0x8000000b);
     expect(err.code).toBe('E_BOUNDS');
     expect(err.message).toMatch(
@@ -134,7 +128,7 @@ describe('devices', () => {
   });
 
   it('removing an absent device fails with ERROR_NOT_FOUND (isNotFound), wrapped', async () => {
-    const err = await rejection(removeVPMemDevice(vm, 63));
+    const err = await rejection<HcsError>(removeVPMemDevice(vm, 63));
     expect(isNotFound(err)).toBe(true);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(err.hresult).toBe(0x80070490);
@@ -166,7 +160,7 @@ describe('mappings', () => {
   });
 
   it('a mapping at an occupied offset fails with ERROR_ALREADY_EXISTS', async () => {
-    const err = await rejection(addVPMemMapping(vm, 0, 4096, { HostPath: 'C:\\other.vhd' }));
+    const err = await rejection<HcsError>(addVPMemMapping(vm, 0, 4096, { HostPath: 'C:\\other.vhd' }));
     expect(err.hresult).toBe(0x800700b7);
     expect(err.message).toMatch(
       /^failed to add VPMem mapping at offset 4096 of device 0: HcsModifyComputeSystem .*: VPMem device 0 mapping at offset 4096 already exists$/,
@@ -174,7 +168,7 @@ describe('mappings', () => {
   });
 
   it('a mapping on an absent device fails with ERROR_NOT_FOUND naming the device', async () => {
-    const err = await rejection(addVPMemMapping(vm, 5, 0, image));
+    const err = await rejection<HcsError>(addVPMemMapping(vm, 5, 0, image));
     expect(isNotFound(err)).toBe(true);
     expect(err.message).toMatch(
       /^failed to add VPMem mapping at offset 0 of device 5: HcsModifyComputeSystem .*: VPMem device 5 does not exist$/,
@@ -195,7 +189,7 @@ describe('mappings', () => {
     expect(await devices()).toStrictEqual({
       '0': { ...layer, Mappings: { '1099511627776': { HostPath: 'C:\\layers\\x.vhd' } } },
     });
-    const err = await rejection(removeVPMemMapping(vm, 0, 4096));
+    const err = await rejection<HcsError>(removeVPMemMapping(vm, 0, 4096));
     expect(isNotFound(err)).toBe(true);
     expect(err.hresult).toBe(0x80070490);
     expect(err.message).toMatch(
@@ -206,7 +200,7 @@ describe('mappings', () => {
   it('removing a device removes its mappings', async () => {
     await removeVPMemDevice(vm, 0);
     expect(await devices()).toStrictEqual({});
-    const err = await rejection(removeVPMemMapping(vm, 0, 1099511627776));
+    const err = await rejection<HcsError>(removeVPMemMapping(vm, 0, 1099511627776));
     expect(err.message).toMatch(/: VPMem device 0 does not exist$/);
   });
 });
@@ -307,7 +301,7 @@ describe('invalid arguments: nothing is sent', () => {
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
       const before = (await modifyLog(vm)).length;
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
@@ -319,26 +313,26 @@ describe('invalid arguments: nothing is sent', () => {
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
     const before = (await modifyLog(vm)).length;
-    const missing = await rejection(addVPMemDevice(vm, 1, { ReadOnly: true } as never));
+    const missing = await rejection<HcsError>(addVPMemDevice(vm, 1, { ReadOnly: true } as never));
     expect(missing.code).toBe('InvalidArgument');
     expect(missing.message).toBe(
       'failed to add VPMem device 1: UtilityVM.modify: invalid ModifySettingRequest: Settings.HostPath: is required',
     );
-    const format = await rejection(
+    const format = await rejection<HcsError>(
       addVPMemDevice(vm, 1, { HostPath: 'C:\\a.vhd', ImageFormat: 'Qcow2' } as never),
     );
     expect(format.code).toBe('InvalidArgument');
     expect(format.message).toMatch(
       /^failed to add VPMem device 1: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.ImageFormat: /,
     );
-    const extra = await rejection(
+    const extra = await rejection<HcsError>(
       addVPMemMapping(vm, 1, 0, { HostPath: 'C:\\a.vhd', ReadOnly: true } as never),
     );
     expect(extra.code).toBe('InvalidArgument');
     expect(extra.message).toMatch(
       /^failed to add VPMem mapping at offset 0 of device 1: UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.ReadOnly)?: /,
     );
-    const empty = await rejection(addVPMemMapping(vm, 1, 0, { HostPath: '' }));
+    const empty = await rejection<HcsError>(addVPMemMapping(vm, 1, 0, { HostPath: '' }));
     expect(empty.message).toMatch(/Settings\.HostPath: /);
     expect((await modifyLog(vm)).length).toBe(before);
     expect(await devices()).toStrictEqual({});
@@ -352,22 +346,22 @@ describe('VM state, controller and call options', () => {
       lcowDocument({ owner: 'vpmem-test', vpmem: false }),
     );
     try {
-      const created = await rejection(addVPMemDevice(other, 0, layer));
+      const created = await rejection<HcsError>(addVPMemDevice(other, 0, layer));
       expect(isInvalidState(created)).toBe(true);
       expect(created.code).toBe('HCS_E_INVALID_STATE');
       expect(created.message).toMatch(/^failed to add VPMem device 0: HcsModifyComputeSystem /);
       await systemOf(other).start();
-      const noController = await rejection(addVPMemDevice(other, 0, layer));
+      const noController = await rejection<HcsError>(addVPMemDevice(other, 0, layer));
       expect(noController.hresult).toBe(0x80070037);
       expect(noController.code).toBe('ERROR_DEV_NOT_EXIST');
       expect(isNotFound(noController)).toBe(true);
       expect(noController.message).toMatch(/: this VM has no VirtualPMem controller$/);
-      const noControllerMapping = await rejection(addVPMemMapping(other, 0, 0, image));
+      const noControllerMapping = await rejection<HcsError>(addVPMemMapping(other, 0, 0, image));
       expect(noControllerMapping.hresult).toBe(0x80070037);
       expect(noControllerMapping.code).toBe('ERROR_DEV_NOT_EXIST');
       await systemOf(other).terminate();
       await other.exited;
-      const stopped = await rejection(removeVPMemDevice(other, 0));
+      const stopped = await rejection<HcsError>(removeVPMemDevice(other, 0));
       expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(stopped.message).toMatch(/^failed to remove VPMem device 0: HcsModifyComputeSystem /);
       expect((await hcsd.control.modifyLog(other.id)).length).toBe(4);
@@ -379,19 +373,19 @@ describe('VM state, controller and call options', () => {
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
     const before = (await modifyLog(vm)).length;
-    const aborted = await rejection(addVPMemDevice(vm, 2, layer, { signal: AbortSignal.abort() }));
+    const aborted = await rejection<HcsError>(addVPMemDevice(vm, 2, layer, { signal: AbortSignal.abort() }));
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(/^failed to add VPMem device 2: /);
     expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
-    const timedOut = await rejection(addVPMemDevice(vm, 2, layer, { timeout: 50 }));
+    const timedOut = await rejection<HcsError>(addVPMemDevice(vm, 2, layer, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
     expect(timedOut.message).toMatch(/^failed to add VPMem device 2: /);
   });
 
   it('an HCS failure keeps code, hresult and the ResultError message', async () => {
     await hcsd.control.fault({ method: 'Modify', count: 1, hresult: 0x80070005, message: 'denied here' });
-    const err = await rejection(removeVPMemMapping(vm, 3, 0));
+    const err = await rejection<HcsError>(removeVPMemMapping(vm, 3, 0));
     expect(err.code).toBe('ERROR_ACCESS_DENIED');
     expect(err.hresult).toBe(0x80070005);
     expect(err.hcsMessage).toBe('denied here');
