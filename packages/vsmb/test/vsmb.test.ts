@@ -8,12 +8,7 @@ import {
   UtilityVM,
 } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
-import {
-  lcowDocument,
-  rejection as rejectionOf,
-  startTestHcsd,
-  uniqueSystemId,
-} from '@uvmkit/hcs-emulator/testing';
+import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { InvalidArgumentError, type VirtualSmbShare } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addVSMB, removeVSMB, updateVSMB, vsmb } from '../src/index.js';
@@ -52,7 +47,6 @@ const layer: VirtualSmbShare = {
 let hcsd: HcsdProcess;
 let vm: UtilityVM;
 
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 /** The ModifySettingRequests hcsd received for `v`, in order. */
 const modifyLog = (v: UtilityVM) => hcsd.control.modifyLog(v.id);
 
@@ -102,7 +96,7 @@ describe('add', () => {
 
   it('a share name already in use fails with ERROR_ALREADY_EXISTS, wrapped; nothing changes', async () => {
     const before = (await modifyLog(vm)).length;
-    const err = await rejection(addVSMB(vm, { Name: 's1', Path: 'C:\\elsewhere' }));
+    const err = await rejection<HcsError>(addVSMB(vm, { Name: 's1', Path: 'C:\\elsewhere' }));
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
     expect(isAlreadyExists(err)).toBe(true);
     expect(err.hresult).toBe(0x800700b7);
@@ -134,7 +128,7 @@ describe('update', () => {
   });
 
   it('updating a share added without RestrictFileAccess fails with ERROR_INVALID_OPERATION', async () => {
-    const err = await rejection(updateVSMB(vm, { ...layer, AllowedFiles: ['x'] }));
+    const err = await rejection<HcsError>(updateVSMB(vm, { ...layer, AllowedFiles: ['x'] }));
     expect(err.hresult).toBe(0x800710dd);
     expect(err.code).toBe('ERROR_INVALID_OPERATION');
     expect(err.message).toMatch(
@@ -144,7 +138,7 @@ describe('update', () => {
   });
 
   it('updating an absent share fails with ERROR_NOT_FOUND (isNotFound)', async () => {
-    const err = await rejection(updateVSMB(vm, { ...restricted, Name: 'nope' }));
+    const err = await rejection<HcsError>(updateVSMB(vm, { ...restricted, Name: 'nope' }));
     expect(isNotFound(err)).toBe(true);
     expect(err.hresult).toBe(0x80070490);
     expect(err.message).toMatch(
@@ -165,7 +159,7 @@ describe('remove', () => {
   });
 
   it('removing an absent share fails with ERROR_NOT_FOUND (isNotFound)', async () => {
-    const err = await rejection(removeVSMB(vm, { Name: 's1' }));
+    const err = await rejection<HcsError>(removeVSMB(vm, { Name: 's1' }));
     expect(isNotFound(err)).toBe(true);
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(err.message).toMatch(
@@ -252,7 +246,7 @@ describe('invalid arguments: nothing is sent', () => {
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
       const before = (await modifyLog(vm)).length;
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err.code).toBe('InvalidArgument');
       expect(err.hresult).toBeUndefined();
       expect(err.message).toBe(message);
@@ -264,21 +258,23 @@ describe('invalid arguments: nothing is sent', () => {
 
   it('invalid settings → InvalidArgument naming the field path', async () => {
     const before = (await modifyLog(vm)).length;
-    const option = await rejection(
+    const option = await rejection<HcsError>(
       addVSMB(vm, { Name: 's3', Path: 'C:\\x', Options: { ReadOnly: 'yes' } } as never),
     );
     expect(option.code).toBe('InvalidArgument');
     expect(option.message).toMatch(
       /^failed to add VSMB share "s3": UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Options\.ReadOnly: /,
     );
-    const unknown = await rejection(updateVSMB(vm, { Name: 's3', Options: { Turbo: true } } as never));
+    const unknown = await rejection<HcsError>(
+      updateVSMB(vm, { Name: 's3', Options: { Turbo: true } } as never),
+    );
     expect(unknown.code).toBe('InvalidArgument');
     expect(unknown.message).toMatch(
       /^failed to update VSMB share "s3": UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Options(\.Turbo)?: /,
     );
-    const files = await rejection(updateVSMB(vm, { Name: 's3', AllowedFiles: 'hosts' } as never));
+    const files = await rejection<HcsError>(updateVSMB(vm, { Name: 's3', AllowedFiles: 'hosts' } as never));
     expect(files.message).toMatch(/Settings\.AllowedFiles: /);
-    const path = await rejection(addVSMB(vm, { Name: 's3', Path: '' }));
+    const path = await rejection<HcsError>(addVSMB(vm, { Name: 's3', Path: '' }));
     expect(path.message).toMatch(/Settings\.Path: /);
     expect((await modifyLog(vm)).length).toBe(before);
     expect(await shares()).toStrictEqual([layer]);
@@ -292,7 +288,7 @@ describe('VM state and call options', () => {
       lcowDocument({ owner: 'vsmb-test', vsmb: false }),
     );
     try {
-      const created = await rejection(addVSMB(other, layer));
+      const created = await rejection<HcsError>(addVSMB(other, layer));
       expect(isInvalidState(created)).toBe(true);
       expect(created.code).toBe('HCS_E_INVALID_STATE');
       expect(created.message).toMatch(/^failed to add VSMB share "2": HcsModifyComputeSystem /);
@@ -302,7 +298,7 @@ describe('VM state and call options', () => {
       expect((await hcsd.control.system(other.id)).devices.vsmbShares).toStrictEqual([layer]);
       await systemOf(other).terminate();
       await other.exited;
-      const stopped = await rejection(removeVSMB(other, layer));
+      const stopped = await rejection<HcsError>(removeVSMB(other, layer));
       expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
       expect(stopped.message).toMatch(/^failed to remove VSMB share "2": HcsModifyComputeSystem /);
       expect(await hcsd.control.modifyLog(other.id)).toStrictEqual([
@@ -317,19 +313,19 @@ describe('VM state and call options', () => {
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {
     const before = (await modifyLog(vm)).length;
-    const aborted = await rejection(addVSMB(vm, restricted, { signal: AbortSignal.abort() }));
+    const aborted = await rejection<HcsError>(addVSMB(vm, restricted, { signal: AbortSignal.abort() }));
     expect(aborted.code).toBe('Aborted');
     expect(aborted.message).toMatch(/^failed to add VSMB share "s1": /);
     expect((await modifyLog(vm)).length).toBe(before);
     await hcsd.control.delay({ method: 'Modify', ms: 400, count: 1 });
-    const timedOut = await rejection(removeVSMB(vm, layer, { timeout: 50 }));
+    const timedOut = await rejection<HcsError>(removeVSMB(vm, layer, { timeout: 50 }));
     expect(timedOut.code).toBe('Timeout');
     expect(timedOut.message).toMatch(/^failed to remove VSMB share "2": /);
   });
 
   it('an HCS failure keeps code, hresult and the ResultError message', async () => {
     await hcsd.control.fault({ method: 'Modify', count: 1, hresult: 0x80070005, message: 'denied here' });
-    const err = await rejection(updateVSMB(vm, restricted));
+    const err = await rejection<HcsError>(updateVSMB(vm, restricted));
     expect(err.code).toBe('ERROR_ACCESS_DENIED');
     expect(err.hresult).toBe(0x80070005);
     expect(err.hcsMessage).toBe('denied here');
