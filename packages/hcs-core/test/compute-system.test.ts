@@ -5,7 +5,7 @@ import { ComputeSystem, type SystemExitStatus } from '../src/compute-system.js';
 import { ClosedError, HcsError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
 import { Operation } from '../src/operation.js';
-import { rejection as rejectionOf, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
+import { rejection, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
 
 let hcsd: HcsdProcess;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await hcsd.stop();
 });
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 async function waitForPending(method: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -59,7 +57,9 @@ describe('lifecycle', () => {
     const req = { ResourcePath: 'VirtualMachine/ComputeTopology/Memory/SizeInMB', Settings: 2048 };
     await cs.modify(req);
     expect(await hcsd.control.modifyLog(id)).toEqual([req]);
-    const running = await rejection(cs.save({ SaveType: 'ToFile', SaveStateFilePath: '/tmp/x.vmrs' }));
+    const running = await rejection<HcsError>(
+      cs.save({ SaveType: 'ToFile', SaveStateFilePath: '/tmp/x.vmrs' }),
+    );
     expect(running.code).toBe('HCS_E_INVALID_STATE');
     expect((running.hresult! & 0xbfffffff) >>> 0).toBe(0x80370105);
     expect(running.op).toBe('HcsSaveComputeSystem');
@@ -72,7 +72,7 @@ describe('lifecycle', () => {
     expect(status).toMatchObject({ Status: 0, ExitType: 'ForcedExit' });
     expect(cs.exitStatus).toEqual(status);
     expect(cs.exitedAt).toBeInstanceOf(Date);
-    const again = await rejection(cs.terminate());
+    const again = await rejection<HcsError>(cs.terminate());
     expect(again.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
     await cs.close();
     expect(await handlesOf(id)).toEqual([]);
@@ -96,7 +96,7 @@ describe('lifecycle', () => {
   });
 
   it('open of an unknown id is HCS_E_SYSTEM_NOT_FOUND', async () => {
-    const err = await rejection(ComputeSystem.open('no-such-system'));
+    const err = await rejection<HcsError>(ComputeSystem.open('no-such-system'));
     expect(err).toBeInstanceOf(HcsError);
     expect(err.code).toBe('HCS_E_SYSTEM_NOT_FOUND');
     expect(err.id).toBe('no-such-system');
@@ -105,7 +105,7 @@ describe('lifecycle', () => {
   it('create of a duplicate id is HCS_E_SYSTEM_ALREADY_EXISTS and leaves no handle', async () => {
     const id = uniqueId();
     const cs = await ComputeSystem.create(id, vmConfig());
-    const err = await rejection(ComputeSystem.create(id, vmConfig()));
+    const err = await rejection<HcsError>(ComputeSystem.create(id, vmConfig()));
     expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_EXISTS');
     expect((await hcsd.control.system(id)).handleCount).toBe(1);
     await cs.terminate();
@@ -181,7 +181,7 @@ describe('abort and timeout', () => {
       const ac = new AbortController();
       const reason = new Error(`stop ${method}`);
       const started = Date.now();
-      const p = rejection(call(cs, ac.signal));
+      const p = rejection<HcsError>(call(cs, ac.signal));
       await waitForPending(method);
       ac.abort(reason);
       const err = await p;
@@ -202,7 +202,7 @@ describe('abort and timeout', () => {
     const id = uniqueId('abort-create');
     await hcsd.control.delay({ method: 'Create', ms: 5000, count: 1 });
     const ac = new AbortController();
-    const p = rejection(ComputeSystem.create(id, vmConfig(), { signal: ac.signal }));
+    const p = rejection<HcsError>(ComputeSystem.create(id, vmConfig(), { signal: ac.signal }));
     await waitForPending('Create');
     ac.abort();
     const err = await p;
@@ -217,7 +217,7 @@ describe('abort and timeout', () => {
     await hcsd.control.delay({ method: 'Open', ms: 300, count: 1 });
     const ac = new AbortController();
     const t = Date.now();
-    const p = rejection(ComputeSystem.open(id, { signal: ac.signal }));
+    const p = rejection<HcsError>(ComputeSystem.open(id, { signal: ac.signal }));
     await waitForPending('Open');
     ac.abort();
     const err = await p;
@@ -231,7 +231,7 @@ describe('abort and timeout', () => {
   it('abort during enumerate → Aborted', async () => {
     await hcsd.control.delay({ method: 'Enumerate', ms: 5000, count: 1 });
     const ac = new AbortController();
-    const p = rejection(ComputeSystem.enumerate(undefined, { signal: ac.signal }));
+    const p = rejection<HcsError>(ComputeSystem.enumerate(undefined, { signal: ac.signal }));
     await waitForPending('Enumerate');
     ac.abort();
     const err = await p;
@@ -261,7 +261,7 @@ describe('abort and timeout', () => {
   it('timeout cancels and rejects with Timeout (cause = the HCS failure)', async () => {
     const cs = await ComputeSystem.create(uniqueId(), vmConfig());
     await hcsd.control.delay({ method: 'Start', ms: 5000, count: 1 });
-    const err = await rejection(cs.start(undefined, { timeout: 50 }));
+    const err = await rejection<HcsError>(cs.start(undefined, { timeout: 50 }));
     expect(err.code).toBe('Timeout');
     expect(err.message).toBe(`HcsStartComputeSystem "${cs.id}" timed out after 50 ms`);
     expect((err.cause as HcsError).code).toBe('ERROR_CANCELLED');
@@ -284,10 +284,10 @@ describe('abort and timeout', () => {
   it('bad timeouts and an aborted signal: typed errors, nothing sent', async () => {
     const cs = await ComputeSystem.create(uniqueId(), vmConfig());
     for (const timeout of [Number.NaN, -1, Number.POSITIVE_INFINITY, 0xffffffff, '5' as never]) {
-      const err = await rejection(cs.start(undefined, { timeout }));
+      const err = await rejection<HcsError>(cs.start(undefined, { timeout }));
       expect(err.code).toBe('InvalidArgument');
     }
-    const err = await rejection(cs.start(undefined, { signal: AbortSignal.abort('nope') }));
+    const err = await rejection<HcsError>(cs.start(undefined, { signal: AbortSignal.abort('nope') }));
     expect(err.code).toBe('Aborted');
     expect(err.cause).toBe('nope');
     expect((await hcsd.control.system(cs.id)).state).toBe('Created');
@@ -309,7 +309,7 @@ describe('close', () => {
     for (const p of inflight) void p.then(() => order.push('props'));
     const closing = cs.close().then(() => order.push('closed'));
     expect(cs.close()).toBe(cs.close());
-    const late = await rejection(cs.start());
+    const late = await rejection<HcsError>(cs.start());
     expect(late).toBeInstanceOf(ClosedError);
     await closing;
     expect(order).toEqual(['props', 'props', 'closed']);
@@ -342,7 +342,7 @@ describe('close', () => {
       ['cancelLiveMigration', () => cs.cancelLiveMigration()],
     ];
     for (const [name, call] of calls) {
-      const err = await rejection(call());
+      const err = await rejection<HcsError>(call());
       expect(err, name).toBeInstanceOf(ClosedError);
       expect(err.code, name).toBe('Closed');
     }
@@ -357,7 +357,7 @@ describe('close', () => {
 
   it('close rejects a pending waitForExit with ClosedError', async () => {
     const cs = await ComputeSystem.create(uniqueId(), vmConfig());
-    const waiting = rejection(cs.waitForExit());
+    const waiting = rejection<HcsError>(cs.waitForExit());
     await cs.close();
     expect((await waiting).code).toBe('Closed');
   });
@@ -400,7 +400,7 @@ describe('events', () => {
     const ac = new AbortController();
     const once = cs.events.once('exit', { signal: ac.signal });
     ac.abort('bye');
-    const err = await rejection(once);
+    const err = await rejection<HcsError>(once);
     expect(err.code).toBe('Aborted');
     const ac2 = new AbortController();
     const it2 = cs.events.iterate('event', { signal: ac2.signal });
@@ -418,9 +418,11 @@ describe('events', () => {
 
   it('invalid inputs are InvalidArgument before anything is sent', async () => {
     for (const id of ['', 'a'.repeat(257), 'bad\nid', 'x\u0000', 42 as never, '\ud800x']) {
-      expect((await rejection(ComputeSystem.create(id, vmConfig()))).code).toBe('InvalidArgument');
+      expect((await rejection<HcsError>(ComputeSystem.create(id, vmConfig()))).code).toBe('InvalidArgument');
     }
-    expect((await rejection(ComputeSystem.create(uniqueId(), '{not json'))).code).toBe('InvalidArgument');
+    expect((await rejection<HcsError>(ComputeSystem.create(uniqueId(), '{not json'))).code).toBe(
+      'InvalidArgument',
+    );
     expect((await hcsd.control.systems()).filter((s) => s.id === '' || s.id.startsWith('bad'))).toEqual([]);
   });
 });

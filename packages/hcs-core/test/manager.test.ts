@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClosedError, HcsError, HRESULT, isAlreadyExists, isNotFound, withContext } from '../src/errors.js';
 import { modifyResource } from '../src/manager.js';
 import { systemOf, UtilityVM } from '../src/utility-vm.js';
-import { rejection as rejectionOf, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
+import { rejection, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
 
 let hcsd: HcsdProcess;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await hcsd.stop();
 });
-
-const rejection = (p: Promise<unknown>) => rejectionOf<HcsError>(p);
 
 const attach = (controller: number, lun: number) => () => ({
   ResourcePath: scsiAttachmentPath(controller, lun),
@@ -36,7 +34,7 @@ it('sends the built request, and wraps HCS failures with what was being done', a
     },
   ]);
 
-  const occupied = await rejection(modifyResource(vm, 'addDisk', 'add disk 0:1', attach(0, 1)));
+  const occupied = await rejection<HcsError>(modifyResource(vm, 'addDisk', 'add disk 0:1', attach(0, 1)));
   expect(occupied.code).toBe('ERROR_ALREADY_EXISTS');
   expect(occupied.hresult).toBe(HRESULT.ERROR_ALREADY_EXISTS);
   expect(isAlreadyExists(occupied)).toBe(true);
@@ -46,7 +44,7 @@ it('sends the built request, and wraps HCS failures with what was being done', a
   expect(occupied.id).toBe(id);
   expect(occupied.cause).toBeInstanceOf(HcsError);
 
-  const noController = await rejection(modifyResource(vm, 'addDisk', 'add disk 1:0', attach(1, 0)));
+  const noController = await rejection<HcsError>(modifyResource(vm, 'addDisk', 'add disk 1:0', attach(1, 0)));
   expect(noController.code).toBe('ERROR_DEV_NOT_EXIST');
   expect(isNotFound(noController)).toBe(true);
 });
@@ -55,7 +53,7 @@ it('a builder that rejects an argument is InvalidArgument with nothing sent', as
   const id = uniqueId();
   await using vm = await UtilityVM.create(id, vmConfig());
   await systemOf(vm).start();
-  const err = await rejection(modifyResource(vm, 'addDisk', 'add disk 0:64', attach(0, 64)));
+  const err = await rejection<HcsError>(modifyResource(vm, 'addDisk', 'add disk 0:64', attach(0, 64)));
   expect(err.code).toBe('InvalidArgument');
   expect(err.op).toBe('addDisk');
   expect(err.message).toMatch(/^failed to add disk 0:64: /);
