@@ -121,7 +121,10 @@ function schedule(w: Ws2): void {
 }
 
 function pass(w: Ws2): boolean {
-  const entries = [...polled];
+  // Entries that want nothing (EOF read and no pending write) are not polled: WSAPoll would keep
+  // reporting POLLHUP for them and the poller would spin.
+  const entries = [...polled].filter((e) => e.events() !== 0);
+  if (entries.length === 0) return false;
   const fds = Buffer.alloc(entries.length * POLLFD_SIZE);
   entries.forEach((e, i) => {
     fds.writeBigUInt64LE(e.sock, i * POLLFD_SIZE);
