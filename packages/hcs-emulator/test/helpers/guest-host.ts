@@ -106,14 +106,18 @@ export class Bridge {
     const seen = this.frames.find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no matching frame in time')), ms);
-      this.#waiters.push({
+      const waiter = {
         pred,
-        resolve: (f) => {
+        resolve: (f: Frame) => {
           clearTimeout(timer);
           resolve(f);
         },
-      });
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(new Error('no matching frame in time'));
+      }, ms);
+      this.#waiters.push(waiter);
     });
   }
 
@@ -180,11 +184,15 @@ export class HostListener {
     const q = this.#queue.shift();
     if (q) return Promise.resolve(q);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no guest connection in time')), ms);
-      this.#waiters.push((b) => {
+      const waiter = (b: Bridge): void => {
         clearTimeout(timer);
         resolve(b);
-      });
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        reject(new Error('no guest connection in time'));
+      }, ms);
+      this.#waiters.push(waiter);
     });
   }
 

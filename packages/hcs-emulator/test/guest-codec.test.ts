@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { hvsockPath } from '../src/hcsd/guest/address.js';
+import {
+  encodeFrame,
+  type GuestFrame,
+  GuestFrameDecoder,
+  GuestFrameError,
+  MAX_INBOUND_FRAME,
+} from '../src/hcsd/guest/frame.js';
+import { responseType } from '../src/hcsd/guest/protocol.js';
+
+const NEGOTIATE =
+  '{"ContainerId":"","ActivityId":"00000000-0000-0000-0000-000000000000","MinimumVersion":4,"MaximumVersion":4}\n';
+
+describe('guest frame codec', () => {
+  it('encodes the host’s first frame exactly as gcs-protocol.md §2.1 computes it', () => {
+    const f = encodeFrame(0x10100b01, 0n, NEGOTIATE);
+    expect(f.length).toBe(125);
+    expect(f.subarray(0, 16).toString('hex')).toBe('010b10107d0000000000000000000000');
+  });
+
+  it('decodes frames split at every byte boundary, and back-to-back frames in one chunk', () => {
+    const a = encodeFrame(0x10100b01, 0n, NEGOTIATE);
+    const b = encodeFrame(0x10100a01, 0xfffffffffffffffen, '{}');
+    const c = encodeFrame(0x10100c01, 7n, '');
+    const all = Buffer.concat([a, b, c]);
+    for (let cut = 0; cut <= all.length; cut++) {
+      const d = new GuestFrameDecoder();
+      const out: GuestFrame[] = [];
+      d.push(all.subarray(0, cut), (f) => out.push(f));
+      d.push(all.subarray(cut), (f) => out.push(f));
+      expect(out.map((f) => [f.type, f.id, f.payload.toString()])).toEqual([
+        [0x10100b01, 0n, NEGOTIATE],
+        [0x10100a01, 0xfffffffffffffffen, '{}'],
+        [0x10100c01, 7n, ''],
+      ]);
+    }
+    const d = new GuestFrameDecoder();
+    const out: GuestFrame[] = [];
+    for (const byte of all) d.push(Buffer.from([byte]), (f) => out.push(f));
+    expect(out.length).toBe(3);
+  });
+
+  it('rejects Size < 16 and Size above the guest limit with a typed error', () => {
+    const small = Buffer.alloc(16);
+    small.writeUInt32LE(15, 4);
+    expect(() => new GuestFrameDecoder().push(small, () => {})).toThrow(GuestFrameError);
+    const big = Buffer.alloc(16);
+    big.writeUInt32LE(MAX_INBOUND_FRAME + 1, 4);
+    const err = (() => {
+      try {
+        new GuestFrameDecoder().push(big, () => {});
+      } catch (e) {
+        return e as GuestFrameError;
+      }
+      return undefined;
+    })();
+    expect(err?.code).toBe('ERR_GCS_FRAME');
+    expect(err?.message).toBe(
+      `message size ${MAX_INBOUND_FRAME + 1} exceeds the guest's limit ${MAX_INBOUND_FRAME}`,
+    );
+  });
+
+  it('response type = top nibble 2, low 28 bits copied', () => {
+    expect(responseType(0x10100b01)).toBe(0x20100b01);
+    expect(responseType(0x10200101)).toBe(0x20200101);
+    expect(responseType(0x1fffffff)).toBe(0x2fffffff);
+  });
+
+  it('HvSocket path: <dir>/<vmId>-<serviceId>.sock, lower-case, $UVMKIT_HVSOCK_DIR or <tmp>/uvmkit-hvsock', () => {
+    expect(
+      hvsockPath('F28B874D-0F12-4E7B-8F62-BE76796215ED', '40000000-FACB-11E6-BD58-64006A7986D3', {
+        UVMKIT_HVSOCK_DIR: '/run/hv',
+      }),
+    ).toBe('/run/hv/f28b874d-0f12-4e7b-8f62-be76796215ed-40000000-facb-11e6-bd58-64006a7986d3.sock');
+    expect(hvsockPath('a', 'b', {})).toMatch(/\/uvmkit-hvsock\/a-b\.sock$/);
+  });
+});
