@@ -12,7 +12,9 @@ import { hvsocketPath } from '@uvmkit/hcs-core/hvsocket';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { lifetime } from '@uvmkit/lifetime';
+import { plan9 } from '@uvmkit/plan9';
 import { scsi } from '@uvmkit/scsi';
+import { vpmem } from '@uvmkit/vpmem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeClosedError, type BridgeProtocolError } from '../src/errors.js';
 import { Guest } from '../src/guest.js';
@@ -26,6 +28,8 @@ beforeAll(async () => {
   hcsd = await startTestHcsd();
   UtilityVM.use(lifetime);
   UtilityVM.use(scsi);
+  UtilityVM.use(vpmem);
+  UtilityVM.use(plan9);
 });
 afterAll(async () => {
   await hcsd.stop();
@@ -209,5 +213,92 @@ describe('end to end with the emulated agent', () => {
     await vm.terminate();
     expect((await q).code).toBe('HCS_E_UNEXPECTED_EXIT');
     await vm.close();
+  });
+
+  it('SCSIDevice Remove with a mount still on the disk is refused (0x80370105, in use)', async () => {
+    const { vm, guest } = await up();
+    await vm.addSCSIDisk(disk, 1, 0);
+    await guest.addMappedVirtualDisk({ MountPath: '/run/m5', Controller: 1, Lun: 0 });
+    const err = await rejection<HcsError>(guest.removeSCSIDevice({ Controller: 1, Lun: 0 }));
+    expect(err.code).toBe('HCS_E_INVALID_STATE');
+    expect(err.hresult).toBe(0x80370105);
+    const dup = await rejection<HcsError>(
+      guest.addMappedVirtualDisk({ MountPath: '/run/m5', Controller: 1, Lun: 0 }),
+    );
+    expect(dup.hresult).toBe(0x800700b7);
+    await guest.removeMappedVirtualDisk({ MountPath: '/run/m5', Controller: 1, Lun: 0 });
+    await guest.removeSCSIDevice({ Controller: 1, Lun: 0 });
+    await vm.removeSCSIDisk(1, 0);
+    await down(vm, guest);
+  });
+
+  it('VPMem: host addVPMemDevice → guest addVPMemDevice → table → remove both; an absent device is ERROR_NOT_FOUND', async () => {
+    const { vm, guest } = await up();
+    const absent = await rejection<HcsError>(
+      guest.addVPMemDevice({ DeviceNumber: 7, MountPath: '/run/layers/p7' }),
+    );
+    expect(absent.code).toBe('ERROR_NOT_FOUND');
+    await vm.addVPMemDevice(7, { HostPath: 'C:\\layers\\l7.vhd', ReadOnly: true, ImageFormat: 'Vhd1' });
+    await guest.addVPMemDevice({ DeviceNumber: 7, MountPath: '/run/layers/p7' });
+    let g = await hcsd.control.guest(vm.id);
+    expect(g.table.vpmemDevices).toEqual([
+      expect.objectContaining({
+        DeviceNumber: 7,
+        MountPath: '/run/layers/p7',
+        MappingInfo: null,
+        hostAttached: true,
+      }),
+    ]);
+    await guest.removeVPMemDevice({ DeviceNumber: 7, MountPath: '/run/layers/p7' });
+    await vm.removeVPMemDevice(7);
+    g = await hcsd.control.guest(vm.id);
+    expect(g.table.vpmemDevices).toEqual([]);
+    await down(vm, guest);
+  });
+
+  it('Plan 9: host addPlan9 → guest addMappedDirectory (ShareName = the share Name) → table → remove both', async () => {
+    const { vm, guest } = await up();
+    const missing = await rejection<HcsError>(
+      guest.addMappedDirectory({ MountPath: '/run/p9/a', ShareName: 'nope' }),
+    );
+    expect(missing.code).toBe('ERROR_NOT_FOUND');
+    await vm.addPlan9({ Name: 'cfg', AccessName: 'cfg', Path: 'C:\\ProgramData\\cfg', Port: 564 });
+    await guest.addMappedDirectory({ MountPath: '/run/p9/cfg', ShareName: 'cfg', ReadOnly: true });
+    let g = await hcsd.control.guest(vm.id);
+    expect(g.table.mappedDirectories).toEqual([
+      expect.objectContaining({ MountPath: '/run/p9/cfg', ShareName: 'cfg' }),
+    ]);
+    await guest.removeMappedDirectory({ MountPath: '/run/p9/cfg', ShareName: 'cfg', ReadOnly: true });
+    await vm.removePlan9({ Name: 'cfg', AccessName: 'cfg', Path: 'C:\\ProgramData\\cfg', Port: 564 });
+    g = await hcsd.control.guest(vm.id);
+    expect(g.table.mappedDirectories).toEqual([]);
+    await down(vm, guest);
+  });
+
+  it('a Windows guest: cold start sends Create + Start for the null container; HvSocket address update', async () => {
+    const doc = lcowDocument();
+    const chipset = {
+      Uefi: { BootThis: { DeviceType: 'VmbFs', DevicePath: '\\EFI\\Microsoft\\Boot\\bootmgfw.efi' } },
+    };
+    const wcow = { ...doc, VirtualMachine: { ...doc.VirtualMachine, Chipset: chipset } };
+    const vm = await UtilityVM.create(uniqueSystemId('gmwcow'), wcow);
+    const guest = new Guest(vm);
+    await guest.prepareConnection('acef5661-84a1-4e44-856b-6245e69f4620');
+    await vm.start();
+    const caps = await guest.createConnection({ timeout: 10_000 });
+    expect(caps.os).toBe('windows');
+    expect(caps.sendHostCreateMessage).toBe(true);
+    expect(caps.sendHostStartMessage).toBe(true);
+    let g = await hcsd.control.guest(vm.id);
+    expect(g.table.uvmCreated).toBe(true);
+    expect(g.table.uvmStarted).toBe(true);
+    expect(g.requests.map((r) => r.procedure)).toEqual(['NegotiateProtocol', 'Create', 'Start']);
+    await guest.updateHvSocketAddress({ LocalAddress: vm.runtimeId });
+    g = await hcsd.control.guest(vm.id);
+    expect(g.table.hvSocket).toEqual({
+      LocalAddress: vm.runtimeId,
+      ParentAddress: '894cc2d6-9d79-424f-93fe-42969ae6d8d1',
+    });
+    await down(vm, guest);
   });
 });
