@@ -11,6 +11,7 @@ import { type HcsError, UtilityVM } from '@uvmkit/hcs-core';
 import { hvsocketPath } from '@uvmkit/hcs-core/hvsocket';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
+import { virtualPciPath } from '@uvmkit/hcs-schema';
 import { lifetime } from '@uvmkit/lifetime';
 import { plan9 } from '@uvmkit/plan9';
 import { scsi } from '@uvmkit/scsi';
@@ -299,6 +300,91 @@ describe('end to end with the emulated agent', () => {
       LocalAddress: vm.runtimeId,
       ParentAddress: '894cc2d6-9d79-424f-93fe-42969ae6d8d1',
     });
+    // WCOW requests: mapped disk, block CIMs on attached LUNs, combined layers, network pre-add
+    await vm.addSCSIDisk(disk, 0, 4);
+    await vm.addSCSIDisk(disk, 0, 5);
+    await guest.addMappedVirtualDiskWcow({ ContainerPath: 'C:\\c1\\scratch', Lun: 4 });
+    const volume = '9e0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b';
+    const cims = { BlockCIMs: [{ CimName: 'merged.cim', Lun: 5 }], VolumeGUID: volume, ContainerID: 'c1' };
+    await guest.addBlockCIMs(cims);
+    const layers = {
+      ContainerRootPath: 'C:\\c1\\root',
+      Layers: [{ Id: volume, Path: 'C:\\layers\\l0' }],
+      ScratchPath: 'C:\\c1\\scratch',
+      FilterType: 'WCIFS' as const,
+    };
+    await guest.addCombinedLayersWcow(layers);
+    const adapter = '0a0b0c0d-1111-4222-8333-444455556666';
+    await guest.preAddNetworkInterfaceWcow(adapter, { ID: adapter });
+    g = await hcsd.control.guest(vm.id);
+    expect(g.table.blockCims).toHaveLength(1);
+    expect(g.table.combinedLayers).toHaveLength(1);
+    expect(g.table.networkAdapters).toEqual([expect.objectContaining({ preAddedOnly: true })]);
+    const linuxOnly = await rejection<HcsError>(guest.updateCgroupMemoryLimits());
+    expect(linuxOnly.code).toBe('E_FAIL');
+    await guest.removeCombinedLayersWcow(layers);
+    await guest.removeBlockCIMs(cims);
+    await guest.removeMappedVirtualDiskWcow({ ContainerPath: 'C:\\c1\\scratch', Lun: 4 });
+    await down(vm, guest);
+  });
+
+  it('LCOW: VPCI, network, combined layers on guest mounts, security policy, cgroup updates — accepted by the agent', async () => {
+    const { vm, guest } = await up();
+    const vmbus = '6a1b2c3d-0000-4000-8000-00000000abcd';
+    await vm.modify({
+      ResourcePath: virtualPciPath(vmbus),
+      RequestType: 'Add',
+      Settings: { Functions: [{ DeviceInstancePath: 'PCI\\VEN_10DE&DEV_1EB8\\1' }] },
+    });
+    await guest.addVPCIDevice({ VMBusGUID: vmbus });
+    const ns = '11111111-2222-4333-8444-555555555555';
+    const nic = '66666666-7777-4888-8999-aaaaaaaaaaaa';
+    await guest.addNetworkInterface({
+      NamespaceID: ns,
+      ID: nic,
+      VPCIAssigned: true,
+      IPConfigs: [{ IPAddress: '10.1.0.2', PrefixLength: 24 }],
+    });
+    await vm.addVPMemDevice(0, { HostPath: 'C:\\layers\\base.vhd', ReadOnly: true, ImageFormat: 'Vhd1' });
+    await guest.addVPMemDevice({ DeviceNumber: 0, MountPath: '/run/layers/p0' });
+    await vm.addSCSIDisk(disk, 0, 10);
+    await guest.addMappedVirtualDisk({ MountPath: '/run/gcs/c/c1/scratch', Controller: 0, Lun: 10 });
+    const layers = {
+      ContainerID: 'c1',
+      ContainerRootPath: '/run/gcs/c/c1/rootfs',
+      Layers: [{ Path: '/run/layers/p0' }],
+      ScratchPath: '/run/gcs/c/c1/scratch',
+    };
+    await guest.addCombinedLayers(layers);
+    const inUse = await rejection<HcsError>(
+      guest.removeVPMemDevice({ DeviceNumber: 0, MountPath: '/run/layers/p0' }),
+    );
+    expect(inUse.hresult).toBe(0x80370105);
+    await guest.addSecurityPolicy({
+      EnforcerType: 'rego',
+      EncodedSecurityPolicy: Buffer.from('package policy').toString('base64'),
+    });
+    await guest.injectPolicyFragment({ Fragment: Buffer.from('fragment').toString('base64') });
+    await guest.updateCgroupMemoryLimits();
+    await guest.updateCgroupMemoryLimits();
+    const noContainer = await rejection<HcsError>(guest.updateContainerConstraints('nope', { Linux: {} }));
+    expect(noContainer.code).toBe('HCS_E_SYSTEM_NOT_FOUND');
+    expect(noContainer.hresult).toBe(0xc037010e);
+    const g = await hcsd.control.guest(vm.id);
+    expect(g.table.vpciDevices).toEqual([{ VMBusGUID: vmbus }]);
+    expect(g.table.networkAdapters).toEqual([expect.objectContaining({ NamespaceID: ns, ID: nic })]);
+    expect(g.table.combinedLayers).toEqual([
+      expect.objectContaining({ ContainerRootPath: '/run/gcs/c/c1/rootfs' }),
+    ]);
+    expect(g.table.policyFragments).toHaveLength(1);
+    expect(g.table.cgroupMemoryUpdates).toBe(2);
+    await guest.removeCombinedLayers(layers);
+    await guest.removeNetworkInterface({ NamespaceID: ns, ID: nic, VPCIAssigned: true });
+    await guest.removeVPMemDevice({ DeviceNumber: 0, MountPath: '/run/layers/p0' });
+    await guest.removeMappedVirtualDisk({ MountPath: '/run/gcs/c/c1/scratch', Controller: 0, Lun: 10 });
+    const after = await hcsd.control.guest(vm.id);
+    expect(after.table.combinedLayers).toEqual([]);
+    expect(after.table.mappedVirtualDisks).toEqual([]);
     await down(vm, guest);
   });
 });
