@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hvsockPath } from '../src/hcsd/guest/address.js';
 import {
@@ -74,5 +75,38 @@ describe('guest frame codec', () => {
       }),
     ).toBe('/run/hv/f28b874d-0f12-4e7b-8f62-be76796215ed-40000000-facb-11e6-bd58-64006a7986d3.sock');
     expect(hvsockPath('a', 'b', {})).toMatch(/\/uvmkit-hvsock\/a-b\.sock$/);
+  });
+});
+
+describe('guest frame codec (property)', () => {
+  it('any frames, split at any points, decode to the same frames; the decoder holds at most one partial frame', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            type: fc.integer({ min: 0, max: 0xffffffff }),
+            id: fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }),
+            payload: fc.uint8Array({ maxLength: 300 }),
+          }),
+          { maxLength: 8 },
+        ),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (frames, cuts) => {
+          const wire = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.id, Buffer.from(f.payload))));
+          const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+          const d = new GuestFrameDecoder();
+          const out: GuestFrame[] = [];
+          let prev = 0;
+          for (const p of [...points, wire.length]) {
+            d.push(wire.subarray(prev, p), (f) => out.push(f));
+            prev = p;
+          }
+          expect(out.map((f) => [f.type, f.id, Buffer.from(f.payload).toString('hex')])).toEqual(
+            frames.map((f) => [f.type, f.id, Buffer.from(f.payload).toString('hex')]),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

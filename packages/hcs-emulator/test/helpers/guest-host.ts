@@ -49,7 +49,7 @@ export function frame(type: number, id: bigint, payload: string | Buffer): Buffe
 
 /** A temp dir to use as UVMKIT_HVSOCK_DIR, removed by `dispose`. */
 export function hvsockTempDir(): { dir: string; dispose(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'uvmkit-hvsock-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'uvmkit-hv-'));
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -4,6 +4,7 @@
  * a bridge loss, until the VM stops. Each connection starts un-negotiated; requests are handled
  * concurrently and answered in any order (gcs-protocol.md §2–§6).
  */
+import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import type { ComputeSystemRecord } from '../system.js';
 import { hvsockPath } from './address.js';
@@ -41,6 +42,8 @@ import { isGuid, isObj, type Obj } from './settings.js';
 import { GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
+/** Longest Unix socket path the kernel keeps whole (sun_path is 108 bytes with its NUL). */
+const MAX_UNIX_PATH = 107;
 
 /** Thrown by a handler that must not answer (the null container's shutdown). */
 const NO_REPLY = Symbol('no reply');
@@ -170,7 +173,15 @@ export class GuestAgent {
       return;
     }
     this.#dialAttempts++;
-    const socket = createConnection(this.socketPath);
+    const path = this.socketPath;
+    if (Buffer.byteLength(path) <= MAX_UNIX_PATH && !existsSync(path)) {
+      // Nobody listens yet: skip creating a socket (cheap while many VMs wait for their host).
+      // A longer path is truncated by the kernel on bind and connect alike, so only connect tells.
+      this.#lastDialError = 'ENOENT';
+      this.#schedule(DIAL_INTERVAL_MS);
+      return;
+    }
+    const socket = createConnection(path);
     this.#dialing = socket;
     socket.once('connect', () => {
       socket.removeAllListeners('error');

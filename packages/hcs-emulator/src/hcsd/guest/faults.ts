@@ -4,7 +4,7 @@
  * reply out of order, send garbage or oversized frames.
  */
 import { GcsRequest, type GcsRequestName, GHR, gfail } from './protocol.js';
-import { isObj, type Obj } from './settings.js';
+import type { Obj } from './settings.js';
 
 /** What happens to one incoming request instead of (or on top of) a normal reply. */
 export type RequestAction =
@@ -167,5 +167,3 @@ export function oversizedSize(v: unknown): number {
     gfail(GHR.E_INVALIDARG, 'oversized size must be an integer in 0x10001..16 MiB');
   return v;
 }
-
-export { isObj };
