@@ -134,7 +134,7 @@ describe('listen / accept / dial (unix transport)', () => {
   });
 
   it('the directory is created with mode 0700', async () => {
-    const sub = join(dir, 'nested');
+    const sub = join(dir, 'n');
     const l = await listen({ vmId: VM, serviceId: service(), dir: sub, transport: 'unix' });
     expect(statSync(sub).mode & 0o777).toBe(0o700);
     await l.close();
@@ -177,9 +177,9 @@ describe('listen / accept / dial (unix transport)', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(55);
 
     const l3 = await listen({ vmId: VM, serviceId: service(), dir, transport: 'unix' });
-    const p3 = l3.accept();
+    const p3 = rejection(l3.accept());
     await l3.close();
-    expect((await rejection(p3)).code).toBe('Closed');
+    expect((await p3).code).toBe('Closed');
 
     const ac4 = new AbortController();
     const l4 = await listen({ vmId: VM, serviceId: service(), dir, transport: 'unix', signal: ac4.signal });
@@ -211,6 +211,26 @@ describe('listen / accept / dial (unix transport)', () => {
     const h = await l2.accept();
     c.destroy();
     h.destroy();
+  });
+
+  it('a live listener is detected without connecting to it (its accept is not fed a probe)', async () => {
+    const serviceId = service();
+    const l = await listen({ vmId: VM, serviceId, dir, transport: 'unix' });
+    expect((await rejection(listen({ vmId: VM, serviceId, dir, transport: 'unix' }))).code).toBe(
+      'AddressInUse',
+    );
+    const accepted = l.accept({ timeout: 80 });
+    expect((await rejection(accepted)).code).toBe('Timeout');
+  });
+
+  it('a socket path over 107 bytes is refused (it would be truncated silently)', async () => {
+    const long = join(dir, 'x'.repeat(40));
+    const err = await rejection(listen({ vmId: VM, serviceId: service(), dir: long, transport: 'unix' }));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toContain('longer than 107 bytes');
+    expect((await rejection(dial({ vmId: VM, serviceId: service(), dir: long }))).code).toBe(
+      'InvalidArgument',
+    );
   });
 
   it('bad arguments reject with InvalidArgument before anything is created', async () => {

@@ -36,5 +36,6 @@ export {
   type HvSocketTransport,
   type ListenOptions,
   listen,
+  MAX_SOCKET_PATH_BYTES,
 } from './listener.js';
 export { ensureHvsocketDir, HVSOCK_DIR_ENV, hvsocketDir, hvsocketPath } from './path.js';

@@ -3,6 +3,7 @@
  * transport-independent listener contract (`accept` exactly once, tied to the VM's exit).
  */
 import { existsSync, unlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -109,6 +110,7 @@ export async function dial(options: DialOptions): Promise<Duplex> {
     return dialHyperV({ vmId, serviceId, signal: options.signal, timeout: options.timeout });
   }
   const path = hvsocketPath({ vmId, serviceId }, options.dir ?? hvsocketDir());
+  checkPathLength(op, path);
   return new Promise<Socket>((resolve, reject) => {
     const socket = connect(path);
     let timer: NodeJS.Timeout | undefined;
@@ -151,7 +153,45 @@ export async function dial(options: DialOptions): Promise<Duplex> {
   });
 }
 
-/** Is something listening at `path`? (A leftover file of a dead process answers ECONNREFUSED.) */
+/**
+ * Is something listening at `path`? On Linux, read /proc/net/unix (a listening socket has the
+ * SO_ACCEPTCON flag 0x10000) so that no connection is made: a probe connection would be queued
+ * by a live listener as if it were the guest. Elsewhere, connect and see (a leftover file of a
+ * dead process answers ECONNREFUSED).
+ */
+async function isListening(path: string): Promise<boolean> {
+  let table: string | undefined;
+  try {
+    table = await readFile('/proc/net/unix', 'utf8');
+  } catch {
+    table = undefined;
+  }
+  if (table === undefined) return probe(path);
+  for (const line of table.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (
+      cols.length >= 8 &&
+      cols.slice(7).join(' ') === path &&
+      (Number.parseInt(cols[3] ?? '0', 16) & 0x10000) !== 0
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Unix socket paths are limited to 107 bytes (sun_path); longer ones would be truncated silently. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+function checkPathLength(op: string, path: string): void {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw invalidArgument(
+      op,
+      `the emulator socket path ${JSON.stringify(path)} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; set UVMKIT_HVSOCK_DIR to a shorter directory`,
+    );
+  }
+}
+
 function probe(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
@@ -316,8 +356,9 @@ class UnixListener extends OneShotListener {
     const op = 'hvsocket.listen';
     const path = hvsocketPath({ vmId, serviceId }, dir);
     ensureHvsocketDir(dirname(path));
+    checkPathLength(op, path);
     if (existsSync(path)) {
-      if (await probe(path)) {
+      if (await isListening(path)) {
         throw new HcsError(
           HvSocketCode.AddressInUse,
           `${op}: (${vmId}, ${serviceId}) is already listened on`,
