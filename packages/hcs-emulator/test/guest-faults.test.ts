@@ -255,3 +255,24 @@ describe('replies', () => {
     expect((await h.hcsd.control.guest(id)).active).toBe(false);
   });
 });
+
+describe('pause', () => {
+  it('a paused VM’s guest answers nothing until Resume, then answers in order', async () => {
+    const { b, t, id } = await h.connected();
+    expect((await h.c.call('Pause', t)).hresult).toBe(0);
+    const a = b.send(T.DumpStacks, { ContainerId: NULL_ID, ActivityId: NULL_ID });
+    const c = b.send(T.ModifySettings, {
+      ContainerId: NULL_ID,
+      ActivityId: NULL_ID,
+      Request: { ResourceType: 'PodCgroupMemoryLimit', RequestType: 'Update' },
+    });
+    await sleep(100);
+    expect(b.frames.filter((f) => f.id === a || f.id === c)).toEqual([]);
+    expect((await h.hcsd.control.guest(id)).table.cgroupMemoryUpdates).toBe(0);
+    expect((await h.c.call('Resume', t)).hresult).toBe(0);
+    await b.next((f) => f.id === c);
+    expect(b.frames.filter((f) => f.id === a || f.id === c).map((f) => f.id)).toEqual([a, c]);
+    expect((await h.hcsd.control.guest(id)).table.cgroupMemoryUpdates).toBe(1);
+    b.close();
+  });
+});

@@ -292,6 +292,7 @@ export class Service {
         const h = this.#handle(client, token);
         objectOptions(args[0], 'ResumeOptions');
         h.system.resume();
+        h.system.guest?.resume();
         return NONE;
       }
       case Method.Save: {

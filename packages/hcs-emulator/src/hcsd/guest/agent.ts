@@ -97,6 +97,7 @@ interface Conn {
   version: number | null;
   /** replies held for `reorder` */
   held: Buffer[];
+  corked: boolean;
   closed: boolean;
 }
 
@@ -116,6 +117,8 @@ export class GuestAgent {
   #dialAttempts = 0;
   #lastDialError: string | null = null;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** requests read while the VM is paused, handled on Resume */
+  readonly #paused: (() => void)[] = [];
 
   readonly #onPowerOff: PowerOff;
 
@@ -153,6 +156,7 @@ export class GuestAgent {
     this.#timer = undefined;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    this.#paused.length = 0;
     this.#dialing?.destroy();
     this.#dialing = undefined;
     this.#conn?.socket.destroy();
@@ -168,7 +172,7 @@ export class GuestAgent {
 
   #dial(): void {
     if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
-    if (this.faults.neverDial) {
+    if (this.faults.neverDial || this.sys.state === 'Paused') {
       this.#schedule(DIAL_INTERVAL_MS);
       return;
     }
@@ -210,6 +214,7 @@ export class GuestAgent {
       negotiated: false,
       version: null,
       held: [],
+      corked: false,
       closed: false,
     };
     this.#conn = conn;
@@ -274,16 +279,29 @@ export class GuestAgent {
       if (this.faults.reorder === 0) {
         const out = c.held.reverse();
         c.held = [];
-        for (const f of out) c.socket.write(f);
+        for (const f of out) this.#send(c, f);
       }
       return;
+    }
+    this.#send(c, frame);
+  }
+
+  /** Frames written in one tick leave in one corked write. */
+  #send(c: Conn, frame: Buffer): void {
+    if (!c.corked) {
+      c.corked = true;
+      c.socket.cork();
+      process.nextTick(() => {
+        c.corked = false;
+        c.socket.uncork();
+      });
     }
     c.socket.write(frame);
   }
 
   #logRequest(entry: GuestRequestLogEntry): GuestRequestLogEntry {
     this.#requests.push(entry);
-    if (this.#requests.length > REQUEST_LOG_CAP)
+    if (this.#requests.length >= REQUEST_LOG_CAP + REQUEST_LOG_CAP / 10)
       this.#requests.splice(0, this.#requests.length - REQUEST_LOG_CAP);
     return entry;
   }
@@ -357,15 +375,26 @@ export class GuestAgent {
       }
       this.#write(c, encodeFrame(responseType(f.type), f.id, payload));
     };
+    const go = (): void => {
+      if (this.sys.state === 'Paused') this.#paused.push(run);
+      else run();
+    };
     if (delay > 0) {
       const t = setTimeout(() => {
         this.#timers.delete(t);
-        run();
+        go();
       }, delay);
       this.#timers.add(t);
     } else {
-      run();
+      go();
     }
+  }
+
+  /** The VM resumed: run the requests that arrived while it was paused, in order. */
+  resume(): void {
+    const queued = this.#paused.splice(0);
+    for (const run of queued) run();
+    this.#schedule(0);
   }
 
   #handle(c: Conn, type: number, name: GcsRequestName | undefined, doc: Obj, negotiated: boolean): Obj {
@@ -458,7 +487,7 @@ export class GuestAgent {
       dialAttempts: this.#dialAttempts,
       lastDialError: this.#lastDialError,
       table: snapshotTable(this.table, this.sys.devices),
-      requests: this.#requests.map((r) => ({ ...r })),
+      requests: this.#requests.slice(-REQUEST_LOG_CAP).map((r) => ({ ...r })),
       faults: this.faults.snapshot(),
     };
   }
