@@ -4,7 +4,7 @@
  * `HcsError.fromHresult` (code = the HRESULT's name, e.g. `ERROR_NOT_FOUND`, `E_NOTIMPL`, with
  * `hcsMessage` = the agent's `ErrorMessage`) — see {@link GuestRpcError}.
  */
-import { HcsError, type HcsErrorOptions, LocalCode } from '@uvmkit/hcs-core';
+import { HcsError, type HcsErrorOptions } from '@uvmkit/hcs-core';
 
 /** Local codes of this package (besides core's `InvalidArgument`, `Aborted`, `Timeout`). */
 export const GuestCode = {
@@ -136,47 +136,4 @@ export function guestRpcError(
   }) as HcsError & { errorRecords: readonly GuestErrorRecord[] };
   Object.defineProperty(err, 'errorRecords', { value: records, enumerable: true });
   return err;
-}
-
-export function invalidArgument(op: string, message: string): HcsError {
-  return new HcsError(LocalCode.InvalidArgument, `${op}: ${message}`, { op });
-}
-
-export function abortedError(op: string, reason: unknown): HcsError {
-  return new HcsError(LocalCode.Aborted, `${op} was aborted`, { op, cause: reason });
-}
-
-export function timeoutError(op: string, ms: number): HcsError {
-  return new HcsError(LocalCode.Timeout, `${op} timed out after ${ms} ms`, { op });
-}
-
-/** Validate `{ signal, timeout }` (core's rules: 0 ≤ timeout ≤ 0xFFFFFFFE). */
-export function checkCallOptions(
-  op: string,
-  options: { signal?: unknown; timeout?: unknown } | undefined,
-): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) throw invalidArgument(op, 'options must be an object');
-  const { signal, timeout } = options;
-  if (
-    timeout !== undefined &&
-    (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0 || timeout > 0xfffffffe)
-  ) {
-    throw invalidArgument(
-      op,
-      `timeout must be a finite number of milliseconds between 0 and 4294967294, got ${String(timeout)}`,
-    );
-  }
-  if (signal !== undefined) {
-    const s = signal as AbortSignal;
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      typeof s.aborted !== 'boolean' ||
-      typeof s.addEventListener !== 'function'
-    ) {
-      throw invalidArgument(op, 'signal must be an AbortSignal');
-    }
-    if (s.aborted) throw abortedError(op, s.reason);
-  }
 }

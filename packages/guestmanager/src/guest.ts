@@ -12,8 +12,10 @@
  */
 import {
   type CallOptions,
+  checkCallOptions,
   HcsError,
   HRESULT,
+  invalidArgument,
   type Logger,
   type Subscription,
   silentLogger,
@@ -30,12 +32,7 @@ import {
 import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { type GuestCapabilities, parseNegotiateResponse } from './capabilities.js';
-import {
-  type BridgeClosedError,
-  checkCallOptions,
-  GuestConnectionUnavailable,
-  invalidArgument,
-} from './errors.js';
+import { type BridgeClosedError, GuestConnectionUnavailable } from './errors.js';
 import { Listeners } from './events.js';
 import { type GuestRequestMethods, guestRequestMethods } from './methods.js';
 

@@ -35,6 +35,7 @@ export {
   type HresultName,
   hresultEquals,
   hresultName,
+  invalidArgument,
   isAborted,
   isAccessDenied,
   isAlreadyExists,
@@ -59,7 +60,13 @@ export { childLogger, type LogFields, type Logger, silentLogger } from './logger
 export { modifyResource } from './manager.js';
 export { type CoreCopy, coreCopies } from './native/load.js';
 export { Operation, type OperationContext, parseResultError } from './operation.js';
-export { type CallOptions, MAX_TIMEOUT_MS } from './options.js';
+export {
+  abortedError,
+  type CallOptions,
+  checkCallOptions,
+  MAX_TIMEOUT_MS,
+  timeoutError,
+} from './options.js';
 export {
   definePlugin,
   type InstalledMethods,

@@ -16,17 +16,21 @@
  *   `ResultInfo` decoded from its AnyInString form.
  */
 import type { Duplex } from 'node:stream';
-import { type Logger, type Subscription, silentLogger } from '@uvmkit/hcs-core';
 import {
   abortedError,
+  checkCallOptions,
+  type Logger,
+  type Subscription,
+  silentLogger,
+  timeoutError,
+} from '@uvmkit/hcs-core';
+import {
   BridgeClosedError,
   type BridgeCloseReason,
   BridgeProtocolError,
-  checkCallOptions,
   type GuestErrorRecord,
   guestRpcError,
   ProtocolViolation,
-  timeoutError,
 } from '../errors.js';
 import { Listeners } from '../events.js';
 import { encodeFrame, type Frame, FrameDecoder, MAX_INBOUND_FRAME } from './frame.js';

@@ -1,5 +1,5 @@
 /** Argument checks shared by the request builders: everything is validated before sending. */
-import { invalidArgument } from '../errors.js';
+import { invalidArgument } from '@uvmkit/hcs-core';
 
 const GUID_RE = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/;
 
