@@ -165,3 +165,36 @@ describe('MappedVirtualDisk', () => {
     b.close();
   });
 });
+
+describe('envelope details', () => {
+  it('ActivityId: a GUID is echoed, anything else is omitted; version byte and frame kind matter', async () => {
+    const { b } = await connected();
+    await b.negotiate();
+    const act = '0f0e0d0c-0b0a-4908-8706-050403020100';
+    const echoed = await b.call(T.DumpStacks, { ContainerId: NULL_ID, ActivityId: act });
+    expect(echoed.json?.ActivityId).toBe(act);
+    const omitted = await b.call(T.DumpStacks, { ContainerId: NULL_ID, ActivityId: 'not-a-guid' });
+    expect(omitted.json).not.toHaveProperty('ActivityId');
+    expect(omitted.json?.Result).toBe(0);
+    // DumpStacks with version byte 2 is another message type: E_NOTIMPL, response type copies it
+    const v2 = await b.call(0x10100c02, { ContainerId: NULL_ID, ActivityId: NULL_ID });
+    expect(v2.type).toBe(0x20100c02);
+    expect(v2.json?.Result).toBe(E_NOTIMPL);
+    // A response-type frame from the host is ignored (no reply); the next request is answered
+    const ignored = b.send(0x20100c01, { Result: 0 });
+    const after = await b.call(T.DumpStacks, { ContainerId: NULL_ID, ActivityId: NULL_ID });
+    expect(after.json?.Result).toBe(0);
+    expect(b.frames.filter((f) => f.id === ignored)).toEqual([]);
+    // Negotiate with a version that is not a uint32 → invalid JSON
+    const { b: b2 } = await connected();
+    const bad = await b2.call(T.NegotiateProtocol, {
+      ContainerId: '',
+      MinimumVersion: '4',
+      MaximumVersion: 4,
+    });
+    expect(bad.json?.Result).toBe(0xc037010d | 0);
+    expect(bad.json).not.toHaveProperty('ActivityId');
+    b.close();
+    b2.close();
+  });
+});
