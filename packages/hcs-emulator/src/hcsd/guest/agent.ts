@@ -37,7 +37,7 @@ import {
   WINDOWS_GCS_SERVICE_ID,
   ZERO_GUID,
 } from './protocol.js';
-import { modifySettings } from './resources.js';
+import { modifySettings } from './resources/index.js';
 import { isGuid, isObj, type Obj } from './settings.js';
 import { GuestTable } from './table.js';
 
