@@ -51,6 +51,10 @@ export function buildShim() {
     '-shared',
     '-pthread',
     '-fvisibility=hidden',
+    // The shim's reader and dispatcher threads live as long as the process. Never unmap the code
+    // they run: Node unloads native libraries while it tears the isolate down at exit, and an
+    // unloaded shim with a thread still inside it is a SIGSEGV at exit.
+    '-Wl,-z,nodelete',
     '-D_GNU_SOURCE',
     ...sources(),
     '-o',

@@ -165,6 +165,11 @@ describe('libcomputecore exports', () => {
     expect(EXPORTS).toHaveLength(60);
     expect(names).toEqual([...EXPORTS, 'CoTaskMemFree', 'LocalFree'].sort());
   });
+
+  it('is never unloaded (NODELETE): its threads outlive the isolate at process exit', () => {
+    const out = execFileSync('readelf', ['-d', shimLibraryPath()], { encoding: 'utf8' });
+    expect(out).toMatch(/FLAGS_1\)\s+Flags:.*\bNODELETE\b/);
+  });
 });
 
 describe('libcomputecore against hcsd (ASan+UBSan)', () => {
