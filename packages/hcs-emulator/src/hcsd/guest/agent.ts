@@ -178,9 +178,14 @@ export class GuestAgent {
     }
     this.#dialAttempts++;
     const path = this.socketPath;
-    if (Buffer.byteLength(path) <= MAX_UNIX_PATH && !existsSync(path)) {
+    if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
+      // The kernel would truncate it; the host side (hcs-core's listen) refuses such paths too.
+      this.#lastDialError = 'ENAMETOOLONG';
+      this.#schedule(DIAL_INTERVAL_MS);
+      return;
+    }
+    if (!existsSync(path)) {
       // Nobody listens yet: skip creating a socket (cheap while many VMs wait for their host).
-      // A longer path is truncated by the kernel on bind and connect alike, so only connect tells.
       this.#lastDialError = 'ENOENT';
       this.#schedule(DIAL_INTERVAL_MS);
       return;
