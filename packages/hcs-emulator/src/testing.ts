@@ -1,9 +1,13 @@
 /**
  * `@uvmkit/hcs-emulator/testing`: what tests of uvmkit packages (and of their consumers) share —
- * a daemon wired to the shim, a realistic LCOW utility-VM document, unique ids, and a helper that
- * captures a rejection. Nothing here is needed at run time.
+ * a daemon wired to the shim, a realistic LCOW utility-VM document, unique ids, a helper that
+ * captures a rejection, a started-VM fixture, and helpers that report (as plain data, for the test
+ * to compare exactly) how calls fail on bad arguments or on a VM that is not running. Nothing here
+ * is needed at run time. It does not depend on `@uvmkit/hcs-core` (which depends on this package):
+ * VMs and errors are taken structurally, and the VM class comes from the caller.
  */
-import { type ComputeSystem, ScsiControllerGuids } from '@uvmkit/hcs-schema';
+import { type ComputeSystem, InvalidArgumentError, ScsiControllerGuids } from '@uvmkit/hcs-schema';
+import type { HcsdControl } from './control.js';
 import { type HcsdProcess, type StartHcsdOptions, startHcsd } from './start.js';
 
 /** Start hcsd and point the shim at it (`UVMKIT_HCSD_SOCKET`); call before the first HCS call. */
@@ -108,4 +112,158 @@ export async function rejection<E = unknown>(promise: Promise<unknown>): Promise
     return err as E;
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** What `startTestVm` needs from `@uvmkit/hcs-core`: pass `{ UtilityVM, systemOf }`. */
+export interface TestVmCore<VM> {
+  UtilityVM: { create(id: string, config: object): Promise<VM> };
+  systemOf(vm: VM): { start(): Promise<unknown> };
+}
+
+/** A running hcsd with one started VM on it; `close()` closes the VM, then stops hcsd. */
+export interface TestVm<VM> {
+  hcsd: HcsdProcess;
+  control: HcsdControl;
+  id: string;
+  vm: VM;
+  close(): Promise<void>;
+}
+
+/**
+ * Start hcsd (as `startTestHcsd`), create a VM `uniqueSystemId(prefix)` from
+ * `lcowDocument({ owner })` and start it: the fixture of the manager packages' tests. If creating
+ * or starting fails, hcsd is stopped before the error is rethrown.
+ */
+export async function startTestVm<VM extends { close(): Promise<unknown> }>(
+  core: TestVmCore<VM>,
+  options: { prefix: string; owner: string },
+): Promise<TestVm<VM>> {
+  const hcsd = await startTestHcsd();
+  const id = uniqueSystemId(options.prefix);
+  let vm: VM | undefined;
+  try {
+    vm = await core.UtilityVM.create(id, lcowDocument({ owner: options.owner }));
+    await core.systemOf(vm).start();
+  } catch (err) {
+    await vm?.close();
+    await hcsd.stop();
+    throw err;
+  }
+  const started = vm;
+  return {
+    hcsd,
+    control: hcsd.control,
+    id,
+    vm: started,
+    async close() {
+      try {
+        await started.close();
+      } finally {
+        await hcsd.stop();
+      }
+    },
+  };
+}
+
+/** Extra fields a test derives from an error (e.g. `{ invalidState: isInvalidState(err) }`). */
+export type Inspect<X> = (err: unknown) => X;
+
+/** A rejection reduced to what tests compare. */
+export interface Refusal {
+  code: unknown;
+  hresult: unknown;
+  message: unknown;
+  /** `cause.argument` when the cause is an `InvalidArgumentError`, else undefined. */
+  argument: string | undefined;
+  /** The ModifySettingRequests hcsd received for the VM while the call ran. */
+  sent: unknown[];
+}
+
+/**
+ * Run `call` (which must reject) against VM `id` and report the rejection's `code`, `hresult` and
+ * `message`, the `argument` its `InvalidArgumentError` cause names, and what hcsd was sent
+ * meanwhile — for the test to compare with one exact `toEqual`.
+ */
+export async function refusal<X extends object = object>(
+  control: HcsdControl,
+  id: string,
+  call: () => Promise<unknown>,
+  inspect?: Inspect<X>,
+): Promise<Refusal & X> {
+  const before = (await control.modifyLog(id)).length;
+  const err = await rejection<{ code?: unknown; hresult?: unknown; message?: unknown; cause?: unknown }>(
+    call(),
+  );
+  const sent = (await control.modifyLog(id)).slice(before);
+  const cause = err?.cause;
+  return {
+    code: err?.code,
+    hresult: err?.hresult,
+    message: err?.message,
+    argument: cause instanceof InvalidArgumentError ? cause.argument : undefined,
+    sent,
+    ...(inspect?.(err) as X),
+  };
+}
+
+/** One call made while the VM was not running, and how it failed. */
+export interface NotRunningOutcome {
+  /** The state hcsd reported for the VM just before the call. */
+  state: string;
+  /** The call's name as given. */
+  call: string;
+  code: unknown;
+  hresult: unknown;
+  message: unknown;
+}
+
+/** What `callsWhileNotRunning` needs of the VM's compute system (`systemOf(vm)`). */
+export interface NotRunningSystem {
+  start(): Promise<unknown>;
+  pause(): Promise<unknown>;
+  terminate(): Promise<unknown>;
+  waitForExit(): Promise<unknown>;
+}
+
+/**
+ * Make each of `calls` (each must reject) on VM `id` while it is Created, then Paused (start,
+ * pause), then Stopped (terminate, wait for the exit), and report every outcome in that order.
+ * `states` picks fewer of the three (in that order); `calls` may depend on the state.
+ */
+export async function callsWhileNotRunning<X extends object = object>(options: {
+  control: HcsdControl;
+  id: string;
+  system: NotRunningSystem;
+  calls:
+    | readonly (readonly [string, () => Promise<unknown>])[]
+    | ((state: 'Created' | 'Paused' | 'Stopped') => readonly (readonly [string, () => Promise<unknown>])[]);
+  states?: readonly ('Created' | 'Paused' | 'Stopped')[];
+  inspect?: Inspect<X>;
+}): Promise<(NotRunningOutcome & X)[]> {
+  const { control, id, system, calls, inspect } = options;
+  const states = options.states ?? ['Created', 'Paused', 'Stopped'];
+  const outcomes: (NotRunningOutcome & X)[] = [];
+  let current: 'Created' | 'Paused' | 'Stopped' = 'Created';
+  for (const target of states) {
+    if (current === 'Created' && target !== 'Created') await system.start();
+    if (target === 'Paused') await system.pause();
+    if (target === 'Stopped') {
+      await system.terminate();
+      await system.waitForExit();
+    }
+    current = target;
+    for (const [name, call] of typeof calls === 'function' ? calls(target) : calls) {
+      const { state } = await control.system(id);
+      const err = await rejection<{ code?: unknown; hresult?: unknown; message?: unknown }>(call());
+      outcomes.push({
+        state,
+        call: name,
+        code: err?.code,
+        hresult: err?.hresult,
+        message: err?.message,
+        ...(inspect?.(err) as X),
+      });
+    }
+  }
+  return outcomes;
 }
