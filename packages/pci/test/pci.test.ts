@@ -9,13 +9,23 @@ import {
   systemOf,
   UtilityVM,
 } from '@uvmkit/hcs-core';
-import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
-import { InvalidArgumentError, type VirtualPciDevice } from '@uvmkit/hcs-schema';
+import type { HcsdControl } from '@uvmkit/hcs-emulator';
+import {
+  callsWhileNotRunning,
+  escapeRegExp,
+  lcowDocument,
+  NOT_RUNNING,
+  refusal,
+  rejection,
+  startTestVm,
+  type TestVm,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
+import type { VirtualPciDevice } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, pci, removeDevice } from '../src/index.js';
 
-let hcsd: HcsdProcess;
+let fixture: TestVm<UtilityVM>;
 let control: HcsdControl;
 let vm: UtilityVM;
 let id: string;
@@ -39,16 +49,10 @@ const vf: VirtualPciDevice = {
 };
 
 beforeAll(async () => {
-  hcsd = await startTestHcsd();
-  control = hcsd.control;
-  id = uniqueSystemId('pci');
-  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-pci-test' }));
-  await systemOf(vm).start();
+  fixture = await startTestVm({ UtilityVM, systemOf }, { prefix: 'pci', owner: 'uvmkit-pci-test' });
+  ({ control, vm, id } = fixture);
 });
-afterAll(async () => {
-  await vm?.close();
-  await hcsd?.stop();
-});
+afterAll(() => fixture?.close());
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
@@ -68,18 +72,17 @@ const BAD_GUIDS = [
   undefined,
 ];
 
-async function expectBadGuid(p: Promise<unknown>, verb: string, guid: unknown, log: unknown[]) {
-  const err = await rejection<HcsError>(p);
-  expect(err.code).toBe('InvalidArgument');
-  expect(isInvalidArgument(err)).toBe(true);
-  expect(err.cause).toBeInstanceOf(InvalidArgumentError);
-  expect((err.cause as InvalidArgumentError).argument).toBe('vmbusGuid');
-  expect(
-    err.message.startsWith(
-      `failed to ${verb} virtual PCI device ${show(guid)}: invalid argument vmbusGuid (`,
-    ),
-  ).toBe(true);
-  expect(await control.modifyLog(id)).toEqual(log);
+/** Asserts a local rejection: InvalidArgument naming `vmbusGuid`, hcsd got nothing. */
+async function expectBadGuid(call: () => Promise<unknown>, verb: string, guid: unknown) {
+  const prefix = `failed to ${verb} virtual PCI device ${show(guid)}: invalid argument vmbusGuid (`;
+  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
+    code: 'InvalidArgument',
+    hresult: undefined,
+    message: expect.stringMatching(new RegExp(`^${escapeRegExp(prefix)}`)),
+    argument: 'vmbusGuid',
+    sent: [],
+    invalidArgument: true,
+  });
 }
 
 describe('plugin', () => {
@@ -157,8 +160,7 @@ describe('addDevice', () => {
   });
 
   it('invalid VMBus GUIDs → InvalidArgument "vmbusGuid"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
-    for (const bad of BAD_GUIDS) await expectBadGuid(addDevice(vm, bad as never, gpu), 'add', bad, log);
+    for (const bad of BAD_GUIDS) await expectBadGuid(() => addDevice(vm, bad as never, gpu), 'add', bad);
   });
 
   it('passes options: abort while hcsd holds the request → Aborted, nothing assigned', async () => {
@@ -200,8 +202,7 @@ describe('removeDevice', () => {
   });
 
   it('invalid VMBus GUIDs → InvalidArgument "vmbusGuid"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
-    for (const bad of BAD_GUIDS) await expectBadGuid(removeDevice(vm, bad as never), 'remove', bad, log);
+    for (const bad of BAD_GUIDS) await expectBadGuid(() => removeDevice(vm, bad as never), 'remove', bad);
     expect((await control.system(id)).devices.virtualPci).toEqual({ [GPU]: gpu });
   });
 });
@@ -210,32 +211,28 @@ describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueSystemId('pci');
     const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-pci-test' }));
-    const calls = [
-      ['add', () => addDevice(created, GPU, gpu)],
-      ['remove', () => removeDevice(created, GPU)],
-    ] as const;
     try {
-      for (const state of ['Created', 'Paused']) {
-        if (state === 'Paused') {
-          await systemOf(created).start();
-          await systemOf(created).pause();
-        }
-        expect((await control.system(cid)).state).toBe(state);
-        for (const [verb, call] of calls) {
-          const err = await rejection<HcsError>(call());
-          expect(err.code).toBe('HCS_E_INVALID_STATE');
-          expect(isInvalidState(err)).toBe(true);
-          expect(err.message).toMatch(new RegExp(`^failed to ${verb} virtual PCI device "${GPU}": `));
-        }
-      }
-      await systemOf(created).terminate();
-      await systemOf(created).waitForExit();
-      for (const [verb, call] of calls) {
-        const err = await rejection<HcsError>(call());
-        expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-        expect(err.hresult).toBe(0x80370110);
-        expect(err.message).toMatch(new RegExp(`^failed to ${verb} virtual PCI device "${GPU}": `));
-      }
+      const outcomes = await callsWhileNotRunning({
+        control,
+        id: cid,
+        system: systemOf(created),
+        calls: [
+          ['add', () => addDevice(created, GPU, gpu)],
+          ['remove', () => removeDevice(created, GPU)],
+        ],
+        inspect: (err) => ({ invalidState: isInvalidState(err) }),
+      });
+      expect(outcomes).toEqual(
+        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
+          ['add', 'remove'].map((call) => ({
+            state,
+            call,
+            ...NOT_RUNNING[state],
+            message: expect.stringMatching(new RegExp(`^failed to ${call} virtual PCI device "${GPU}": `)),
+            invalidState: state !== 'Stopped',
+          })),
+        ),
+      );
       const add = { ResourcePath: path(GPU), RequestType: 'Add', Settings: gpu };
       const remove = { ResourcePath: path(GPU), RequestType: 'Remove' };
       expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
