@@ -267,3 +267,18 @@ export async function callsWhileNotRunning<X extends object = object>(options: {
   }
   return outcomes;
 }
+
+/**
+ * How HCS refuses a modify on a VM that is not running, by the state hcsd reports: Created and
+ * Paused → HCS_E_INVALID_STATE (0x80370105), Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (0x80370110).
+ */
+export const NOT_RUNNING = {
+  Created: { code: 'HCS_E_INVALID_STATE', hresult: 0x80370105 },
+  Paused: { code: 'HCS_E_INVALID_STATE', hresult: 0x80370105 },
+  Stopped: { code: 'HCS_E_SYSTEM_ALREADY_STOPPED', hresult: 0x80370110 },
+} as const;
+
+/** `text` with the characters a RegExp gives meaning escaped (for a message prefix in a pattern). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
