@@ -282,3 +282,22 @@ export const NOT_RUNNING = {
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+/**
+ * Have hcsd hold the next Modify of VM `id` (5 s), start `call` with a fresh AbortSignal, wait
+ * (up to 2 s) until hcsd holds the request, abort, and return what the call rejected with.
+ */
+export async function abortWhileHeld<E = unknown>(
+  control: HcsdControl,
+  id: string,
+  call: (signal: AbortSignal) => Promise<unknown>,
+): Promise<E> {
+  await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
+  const ac = new AbortController();
+  const p = rejection<E>(call(ac.signal));
+  for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  ac.abort();
+  return p;
+}
