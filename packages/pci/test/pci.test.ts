@@ -11,6 +11,7 @@ import {
 } from '@uvmkit/hcs-core';
 import type { HcsdControl } from '@uvmkit/hcs-emulator';
 import {
+  abortWhileHeld,
   callsWhileNotRunning,
   escapeRegExp,
   lcowDocument,
@@ -165,14 +166,7 @@ describe('addDevice', () => {
 
   it('passes options: abort while hcsd holds the request → Aborted, nothing assigned', async () => {
     const NEW = 'c0ffee00-1234-4abc-8def-000000000002';
-    await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
-    const ac = new AbortController();
-    const p = rejection<HcsError>(addDevice(vm, NEW, gpu, { signal: ac.signal }));
-    for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    ac.abort();
-    const err = await p;
+    const err = await abortWhileHeld<HcsError>(control, id, (signal) => addDevice(vm, NEW, gpu, { signal }));
     expect(err.code).toBe('Aborted');
     expect(isAborted(err)).toBe(true);
     expect(err.message).toMatch(new RegExp(`^failed to add virtual PCI device "${NEW}": `));
