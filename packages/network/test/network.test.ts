@@ -9,13 +9,24 @@ import {
   systemOf,
   UtilityVM,
 } from '@uvmkit/hcs-core';
-import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
-import { InvalidArgumentError, type NetworkAdapter } from '@uvmkit/hcs-schema';
+import type { HcsdControl } from '@uvmkit/hcs-emulator';
+import {
+  abortWhileHeld,
+  callsWhileNotRunning,
+  escapeRegExp,
+  lcowDocument,
+  NOT_RUNNING,
+  refusal,
+  rejection,
+  startTestVm,
+  type TestVm,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
+import type { NetworkAdapter } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNIC, network, removeNIC, updateNIC } from '../src/index.js';
 
-let hcsd: HcsdProcess;
+let fixture: TestVm<UtilityVM>;
 let control: HcsdControl;
 let vm: UtilityVM;
 let id: string;
@@ -39,28 +50,24 @@ const endpointBIov: NetworkAdapter = {
 };
 
 beforeAll(async () => {
-  hcsd = await startTestHcsd();
-  control = hcsd.control;
-  id = uniqueSystemId('net');
-  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-network-test' }));
-  await systemOf(vm).start();
+  fixture = await startTestVm({ UtilityVM, systemOf }, { prefix: 'net', owner: 'uvmkit-network-test' });
+  ({ control, vm, id } = fixture);
 });
-afterAll(async () => {
-  await vm?.close();
-  await hcsd?.stop();
-});
+afterAll(() => fixture?.close());
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** Asserts a local rejection: InvalidArgument naming `nicId`, hcsd got nothing. */
-async function expectBadNicId(p: Promise<unknown>, verb: string, nicId: unknown, log: unknown[]) {
-  const err = await rejection<HcsError>(p);
-  expect(err.code).toBe('InvalidArgument');
-  expect(isInvalidArgument(err)).toBe(true);
-  expect(err.cause).toBeInstanceOf(InvalidArgumentError);
-  expect((err.cause as InvalidArgumentError).argument).toBe('nicId');
-  expect(err.message.startsWith(`failed to ${verb} NIC ${show(nicId)}: invalid argument nicId (`)).toBe(true);
-  expect(await control.modifyLog(id)).toEqual(log);
+async function expectBadNicId(call: () => Promise<unknown>, verb: string, nicId: unknown) {
+  const prefix = `failed to ${verb} NIC ${show(nicId)}: invalid argument nicId (`;
+  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
+    code: 'InvalidArgument',
+    hresult: undefined,
+    message: expect.stringMatching(new RegExp(`^${escapeRegExp(prefix)}`)),
+    argument: 'nicId',
+    sent: [],
+    invalidArgument: true,
+  });
 }
 
 const BAD_IDS = [
@@ -164,8 +171,7 @@ describe('addNIC', () => {
   });
 
   it('invalid NIC ids → InvalidArgument "nicId"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
-    for (const bad of BAD_IDS) await expectBadNicId(addNIC(vm, bad as never, endpointA), 'add', bad, log);
+    for (const bad of BAD_IDS) await expectBadNicId(() => addNIC(vm, bad as never, endpointA), 'add', bad);
   });
 });
 
@@ -201,18 +207,14 @@ describe('updateNIC', () => {
       new RegExp(`^failed to update NIC "${NIC_B}": .*Settings\\.ConnectionState: `),
     );
     for (const bad of BAD_IDS)
-      await expectBadNicId(updateNIC(vm, bad as never, endpointB), 'update', bad, log);
+      await expectBadNicId(() => updateNIC(vm, bad as never, endpointB), 'update', bad);
+    expect(await control.modifyLog(id)).toEqual(log);
   });
 
   it('passes options: abort while hcsd holds the request → Aborted, settings unchanged', async () => {
-    await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
-    const ac = new AbortController();
-    const p = rejection<HcsError>(updateNIC(vm, NIC_B, endpointB, { signal: ac.signal }));
-    for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    ac.abort();
-    const err = await p;
+    const err = await abortWhileHeld<HcsError>(control, id, (signal) =>
+      updateNIC(vm, NIC_B, endpointB, { signal }),
+    );
     expect(err.code).toBe('Aborted');
     expect(isAborted(err)).toBe(true);
     expect(err.message).toMatch(new RegExp(`^failed to update NIC "${NIC_B}": `));
@@ -250,7 +252,8 @@ describe('removeNIC', () => {
     );
     const bad = await rejection<HcsError>(removeNIC(vm, NIC_B, { EndpointId: 'x' }));
     expect(bad.message).toMatch(/: Settings\.EndpointId: /);
-    for (const b of BAD_IDS) await expectBadNicId(removeNIC(vm, b as never, endpointB), 'remove', b, log);
+    for (const b of BAD_IDS) await expectBadNicId(() => removeNIC(vm, b as never, endpointB), 'remove', b);
+    expect(await control.modifyLog(id)).toEqual(log);
     expect((await control.system(id)).devices.networkAdapters).toEqual({ [NIC_B]: endpointBIov });
   });
 });
@@ -259,33 +262,29 @@ describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (every method)', async () => {
     const cid = uniqueSystemId('net');
     const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-network-test' }));
-    const calls = [
-      ['add', () => addNIC(created, NIC_A, endpointA)],
-      ['update', () => updateNIC(created, NIC_A, endpointA)],
-      ['remove', () => removeNIC(created, NIC_A, endpointA)],
-    ] as const;
     try {
-      for (const state of ['Created', 'Paused']) {
-        if (state === 'Paused') {
-          await systemOf(created).start();
-          await systemOf(created).pause();
-        }
-        expect((await control.system(cid)).state).toBe(state);
-        for (const [verb, call] of calls) {
-          const err = await rejection<HcsError>(call());
-          expect(err.code).toBe('HCS_E_INVALID_STATE');
-          expect(isInvalidState(err)).toBe(true);
-          expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
-        }
-      }
-      await systemOf(created).terminate();
-      await systemOf(created).waitForExit();
-      for (const [verb, call] of calls) {
-        const err = await rejection<HcsError>(call());
-        expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-        expect(err.hresult).toBe(0x80370110);
-        expect(err.message).toMatch(new RegExp(`^failed to ${verb} NIC "${NIC_A}": `));
-      }
+      const outcomes = await callsWhileNotRunning({
+        control,
+        id: cid,
+        system: systemOf(created),
+        calls: [
+          ['add', () => addNIC(created, NIC_A, endpointA)],
+          ['update', () => updateNIC(created, NIC_A, endpointA)],
+          ['remove', () => removeNIC(created, NIC_A, endpointA)],
+        ],
+        inspect: (err) => ({ invalidState: isInvalidState(err) }),
+      });
+      expect(outcomes).toEqual(
+        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
+          ['add', 'update', 'remove'].map((call) => ({
+            state,
+            call,
+            ...NOT_RUNNING[state],
+            message: expect.stringMatching(new RegExp(`^failed to ${call} NIC "${NIC_A}": `)),
+            invalidState: state !== 'Stopped',
+          })),
+        ),
+      );
       const log = await control.modifyLog(cid);
       expect(log).toHaveLength(9);
       expect(log.slice(0, 3)).toEqual([
