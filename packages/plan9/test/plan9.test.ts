@@ -9,13 +9,23 @@ import {
   systemOf,
   UtilityVM,
 } from '@uvmkit/hcs-core';
-import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
-import { InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/hcs-schema';
+import type { HcsdControl } from '@uvmkit/hcs-emulator';
+import {
+  callsWhileNotRunning,
+  escapeRegExp,
+  lcowDocument,
+  NOT_RUNNING,
+  refusal,
+  rejection,
+  startTestVm,
+  type TestVm,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
+import { type InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPlan9, plan9, removePlan9 } from '../src/index.js';
 
-let hcsd: HcsdProcess;
+let fixture: TestVm<UtilityVM>;
 let control: HcsdControl;
 let vm: UtilityVM;
 let id: string;
@@ -40,16 +50,10 @@ const share2: Plan9Share = {
 };
 
 beforeAll(async () => {
-  hcsd = await startTestHcsd();
-  control = hcsd.control;
-  id = uniqueSystemId('p9');
-  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-plan9-test' }));
-  await systemOf(vm).start();
+  fixture = await startTestVm({ UtilityVM, systemOf }, { prefix: 'p9', owner: 'uvmkit-plan9-test' });
+  ({ control, vm, id } = fixture);
 });
-afterAll(async () => {
-  await vm?.close();
-  await hcsd?.stop();
-});
+afterAll(() => fixture?.close());
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
@@ -69,16 +73,17 @@ const BAD_NAMES = [
   undefined,
 ];
 
-async function expectBadName(p: Promise<unknown>, verb: string, name: unknown, log: unknown[]) {
-  const err = await rejection<HcsError>(p);
-  expect(err.code).toBe('InvalidArgument');
-  expect(isInvalidArgument(err)).toBe(true);
-  expect(err.cause).toBeInstanceOf(InvalidArgumentError);
-  expect((err.cause as InvalidArgumentError).argument).toBe('share.Name');
-  expect(
-    err.message.startsWith(`failed to ${verb} Plan 9 share ${show(name)}: invalid argument share.Name (`),
-  ).toBe(true);
-  expect(await control.modifyLog(id)).toEqual(log);
+/** Asserts a local rejection: InvalidArgument naming `share.Name`, hcsd got nothing. */
+async function expectBadName(call: () => Promise<unknown>, verb: string, name: unknown) {
+  const prefix = `failed to ${verb} Plan 9 share ${show(name)}: invalid argument share.Name (`;
+  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
+    code: 'InvalidArgument',
+    hresult: undefined,
+    message: expect.stringMatching(new RegExp(`^${escapeRegExp(prefix)}`)),
+    argument: 'share.Name',
+    sent: [],
+    invalidArgument: true,
+  });
 }
 
 describe('plugin', () => {
@@ -152,9 +157,8 @@ describe('addPlan9', () => {
 
   it('invalid share names and non-object shares → InvalidArgument; nothing sent', async () => {
     const log = await control.modifyLog(id);
-    for (const name of BAD_NAMES) {
-      await expectBadName(addPlan9(vm, { ...share1, Name: name } as never), 'add', name, log);
-    }
+    for (const name of BAD_NAMES)
+      await expectBadName(() => addPlan9(vm, { ...share1, Name: name } as never), 'add', name);
     for (const bad of [null, undefined, 'share1', [share1]]) {
       const err = await rejection<HcsError>(addPlan9(vm, bad as never));
       expect(err.code).toBe('InvalidArgument');
@@ -224,7 +228,7 @@ describe('removePlan9', () => {
     await addPlan9(vm, share1);
     const log = await control.modifyLog(id);
     for (const name of BAD_NAMES) {
-      await expectBadName(removePlan9(vm, { ...share1, Name: name } as never), 'remove', name, log);
+      await expectBadName(() => removePlan9(vm, { ...share1, Name: name } as never), 'remove', name);
     }
     const notObject = await rejection<HcsError>(removePlan9(vm, null as never));
     expect((notObject.cause as InvalidArgumentError).argument).toBe('share');
@@ -240,32 +244,28 @@ describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueSystemId('p9');
     const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-plan9-test' }));
-    const calls = [
-      ['add', () => addPlan9(created, share1)],
-      ['remove', () => removePlan9(created, share1)],
-    ] as const;
     try {
-      for (const state of ['Created', 'Paused']) {
-        if (state === 'Paused') {
-          await systemOf(created).start();
-          await systemOf(created).pause();
-        }
-        expect((await control.system(cid)).state).toBe(state);
-        for (const [verb, call] of calls) {
-          const err = await rejection<HcsError>(call());
-          expect(err.code).toBe('HCS_E_INVALID_STATE');
-          expect(isInvalidState(err)).toBe(true);
-          expect(err.message).toMatch(new RegExp(`^failed to ${verb} Plan 9 share "1": `));
-        }
-      }
-      await systemOf(created).terminate();
-      await systemOf(created).waitForExit();
-      for (const [verb, call] of calls) {
-        const err = await rejection<HcsError>(call());
-        expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-        expect(err.hresult).toBe(0x80370110);
-        expect(err.message).toMatch(new RegExp(`^failed to ${verb} Plan 9 share "1": `));
-      }
+      const outcomes = await callsWhileNotRunning({
+        control,
+        id: cid,
+        system: systemOf(created),
+        calls: [
+          ['add', () => addPlan9(created, share1)],
+          ['remove', () => removePlan9(created, share1)],
+        ],
+        inspect: (err) => ({ invalidState: isInvalidState(err) }),
+      });
+      expect(outcomes).toEqual(
+        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
+          ['add', 'remove'].map((call) => ({
+            state,
+            call,
+            ...NOT_RUNNING[state],
+            message: expect.stringMatching(new RegExp(`^failed to ${call} Plan 9 share "1": `)),
+            invalidState: state !== 'Stopped',
+          })),
+        ),
+      );
       const add = { ResourcePath: PATH, RequestType: 'Add', Settings: share1 };
       const remove = {
         ResourcePath: PATH,
