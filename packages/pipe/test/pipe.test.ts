@@ -9,13 +9,24 @@ import {
   systemOf,
   UtilityVM,
 } from '@uvmkit/hcs-core';
-import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
-import { InvalidArgumentError } from '@uvmkit/hcs-schema';
+import type { HcsdControl } from '@uvmkit/hcs-emulator';
+import {
+  abortWhileHeld,
+  callsWhileNotRunning,
+  escapeRegExp,
+  lcowDocument,
+  NOT_RUNNING,
+  refusal,
+  rejection,
+  startTestVm,
+  type TestVm,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
+import type { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPipe, pipe, removePipe } from '../src/index.js';
 
-let hcsd: HcsdProcess;
+let fixture: TestVm<UtilityVM>;
 let control: HcsdControl;
 let vm: UtilityVM;
 let id: string;
@@ -25,16 +36,10 @@ const LOGS = '\\\\.\\pipe\\uvmkit\\Logs';
 const path = (hostPath: string) => `VirtualMachine/Devices/MappedPipes/${hostPath}`;
 
 beforeAll(async () => {
-  hcsd = await startTestHcsd();
-  control = hcsd.control;
-  id = uniqueSystemId('pipe');
-  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-pipe-test' }));
-  await systemOf(vm).start();
+  fixture = await startTestVm({ UtilityVM, systemOf }, { prefix: 'pipe', owner: 'uvmkit-pipe-test' });
+  ({ control, vm, id } = fixture);
 });
-afterAll(async () => {
-  await vm?.close();
-  await hcsd?.stop();
-});
+afterAll(() => fixture?.close());
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
@@ -57,17 +62,22 @@ const BAD_PATHS = [
   undefined,
 ];
 
-async function expectBadPath(p: Promise<unknown>, verb: string, hostPath: unknown, log: unknown[]) {
-  const err = await rejection<HcsError>(p);
-  expect(err.code).toBe('InvalidArgument');
-  expect(isInvalidArgument(err)).toBe(true);
-  expect(err.cause).toBeInstanceOf(InvalidArgumentError);
-  const cause = err.cause as InvalidArgumentError;
-  expect(cause.argument).toBe('hostPath');
-  expect(cause.value).toBe(hostPath);
-  expect(cause.message).toMatch(/^invalid argument hostPath \(.*\): (must|pipe name must) /);
-  expect(err.message).toBe(`failed to ${verb} mapped pipe ${show(hostPath)}: ${cause.message}`);
-  expect(await control.modifyLog(id)).toEqual(log);
+/** Asserts a local rejection: InvalidArgument naming `hostPath` (and its value), hcsd got nothing. */
+async function expectBadPath(call: () => Promise<unknown>, verb: string, hostPath: unknown) {
+  const got = await refusal(control, id, call, (err) => {
+    const cause = (err as HcsError).cause as InvalidArgumentError | undefined;
+    return { invalidArgument: isInvalidArgument(err), value: cause?.value, causeMessage: cause?.message };
+  });
+  expect(got).toEqual({
+    code: 'InvalidArgument',
+    hresult: undefined,
+    message: `failed to ${verb} mapped pipe ${show(hostPath)}: ${got.causeMessage}`,
+    argument: 'hostPath',
+    sent: [],
+    invalidArgument: true,
+    value: hostPath,
+    causeMessage: expect.stringMatching(/^invalid argument hostPath \(.*\): (must|pipe name must) /),
+  });
 }
 
 describe('plugin', () => {
@@ -113,20 +123,12 @@ describe('addPipe', () => {
   });
 
   it('invalid host paths → InvalidArgument "hostPath"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
-    for (const bad of BAD_PATHS) await expectBadPath(addPipe(vm, bad as never), 'add', bad, log);
+    for (const bad of BAD_PATHS) await expectBadPath(() => addPipe(vm, bad as never), 'add', bad);
   });
 
   it('passes options: abort while hcsd holds the request → Aborted, nothing mapped', async () => {
     const held = '\\\\.\\pipe\\held';
-    await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
-    const ac = new AbortController();
-    const p = rejection<HcsError>(addPipe(vm, held, { signal: ac.signal }));
-    for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    ac.abort();
-    const err = await p;
+    const err = await abortWhileHeld<HcsError>(control, id, (signal) => addPipe(vm, held, { signal }));
     expect(err.code).toBe('Aborted');
     expect(isAborted(err)).toBe(true);
     expect(err.message).toMatch(/^failed to add mapped pipe "\\\\\\\\.\\\\pipe\\\\held": /);
@@ -156,8 +158,7 @@ describe('removePipe', () => {
   });
 
   it('invalid host paths → InvalidArgument "hostPath"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
-    for (const bad of BAD_PATHS) await expectBadPath(removePipe(vm, bad as never), 'remove', bad, log);
+    for (const bad of BAD_PATHS) await expectBadPath(() => removePipe(vm, bad as never), 'remove', bad);
     expect((await control.system(id)).devices.mappedPipes).toEqual([ENGINE]);
   });
 });
@@ -166,32 +167,30 @@ describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
     const cid = uniqueSystemId('pipe');
     const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-pipe-test' }));
-    const calls = [
-      ['add', () => addPipe(created, ENGINE)],
-      ['remove', () => removePipe(created, ENGINE)],
-    ] as const;
     try {
-      for (const state of ['Created', 'Paused']) {
-        if (state === 'Paused') {
-          await systemOf(created).start();
-          await systemOf(created).pause();
-        }
-        expect((await control.system(cid)).state).toBe(state);
-        for (const [verb, call] of calls) {
-          const err = await rejection<HcsError>(call());
-          expect(err.code).toBe('HCS_E_INVALID_STATE');
-          expect(isInvalidState(err)).toBe(true);
-          expect(err.message.startsWith(`failed to ${verb} mapped pipe ${show(ENGINE)}: `)).toBe(true);
-        }
-      }
-      await systemOf(created).terminate();
-      await systemOf(created).waitForExit();
-      for (const [verb, call] of calls) {
-        const err = await rejection<HcsError>(call());
-        expect(err.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-        expect(err.hresult).toBe(0x80370110);
-        expect(err.message.startsWith(`failed to ${verb} mapped pipe ${show(ENGINE)}: `)).toBe(true);
-      }
+      const outcomes = await callsWhileNotRunning({
+        control,
+        id: cid,
+        system: systemOf(created),
+        calls: [
+          ['add', () => addPipe(created, ENGINE)],
+          ['remove', () => removePipe(created, ENGINE)],
+        ],
+        inspect: (err) => ({ invalidState: isInvalidState(err) }),
+      });
+      expect(outcomes).toEqual(
+        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
+          ['add', 'remove'].map((call) => ({
+            state,
+            call,
+            ...NOT_RUNNING[state],
+            message: expect.stringMatching(
+              new RegExp(`^${escapeRegExp(`failed to ${call} mapped pipe ${show(ENGINE)}: `)}`),
+            ),
+            invalidState: state !== 'Stopped',
+          })),
+        ),
+      );
       const add = { ResourcePath: path(ENGINE), RequestType: 'Add' };
       const remove = { ResourcePath: path(ENGINE), RequestType: 'Remove' };
       expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
