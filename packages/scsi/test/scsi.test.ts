@@ -12,13 +12,24 @@ import {
   systemOf,
   UtilityVM,
 } from '@uvmkit/hcs-core';
-import type { HcsdControl, HcsdProcess } from '@uvmkit/hcs-emulator';
-import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
-import { type Attachment, InvalidArgumentError, ScsiControllerGuids } from '@uvmkit/hcs-schema';
+import type { HcsdControl } from '@uvmkit/hcs-emulator';
+import {
+  abortWhileHeld,
+  callsWhileNotRunning,
+  escapeRegExp,
+  lcowDocument,
+  NOT_RUNNING,
+  refusal,
+  rejection,
+  startTestVm,
+  type TestVm,
+  uniqueSystemId,
+} from '@uvmkit/hcs-emulator/testing';
+import { type Attachment, ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSCSIDisk, removeSCSIDisk, scsi } from '../src/index.js';
 
-let hcsd: HcsdProcess;
+let fixture: TestVm<UtilityVM>;
 let control: HcsdControl;
 let vm: UtilityVM;
 let id: string;
@@ -36,32 +47,26 @@ const scratch: Attachment = {
 const layer: Attachment = { Type: 'VirtualDisk', Path: 'C:\\layers\\base\\layer.vhd', ReadOnly: true };
 
 beforeAll(async () => {
-  hcsd = await startTestHcsd();
-  control = hcsd.control;
-  id = uniqueSystemId('scsi');
-  vm = await UtilityVM.create(id, lcowDocument({ owner: 'uvmkit-scsi-test' }));
-  await systemOf(vm).start();
+  fixture = await startTestVm({ UtilityVM, systemOf }, { prefix: 'scsi', owner: 'uvmkit-scsi-test' });
+  ({ control, vm, id } = fixture);
 });
-afterAll(async () => {
-  await vm?.close();
-  await hcsd?.stop();
-});
+afterAll(() => fixture?.close());
 
 /** Asserts a request was rejected locally: InvalidArgument naming `argument`, hcsd got nothing. */
 async function expectInvalidArgument(
-  p: Promise<unknown>,
+  call: () => Promise<unknown>,
   argument: string,
   prefix: string,
-  logBefore: unknown[],
 ): Promise<void> {
-  const err = await rejection<HcsError>(p);
-  expect(err.code).toBe('InvalidArgument');
-  expect(isInvalidArgument(err)).toBe(true);
-  expect(err.hresult).toBeUndefined();
-  expect(err.cause).toBeInstanceOf(InvalidArgumentError);
-  expect((err.cause as InvalidArgumentError).argument).toBe(argument);
-  expect(err.message.startsWith(`failed to ${prefix}: invalid argument ${argument} (`)).toBe(true);
-  expect(await control.modifyLog(id)).toEqual(logBefore);
+  const start = `failed to ${prefix}: invalid argument ${argument} (`;
+  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
+    code: 'InvalidArgument',
+    hresult: undefined,
+    message: expect.stringMatching(new RegExp(`^${escapeRegExp(start)}`)),
+    argument,
+    sent: [],
+    invalidArgument: true,
+  });
 }
 
 describe('plugin', () => {
@@ -163,38 +168,29 @@ describe('addSCSIDisk', () => {
   });
 
   it('invalid controller → InvalidArgument "controller"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
     for (const c of [4, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '0', '../1', '/', '%2F', C0, null]) {
       await expectInvalidArgument(
-        addSCSIDisk(vm, scratch, c as never, 1),
+        () => addSCSIDisk(vm, scratch, c as never, 1),
         'controller',
         `add SCSI disk at controller ${typeof c === 'string' ? JSON.stringify(c) : String(c)} LUN 1`,
-        log,
       );
     }
   });
 
   it('invalid LUN → InvalidArgument "lun"; nothing sent', async () => {
-    const log = await control.modifyLog(id);
     for (const l of [64, -1, 0.5, Number.NaN, '1', '3/../4', '../0', '%2F1', undefined]) {
       await expectInvalidArgument(
-        addSCSIDisk(vm, scratch, 0, l as never),
+        () => addSCSIDisk(vm, scratch, 0, l as never),
         'lun',
         `add SCSI disk at controller 0 LUN ${typeof l === 'string' ? JSON.stringify(l) : String(l)}`,
-        log,
       );
     }
   });
 
   it('passes options: abort while hcsd holds the request → Aborted, nothing attached', async () => {
-    await control.delay({ method: 'Modify', ms: 5000, count: 1, id });
-    const ac = new AbortController();
-    const p = rejection<HcsError>(addSCSIDisk(vm, scratch, 0, 10, { signal: ac.signal }));
-    for (let i = 0; i < 200 && !(await control.pending()).some((x) => x.method === 'Modify'); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    ac.abort();
-    const err = await p;
+    const err = await abortWhileHeld<HcsError>(control, id, (signal) =>
+      addSCSIDisk(vm, scratch, 0, 10, { signal }),
+    );
     expect(err.code).toBe('Aborted');
     expect(isAborted(err)).toBe(true);
     expect(err.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 10: /);
@@ -251,21 +247,18 @@ describe('removeSCSIDisk', () => {
   });
 
   it('invalid controller / LUN → InvalidArgument naming it; nothing sent', async () => {
-    const log = await control.modifyLog(id);
     for (const c of [4, -1, '../0', '/', '%2F', 'df6d0690-79e5-55b6-a5ec-c1e2f77f580a']) {
       await expectInvalidArgument(
-        removeSCSIDisk(vm, c as never, 3),
+        () => removeSCSIDisk(vm, c as never, 3),
         'controller',
         `remove SCSI disk at controller ${typeof c === 'string' ? JSON.stringify(c) : String(c)} LUN 3`,
-        log,
       );
     }
     for (const l of [64, 1e9, -0.5, '3/../4', '%33']) {
       await expectInvalidArgument(
-        removeSCSIDisk(vm, 0, l as never),
+        () => removeSCSIDisk(vm, 0, l as never),
         'lun',
         `remove SCSI disk at controller 0 LUN ${typeof l === 'string' ? JSON.stringify(l) : String(l)}`,
-        log,
       );
     }
     expect((await control.system(id)).devices.scsi[C0]).toEqual({ '3': scratch });
@@ -277,29 +270,29 @@ describe('VM not running', () => {
     const cid = uniqueSystemId('scsi');
     const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-scsi-test' }));
     try {
-      const add = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
-      expect(add.code).toBe('HCS_E_INVALID_STATE');
-      expect(isInvalidState(add)).toBe(true);
-      expect(add.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
-      const remove = await rejection<HcsError>(removeSCSIDisk(created, 0, 0));
-      expect(remove.code).toBe('HCS_E_INVALID_STATE');
-      await systemOf(created).start();
-      await systemOf(created).pause();
-      expect((await control.system(cid)).state).toBe('Paused');
-      const pausedAdd = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
-      expect(pausedAdd.code).toBe('HCS_E_INVALID_STATE');
-      expect(pausedAdd.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
-      const pausedRemove = await rejection<HcsError>(removeSCSIDisk(created, 0, 0));
-      expect(pausedRemove.code).toBe('HCS_E_INVALID_STATE');
-      expect(isInvalidState(pausedRemove)).toBe(true);
-      await systemOf(created).terminate();
-      await systemOf(created).waitForExit();
-      const stoppedAdd = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
-      expect(stoppedAdd.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-      expect(stoppedAdd.hresult).toBe(0x80370110);
-      expect(stoppedAdd.message).toMatch(/^failed to add SCSI disk at controller 0 LUN 0: /);
-      const stoppedRemove = await rejection<HcsError>(removeSCSIDisk(created, 0, 0));
-      expect(stoppedRemove.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
+      const outcomes = await callsWhileNotRunning({
+        control,
+        id: cid,
+        system: systemOf(created),
+        calls: [
+          ['add', () => addSCSIDisk(created, scratch, 0, 0)],
+          ['remove', () => removeSCSIDisk(created, 0, 0)],
+        ],
+        inspect: (err) => ({ invalidState: isInvalidState(err) }),
+      });
+      expect(outcomes).toEqual(
+        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
+          ['add', 'remove'].map((call) => ({
+            state,
+            call,
+            ...NOT_RUNNING[state],
+            message: expect.stringMatching(
+              new RegExp(`^failed to ${call} SCSI disk at controller 0 LUN 0: `),
+            ),
+            invalidState: state !== 'Stopped',
+          })),
+        ),
+      );
       expect(await control.modifyLog(cid)).toEqual([
         { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
         { ResourcePath: path(C0, 0), RequestType: 'Remove' },
