@@ -7,7 +7,7 @@
  * VMs and errors are taken structurally, and the VM class comes from the caller.
  */
 import { type ComputeSystem, InvalidArgumentError, ScsiControllerGuids } from '@uvmkit/hcs-schema';
-import type { HcsdControl } from './control.js';
+import type { HcsdControl, SystemInspection } from './control.js';
 import { type HcsdProcess, type StartHcsdOptions, startHcsd } from './start.js';
 
 /** Start hcsd and point the shim at it (`UVMKIT_HCSD_SOCKET`); call before the first HCS call. */
@@ -114,10 +114,10 @@ export async function rejection<E = unknown>(promise: Promise<unknown>): Promise
   throw new Error('expected a rejection, but the promise resolved');
 }
 
-/** What `startTestVm` needs from `@uvmkit/hcs-core`: pass `{ UtilityVM, systemOf }`. */
+/** What `startTestVm` and `notRunningReport` need from `@uvmkit/hcs-core`: pass `{ UtilityVM, systemOf }`. */
 export interface TestVmCore<VM> {
   UtilityVM: { create(id: string, config: object): Promise<VM> };
-  systemOf(vm: VM): { start(): Promise<unknown> };
+  systemOf(vm: VM): NotRunningSystem;
 }
 
 /** A running hcsd with one started VM on it; `close()` closes the VM, then stops hcsd. */
@@ -182,7 +182,7 @@ export interface Refusal {
 /**
  * Run `call` (which must reject) against VM `id` and report the rejection's `code`, `hresult` and
  * `message`, the `argument` its `InvalidArgumentError` cause names, and what hcsd was sent
- * meanwhile — for the test to compare with one exact `toEqual`.
+ * meanwhile — for the test to compare with one exact `toEqual` (see `argumentRefusal`).
  */
 export async function refusal<X extends object = object>(
   control: HcsdControl,
@@ -206,6 +206,19 @@ export async function refusal<X extends object = object>(
   };
 }
 
+/**
+ * The `refusal` of a bad argument rejected locally: code `InvalidArgument`, no HRESULT, the
+ * given `message` (a string or an asymmetric matcher), an `InvalidArgumentError` cause naming
+ * `argument`, nothing sent to hcsd; plus the test's `more` fields.
+ */
+export function argumentRefusal<X extends object = object>(
+  argument: string,
+  message: unknown,
+  more?: X,
+): Refusal & X {
+  return { code: 'InvalidArgument', hresult: undefined, message, argument, sent: [], ...(more as X) };
+}
+
 /** One call made while the VM was not running, and how it failed. */
 export interface NotRunningOutcome {
   /** The state hcsd reported for the VM just before the call. */
@@ -217,7 +230,7 @@ export interface NotRunningOutcome {
   message: unknown;
 }
 
-/** What `callsWhileNotRunning` needs of the VM's compute system (`systemOf(vm)`). */
+/** What `notRunningReport` needs of the VM's compute system (`systemOf(vm)`). */
 export interface NotRunningSystem {
   start(): Promise<unknown>;
   pause(): Promise<unknown>;
@@ -225,47 +238,75 @@ export interface NotRunningSystem {
   waitForExit(): Promise<unknown>;
 }
 
-/**
- * Make each of `calls` (each must reject) on VM `id` while it is Created, then Paused (start,
- * pause), then Stopped (terminate, wait for the exit), and report every outcome in that order.
- * `states` picks fewer of the three (in that order); `calls` may depend on the state.
- */
-export async function callsWhileNotRunning<X extends object = object>(options: {
-  control: HcsdControl;
+export type NotRunningState = 'Created' | 'Paused' | 'Stopped';
+export type NamedCalls = readonly (readonly [string, () => Promise<unknown>])[];
+
+/** What `notRunningReport` saw. */
+export interface NotRunningReport<VM, X> {
+  /** The VM (closed by now) and its id. */
+  vm: VM;
   id: string;
-  system: NotRunningSystem;
-  calls:
-    | readonly (readonly [string, () => Promise<unknown>])[]
-    | ((state: 'Created' | 'Paused' | 'Stopped') => readonly (readonly [string, () => Promise<unknown>])[]);
-  states?: readonly ('Created' | 'Paused' | 'Stopped')[];
-  inspect?: Inspect<X>;
-}): Promise<(NotRunningOutcome & X)[]> {
-  const { control, id, system, calls, inspect } = options;
-  const states = options.states ?? ['Created', 'Paused', 'Stopped'];
-  const outcomes: (NotRunningOutcome & X)[] = [];
-  let current: 'Created' | 'Paused' | 'Stopped' = 'Created';
-  for (const target of states) {
-    if (current === 'Created' && target !== 'Created') await system.start();
-    if (target === 'Paused') await system.pause();
-    if (target === 'Stopped') {
-      await system.terminate();
-      await system.waitForExit();
+  /** Every call's outcome, in order. */
+  outcomes: (NotRunningOutcome & X)[];
+  /** The ModifySettingRequests hcsd received for the VM, in order. */
+  log: unknown[];
+  /** The VM's device table in hcsd after the last call. */
+  devices: SystemInspection['devices'];
+}
+
+/**
+ * Create a VM `uniqueSystemId(prefix)` from `lcowDocument({ owner, ...document })`, make each of
+ * `calls(vm, state)` (each must reject) while it is Created, then Paused (start, pause), then
+ * Stopped (terminate, wait for the exit) — or only the given `states`, in that order — and
+ * report every outcome with the modify log and device table hcsd then holds. The VM is closed
+ * before this returns.
+ */
+export async function notRunningReport<VM extends { close(): Promise<unknown> }, X extends object = object>(
+  core: TestVmCore<VM>,
+  control: HcsdControl,
+  options: {
+    prefix: string;
+    owner: string;
+    document?: Omit<LcowDocumentOptions, 'owner'>;
+    calls: (vm: VM, state: NotRunningState) => NamedCalls;
+    states?: readonly NotRunningState[];
+    inspect?: Inspect<X>;
+  },
+): Promise<NotRunningReport<VM, X>> {
+  const { calls, inspect } = options;
+  const id = uniqueSystemId(options.prefix);
+  const vm = await core.UtilityVM.create(id, lcowDocument({ ...options.document, owner: options.owner }));
+  try {
+    const system = core.systemOf(vm);
+    const outcomes: (NotRunningOutcome & X)[] = [];
+    let current: NotRunningState = 'Created';
+    for (const target of options.states ?? (['Created', 'Paused', 'Stopped'] as const)) {
+      if (current === 'Created' && target !== 'Created') await system.start();
+      if (target === 'Paused') await system.pause();
+      if (target === 'Stopped') {
+        await system.terminate();
+        await system.waitForExit();
+      }
+      current = target;
+      for (const [name, call] of calls(vm, target)) {
+        const { state } = await control.system(id);
+        const err = await rejection<{ code?: unknown; hresult?: unknown; message?: unknown }>(call());
+        outcomes.push({
+          state,
+          call: name,
+          code: err?.code,
+          hresult: err?.hresult,
+          message: err?.message,
+          ...(inspect?.(err) as X),
+        });
+      }
     }
-    current = target;
-    for (const [name, call] of typeof calls === 'function' ? calls(target) : calls) {
-      const { state } = await control.system(id);
-      const err = await rejection<{ code?: unknown; hresult?: unknown; message?: unknown }>(call());
-      outcomes.push({
-        state,
-        call: name,
-        code: err?.code,
-        hresult: err?.hresult,
-        message: err?.message,
-        ...(inspect?.(err) as X),
-      });
-    }
+    const log = await control.modifyLog(id);
+    const { devices } = await control.system(id);
+    return { vm, id, outcomes, log, devices };
+  } finally {
+    await vm.close();
   }
-  return outcomes;
 }
 
 /**
@@ -278,9 +319,24 @@ export const NOT_RUNNING = {
   Stopped: { code: 'HCS_E_SYSTEM_ALREADY_STOPPED', hresult: 0x80370110 },
 } as const;
 
-/** `text` with the characters a RegExp gives meaning escaped (for a message prefix in a pattern). */
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/**
+ * The outcomes `notRunningReport` reports when every one of `calls` is refused as `NOT_RUNNING`
+ * says, in each of `states` (default all three): one entry per state and call, in order, each
+ * with the test's `more(state, call)` fields (the message, say).
+ */
+export function notRunningOutcomes<X extends object>(
+  calls: readonly string[],
+  more: (state: NotRunningState, call: string) => X,
+  states: readonly NotRunningState[] = ['Created', 'Paused', 'Stopped'],
+): (Omit<NotRunningOutcome, 'message'> & X)[] {
+  return states.flatMap((state) =>
+    calls.map((call) => ({ state, call, ...NOT_RUNNING[state], ...more(state, call) })),
+  );
+}
+
+/** A RegExp matching text that starts with `prefix` taken literally. */
+export function startsWithPattern(prefix: string): RegExp {
+  return new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`);
 }
 
 /**

@@ -12,15 +12,14 @@ import {
 import type { HcsdControl } from '@uvmkit/hcs-emulator';
 import {
   abortWhileHeld,
-  callsWhileNotRunning,
-  escapeRegExp,
-  lcowDocument,
-  NOT_RUNNING,
+  argumentRefusal,
+  notRunningOutcomes,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
 } from '@uvmkit/hcs-emulator/testing';
 import type { NetworkAdapter } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,14 +59,10 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String
 /** Asserts a local rejection: InvalidArgument naming `nicId`, hcsd got nothing. */
 async function expectBadNicId(call: () => Promise<unknown>, verb: string, nicId: unknown) {
   const prefix = `failed to ${verb} NIC ${show(nicId)}: invalid argument nicId (`;
-  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
-    code: 'InvalidArgument',
-    hresult: undefined,
-    message: expect.stringMatching(new RegExp(`^${escapeRegExp(prefix)}`)),
-    argument: 'nicId',
-    sent: [],
-    invalidArgument: true,
-  });
+  const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
+  expect(await refusal(control, id, call, inspect)).toEqual(
+    argumentRefusal('nicId', expect.stringMatching(startsWithPattern(prefix)), { invalidArgument: true }),
+  );
 }
 
 const BAD_IDS = [
@@ -260,43 +255,30 @@ describe('removeNIC', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (every method)', async () => {
-    const cid = uniqueSystemId('net');
-    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-network-test' }));
-    try {
-      const outcomes = await callsWhileNotRunning({
-        control,
-        id: cid,
-        system: systemOf(created),
-        calls: [
-          ['add', () => addNIC(created, NIC_A, endpointA)],
-          ['update', () => updateNIC(created, NIC_A, endpointA)],
-          ['remove', () => removeNIC(created, NIC_A, endpointA)],
-        ],
-        inspect: (err) => ({ invalidState: isInvalidState(err) }),
-      });
-      expect(outcomes).toEqual(
-        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
-          ['add', 'update', 'remove'].map((call) => ({
-            state,
-            call,
-            ...NOT_RUNNING[state],
-            message: expect.stringMatching(new RegExp(`^failed to ${call} NIC "${NIC_A}": `)),
-            invalidState: state !== 'Stopped',
-          })),
-        ),
-      );
-      const log = await control.modifyLog(cid);
-      expect(log).toHaveLength(9);
-      expect(log.slice(0, 3)).toEqual([
-        { ResourcePath: path(NIC_A), RequestType: 'Add', Settings: endpointA },
-        { ResourcePath: path(NIC_A), RequestType: 'Update', Settings: endpointA },
-        { ResourcePath: path(NIC_A), RequestType: 'Remove', Settings: endpointA },
-      ]);
-      expect(log.slice(3, 6)).toEqual(log.slice(0, 3));
-      expect(log.slice(6)).toEqual(log.slice(0, 3));
-      expect((await control.system(cid)).devices.networkAdapters).toEqual({});
-    } finally {
-      await created.close();
-    }
+    const { outcomes, log, devices } = await notRunningReport({ UtilityVM, systemOf }, control, {
+      prefix: 'net',
+      owner: 'uvmkit-network-test',
+      calls: (uvm) => [
+        ['add', () => addNIC(uvm, NIC_A, endpointA)],
+        ['update', () => updateNIC(uvm, NIC_A, endpointA)],
+        ['remove', () => removeNIC(uvm, NIC_A, endpointA)],
+      ],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    expect(outcomes).toEqual(
+      notRunningOutcomes(['add', 'update', 'remove'], (state, call) => ({
+        message: expect.stringMatching(new RegExp(`^failed to ${call} NIC "${NIC_A}": `)),
+        invalidState: state !== 'Stopped',
+      })),
+    );
+    expect(log).toHaveLength(9);
+    expect(log.slice(0, 3)).toEqual([
+      { ResourcePath: path(NIC_A), RequestType: 'Add', Settings: endpointA },
+      { ResourcePath: path(NIC_A), RequestType: 'Update', Settings: endpointA },
+      { ResourcePath: path(NIC_A), RequestType: 'Remove', Settings: endpointA },
+    ]);
+    expect(log.slice(3, 6)).toEqual(log.slice(0, 3));
+    expect(log.slice(6)).toEqual(log.slice(0, 3));
+    expect(devices.networkAdapters).toEqual({});
   });
 });

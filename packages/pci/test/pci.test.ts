@@ -12,15 +12,14 @@ import {
 import type { HcsdControl } from '@uvmkit/hcs-emulator';
 import {
   abortWhileHeld,
-  callsWhileNotRunning,
-  escapeRegExp,
-  lcowDocument,
-  NOT_RUNNING,
+  argumentRefusal,
+  notRunningOutcomes,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
 } from '@uvmkit/hcs-emulator/testing';
 import type { VirtualPciDevice } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,14 +75,10 @@ const BAD_GUIDS = [
 /** Asserts a local rejection: InvalidArgument naming `vmbusGuid`, hcsd got nothing. */
 async function expectBadGuid(call: () => Promise<unknown>, verb: string, guid: unknown) {
   const prefix = `failed to ${verb} virtual PCI device ${show(guid)}: invalid argument vmbusGuid (`;
-  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
-    code: 'InvalidArgument',
-    hresult: undefined,
-    message: expect.stringMatching(new RegExp(`^${escapeRegExp(prefix)}`)),
-    argument: 'vmbusGuid',
-    sent: [],
-    invalidArgument: true,
-  });
+  const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
+  expect(await refusal(control, id, call, inspect)).toEqual(
+    argumentRefusal('vmbusGuid', expect.stringMatching(startsWithPattern(prefix)), { invalidArgument: true }),
+  );
 }
 
 describe('plugin', () => {
@@ -203,36 +198,24 @@ describe('removeDevice', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueSystemId('pci');
-    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-pci-test' }));
-    try {
-      const outcomes = await callsWhileNotRunning({
-        control,
-        id: cid,
-        system: systemOf(created),
-        calls: [
-          ['add', () => addDevice(created, GPU, gpu)],
-          ['remove', () => removeDevice(created, GPU)],
-        ],
-        inspect: (err) => ({ invalidState: isInvalidState(err) }),
-      });
-      expect(outcomes).toEqual(
-        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
-          ['add', 'remove'].map((call) => ({
-            state,
-            call,
-            ...NOT_RUNNING[state],
-            message: expect.stringMatching(new RegExp(`^failed to ${call} virtual PCI device "${GPU}": `)),
-            invalidState: state !== 'Stopped',
-          })),
-        ),
-      );
-      const add = { ResourcePath: path(GPU), RequestType: 'Add', Settings: gpu };
-      const remove = { ResourcePath: path(GPU), RequestType: 'Remove' };
-      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
-      expect((await control.system(cid)).devices.virtualPci).toEqual({});
-    } finally {
-      await created.close();
-    }
+    const { outcomes, log, devices } = await notRunningReport({ UtilityVM, systemOf }, control, {
+      prefix: 'pci',
+      owner: 'uvmkit-pci-test',
+      calls: (uvm) => [
+        ['add', () => addDevice(uvm, GPU, gpu)],
+        ['remove', () => removeDevice(uvm, GPU)],
+      ],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    expect(outcomes).toEqual(
+      notRunningOutcomes(['add', 'remove'], (state, call) => ({
+        message: expect.stringMatching(new RegExp(`^failed to ${call} virtual PCI device "${GPU}": `)),
+        invalidState: state !== 'Stopped',
+      })),
+    );
+    const add = { ResourcePath: path(GPU), RequestType: 'Add', Settings: gpu };
+    const remove = { ResourcePath: path(GPU), RequestType: 'Remove' };
+    expect(log).toEqual([add, remove, add, remove, add, remove]);
+    expect(devices.virtualPci).toEqual({});
   });
 });

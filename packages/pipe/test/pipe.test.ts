@@ -12,15 +12,13 @@ import {
 import type { HcsdControl } from '@uvmkit/hcs-emulator';
 import {
   abortWhileHeld,
-  callsWhileNotRunning,
-  escapeRegExp,
-  lcowDocument,
-  NOT_RUNNING,
+  notRunningOutcomes,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
 } from '@uvmkit/hcs-emulator/testing';
 import type { InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,38 +163,24 @@ describe('removePipe', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueSystemId('pipe');
-    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-pipe-test' }));
-    try {
-      const outcomes = await callsWhileNotRunning({
-        control,
-        id: cid,
-        system: systemOf(created),
-        calls: [
-          ['add', () => addPipe(created, ENGINE)],
-          ['remove', () => removePipe(created, ENGINE)],
-        ],
-        inspect: (err) => ({ invalidState: isInvalidState(err) }),
-      });
-      expect(outcomes).toEqual(
-        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
-          ['add', 'remove'].map((call) => ({
-            state,
-            call,
-            ...NOT_RUNNING[state],
-            message: expect.stringMatching(
-              new RegExp(`^${escapeRegExp(`failed to ${call} mapped pipe ${show(ENGINE)}: `)}`),
-            ),
-            invalidState: state !== 'Stopped',
-          })),
-        ),
-      );
-      const add = { ResourcePath: path(ENGINE), RequestType: 'Add' };
-      const remove = { ResourcePath: path(ENGINE), RequestType: 'Remove' };
-      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
-      expect((await control.system(cid)).devices.mappedPipes).toEqual([]);
-    } finally {
-      await created.close();
-    }
+    const { outcomes, log, devices } = await notRunningReport({ UtilityVM, systemOf }, control, {
+      prefix: 'pipe',
+      owner: 'uvmkit-pipe-test',
+      calls: (uvm) => [
+        ['add', () => addPipe(uvm, ENGINE)],
+        ['remove', () => removePipe(uvm, ENGINE)],
+      ],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    expect(outcomes).toEqual(
+      notRunningOutcomes(['add', 'remove'], (state, call) => ({
+        message: expect.stringMatching(startsWithPattern(`failed to ${call} mapped pipe ${show(ENGINE)}: `)),
+        invalidState: state !== 'Stopped',
+      })),
+    );
+    const add = { ResourcePath: path(ENGINE), RequestType: 'Add' };
+    const remove = { ResourcePath: path(ENGINE), RequestType: 'Remove' };
+    expect(log).toEqual([add, remove, add, remove, add, remove]);
+    expect(devices.mappedPipes).toEqual([]);
   });
 });

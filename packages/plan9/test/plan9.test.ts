@@ -11,15 +11,14 @@ import {
 } from '@uvmkit/hcs-core';
 import type { HcsdControl } from '@uvmkit/hcs-emulator';
 import {
-  callsWhileNotRunning,
-  escapeRegExp,
-  lcowDocument,
-  NOT_RUNNING,
+  argumentRefusal,
+  notRunningOutcomes,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
 } from '@uvmkit/hcs-emulator/testing';
 import { type InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,14 +75,12 @@ const BAD_NAMES = [
 /** Asserts a local rejection: InvalidArgument naming `share.Name`, hcsd got nothing. */
 async function expectBadName(call: () => Promise<unknown>, verb: string, name: unknown) {
   const prefix = `failed to ${verb} Plan 9 share ${show(name)}: invalid argument share.Name (`;
-  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
-    code: 'InvalidArgument',
-    hresult: undefined,
-    message: expect.stringMatching(new RegExp(`^${escapeRegExp(prefix)}`)),
-    argument: 'share.Name',
-    sent: [],
-    invalidArgument: true,
-  });
+  const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
+  expect(await refusal(control, id, call, inspect)).toEqual(
+    argumentRefusal('share.Name', expect.stringMatching(startsWithPattern(prefix)), {
+      invalidArgument: true,
+    }),
+  );
 }
 
 describe('plugin', () => {
@@ -242,40 +239,28 @@ describe('removePlan9', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueSystemId('p9');
-    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-plan9-test' }));
-    try {
-      const outcomes = await callsWhileNotRunning({
-        control,
-        id: cid,
-        system: systemOf(created),
-        calls: [
-          ['add', () => addPlan9(created, share1)],
-          ['remove', () => removePlan9(created, share1)],
-        ],
-        inspect: (err) => ({ invalidState: isInvalidState(err) }),
-      });
-      expect(outcomes).toEqual(
-        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
-          ['add', 'remove'].map((call) => ({
-            state,
-            call,
-            ...NOT_RUNNING[state],
-            message: expect.stringMatching(new RegExp(`^failed to ${call} Plan 9 share "1": `)),
-            invalidState: state !== 'Stopped',
-          })),
-        ),
-      );
-      const add = { ResourcePath: PATH, RequestType: 'Add', Settings: share1 };
-      const remove = {
-        ResourcePath: PATH,
-        RequestType: 'Remove',
-        Settings: { Name: '1', AccessName: '1', Port: 564 },
-      };
-      expect(await control.modifyLog(cid)).toEqual([add, remove, add, remove, add, remove]);
-      expect((await control.system(cid)).devices.plan9Shares).toEqual([]);
-    } finally {
-      await created.close();
-    }
+    const { outcomes, log, devices } = await notRunningReport({ UtilityVM, systemOf }, control, {
+      prefix: 'p9',
+      owner: 'uvmkit-plan9-test',
+      calls: (uvm) => [
+        ['add', () => addPlan9(uvm, share1)],
+        ['remove', () => removePlan9(uvm, share1)],
+      ],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    expect(outcomes).toEqual(
+      notRunningOutcomes(['add', 'remove'], (state, call) => ({
+        message: expect.stringMatching(new RegExp(`^failed to ${call} Plan 9 share "1": `)),
+        invalidState: state !== 'Stopped',
+      })),
+    );
+    const add = { ResourcePath: PATH, RequestType: 'Add', Settings: share1 };
+    const remove = {
+      ResourcePath: PATH,
+      RequestType: 'Remove',
+      Settings: { Name: '1', AccessName: '1', Port: 564 },
+    };
+    expect(log).toEqual([add, remove, add, remove, add, remove]);
+    expect(devices.plan9Shares).toEqual([]);
   });
 });

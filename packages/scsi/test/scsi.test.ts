@@ -15,15 +15,14 @@ import {
 import type { HcsdControl } from '@uvmkit/hcs-emulator';
 import {
   abortWhileHeld,
-  callsWhileNotRunning,
-  escapeRegExp,
-  lcowDocument,
-  NOT_RUNNING,
+  argumentRefusal,
+  notRunningOutcomes,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
 } from '@uvmkit/hcs-emulator/testing';
 import { type Attachment, ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,14 +58,10 @@ async function expectInvalidArgument(
   prefix: string,
 ): Promise<void> {
   const start = `failed to ${prefix}: invalid argument ${argument} (`;
-  expect(await refusal(control, id, call, (err) => ({ invalidArgument: isInvalidArgument(err) }))).toEqual({
-    code: 'InvalidArgument',
-    hresult: undefined,
-    message: expect.stringMatching(new RegExp(`^${escapeRegExp(start)}`)),
-    argument,
-    sent: [],
-    invalidArgument: true,
-  });
+  const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
+  expect(await refusal(control, id, call, inspect)).toEqual(
+    argumentRefusal(argument, expect.stringMatching(startsWithPattern(start)), { invalidArgument: true }),
+  );
 }
 
 describe('plugin', () => {
@@ -267,47 +262,39 @@ describe('removeSCSIDisk', () => {
 
 describe('VM not running', () => {
   it('Created or Paused → HCS_E_INVALID_STATE; Stopped → HCS_E_SYSTEM_ALREADY_STOPPED (both methods)', async () => {
-    const cid = uniqueSystemId('scsi');
-    const created = await UtilityVM.create(cid, lcowDocument({ owner: 'uvmkit-scsi-test' }));
-    try {
-      const outcomes = await callsWhileNotRunning({
-        control,
-        id: cid,
-        system: systemOf(created),
-        calls: [
-          ['add', () => addSCSIDisk(created, scratch, 0, 0)],
-          ['remove', () => removeSCSIDisk(created, 0, 0)],
-        ],
-        inspect: (err) => ({ invalidState: isInvalidState(err) }),
-      });
-      expect(outcomes).toEqual(
-        (['Created', 'Paused', 'Stopped'] as const).flatMap((state) =>
-          ['add', 'remove'].map((call) => ({
-            state,
-            call,
-            ...NOT_RUNNING[state],
-            message: expect.stringMatching(
-              new RegExp(`^failed to ${call} SCSI disk at controller 0 LUN 0: `),
-            ),
-            invalidState: state !== 'Stopped',
-          })),
-        ),
-      );
-      expect(await control.modifyLog(cid)).toEqual([
-        { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
-        { ResourcePath: path(C0, 0), RequestType: 'Remove' },
-        { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
-        { ResourcePath: path(C0, 0), RequestType: 'Remove' },
-        { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
-        { ResourcePath: path(C0, 0), RequestType: 'Remove' },
-      ]);
-      expect((await control.system(cid)).devices.scsi).toEqual({ [C0]: {}, [C1]: {} });
-    } finally {
-      await created.close();
-    }
+    const {
+      vm: closedVm,
+      id: cid,
+      outcomes,
+      log,
+      devices,
+    } = await notRunningReport({ UtilityVM, systemOf }, control, {
+      prefix: 'scsi',
+      owner: 'uvmkit-scsi-test',
+      calls: (uvm) => [
+        ['add', () => addSCSIDisk(uvm, scratch, 0, 0)],
+        ['remove', () => removeSCSIDisk(uvm, 0, 0)],
+      ],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    expect(outcomes).toEqual(
+      notRunningOutcomes(['add', 'remove'], (state, call) => ({
+        message: expect.stringMatching(new RegExp(`^failed to ${call} SCSI disk at controller 0 LUN 0: `)),
+        invalidState: state !== 'Stopped',
+      })),
+    );
+    expect(log).toEqual([
+      { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
+      { ResourcePath: path(C0, 0), RequestType: 'Remove' },
+      { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
+      { ResourcePath: path(C0, 0), RequestType: 'Remove' },
+      { ResourcePath: path(C0, 0), RequestType: 'Add', Settings: scratch },
+      { ResourcePath: path(C0, 0), RequestType: 'Remove' },
+    ]);
+    expect(devices.scsi).toEqual({ [C0]: {}, [C1]: {} });
     // a use-after-close passes through unchanged: the ClosedError itself, nothing sent
     const logAfterClose = await control.modifyLog(cid);
-    const closed = await rejection<HcsError>(addSCSIDisk(created, scratch, 0, 0));
+    const closed = await rejection<HcsError>(addSCSIDisk(closedVm, scratch, 0, 0));
     expect(closed).toBeInstanceOf(ClosedError);
     expect(closed.code).toBe('Closed');
     expect(isClosed(closed)).toBe(true);
