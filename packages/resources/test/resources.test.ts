@@ -2,12 +2,14 @@
 import { type HcsError, isInvalidState, systemOf, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import {
-  lcowDocument,
+  argumentRefusal,
+  NOT_RUNNING,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
 } from '@uvmkit/hcs-emulator/testing';
 import { NULL_GUID } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,13 +209,7 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
-      expect(await refusal(hcsd.control, vm.id, call)).toEqual({
-        code: 'InvalidArgument',
-        hresult: undefined,
-        message,
-        argument,
-        sent: [],
-      });
+      expect(await refusal(hcsd.control, vm.id, call)).toEqual(argumentRefusal(argument, message));
     });
   }
 
@@ -249,40 +245,50 @@ describe('invalid arguments: nothing is sent', () => {
 
 describe('VM state and call options', () => {
   it('Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED; nothing changes', async () => {
-    const other = await UtilityVM.create(
-      uniqueSystemId('resources'),
-      lcowDocument({ owner: 'resources-test' }),
-    );
-    try {
-      const created = await rejection<HcsError>(updateMemory(other, 4096));
-      expect(isInvalidState(created)).toBe(true);
-      expect(created.code).toBe('HCS_E_INVALID_STATE');
-      expect(created.message).toMatch(
-        /^failed to update the memory size to 4096 MB: HcsModifyComputeSystem /,
-      );
-      await systemOf(other).start();
-      await systemOf(other).terminate();
-      await other.exited;
-      const stopped = await rejection<HcsError>(setCPUGroup(other, G1));
-      expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-      expect(stopped.hresult).toBe(0x80370110);
-      expect(stopped.message).toMatch(
-        new RegExp(`^failed to set the CPU group ${G1}: HcsModifyComputeSystem `),
-      );
-      const limits = await rejection<HcsError>(updateCPULimits(other, { Limit: 1 }));
-      expect(limits.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-      expect(limits.message).toMatch(/^failed to update the processor limits: HcsModifyComputeSystem /);
-      expect(await hcsd.control.modifyLog(other.id)).toStrictEqual([
-        { ResourcePath: MEMORY, Settings: 4096 },
-        { ResourcePath: GROUP, Settings: { Id: G1 } },
-        { ResourcePath: LIMITS, Settings: { Limit: 1 } },
-      ]);
-      const d = (await hcsd.control.system(other.id)).devices;
-      expect(d.memorySizeInMB).toBe(1024);
-      expect(d.processor).toStrictEqual({ Count: 2 });
-    } finally {
-      await other.close();
-    }
+    const { outcomes, log, devices } = await notRunningReport({ UtilityVM, systemOf }, hcsd.control, {
+      prefix: 'resources',
+      owner: 'resources-test',
+      states: ['Created', 'Stopped'],
+      calls: (uvm, state) =>
+        state === 'Created'
+          ? [['memory', () => updateMemory(uvm, 4096)]]
+          : [
+              ['group', () => setCPUGroup(uvm, G1)],
+              ['limits', () => updateCPULimits(uvm, { Limit: 1 })],
+            ],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    const failed = (prefix: string) => ({ message: expect.stringMatching(startsWithPattern(prefix)) });
+    expect(outcomes).toEqual([
+      {
+        state: 'Created',
+        call: 'memory',
+        ...NOT_RUNNING.Created,
+        ...failed('failed to update the memory size to 4096 MB: HcsModifyComputeSystem '),
+        invalidState: true,
+      },
+      {
+        state: 'Stopped',
+        call: 'group',
+        ...NOT_RUNNING.Stopped,
+        ...failed(`failed to set the CPU group ${G1}: HcsModifyComputeSystem `),
+        invalidState: false,
+      },
+      {
+        state: 'Stopped',
+        call: 'limits',
+        ...NOT_RUNNING.Stopped,
+        ...failed('failed to update the processor limits: HcsModifyComputeSystem '),
+        invalidState: false,
+      },
+    ]);
+    expect(log).toStrictEqual([
+      { ResourcePath: MEMORY, Settings: 4096 },
+      { ResourcePath: GROUP, Settings: { Id: G1 } },
+      { ResourcePath: LIMITS, Settings: { Limit: 1 } },
+    ]);
+    expect(devices.memorySizeInMB).toBe(1024);
+    expect(devices.processor).toStrictEqual({ Count: 2 });
   });
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {

@@ -2,13 +2,15 @@
 import { type HcsError, isInvalidState, isNotFound, systemOf, UtilityVM } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import {
+  argumentRefusal,
   GCS_SERVICE_ID,
-  lcowDocument,
+  NOT_RUNNING,
+  notRunningReport,
   refusal,
   rejection,
+  startsWithPattern,
   startTestVm,
   type TestVm,
-  uniqueSystemId,
   WILDCARD_SERVICE,
 } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,13 +215,7 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, message] of cases) {
     it(`${name} → InvalidArgument naming serviceId`, async () => {
-      expect(await refusal(hcsd.control, vm.id, call)).toEqual({
-        code: 'InvalidArgument',
-        hresult: undefined,
-        message,
-        argument: 'serviceId',
-        sent: [],
-      });
+      expect(await refusal(hcsd.control, vm.id, call)).toEqual(argumentRefusal('serviceId', message));
     });
   }
 
@@ -246,33 +242,41 @@ describe('invalid arguments: nothing is sent', () => {
 
 describe('VM state and call options', () => {
   it('Created: HCS_E_INVALID_STATE; Stopped: HCS_E_SYSTEM_ALREADY_STOPPED; nothing changes', async () => {
-    const other = await UtilityVM.create(
-      uniqueSystemId('vmsocket'),
-      lcowDocument({ owner: 'vmsocket-test' }),
-    );
-    try {
-      const created = await rejection<HcsError>(updateHvSocketService(other, SID, logService));
-      expect(isInvalidState(created)).toBe(true);
-      expect(created.code).toBe('HCS_E_INVALID_STATE');
-      expect(created.message).toMatch(
-        new RegExp(`^failed to update HvSocket service ${SID}: HcsModifyComputeSystem `),
-      );
-      await systemOf(other).start();
-      await systemOf(other).terminate();
-      await other.exited;
-      const stopped = await rejection<HcsError>(removeHvSocketService(other, GCS_SERVICE_ID));
-      expect(stopped.code).toBe('HCS_E_SYSTEM_ALREADY_STOPPED');
-      expect(stopped.message).toMatch(
-        new RegExp(`^failed to remove HvSocket service ${GCS_SERVICE_ID}: HcsModifyComputeSystem `),
-      );
-      expect(await hcsd.control.modifyLog(other.id)).toStrictEqual([
-        { ResourcePath: `${TABLE}/${SID}`, RequestType: 'Update', Settings: logService },
-        { ResourcePath: `${TABLE}/${GCS_SERVICE_ID}`, RequestType: 'Remove' },
-      ]);
-      expect((await hcsd.control.system(other.id)).devices.hvSocketServices).toStrictEqual(BASE_TABLE);
-    } finally {
-      await other.close();
-    }
+    const { outcomes, log, devices } = await notRunningReport({ UtilityVM, systemOf }, hcsd.control, {
+      prefix: 'vmsocket',
+      owner: 'vmsocket-test',
+      states: ['Created', 'Stopped'],
+      calls: (uvm, state) =>
+        state === 'Created'
+          ? [['update', () => updateHvSocketService(uvm, SID, logService)]]
+          : [['remove', () => removeHvSocketService(uvm, GCS_SERVICE_ID)]],
+      inspect: (err) => ({ invalidState: isInvalidState(err) }),
+    });
+    expect(outcomes).toEqual([
+      {
+        state: 'Created',
+        call: 'update',
+        ...NOT_RUNNING.Created,
+        message: expect.stringMatching(
+          startsWithPattern(`failed to update HvSocket service ${SID}: HcsModifyComputeSystem `),
+        ),
+        invalidState: true,
+      },
+      {
+        state: 'Stopped',
+        call: 'remove',
+        ...NOT_RUNNING.Stopped,
+        message: expect.stringMatching(
+          startsWithPattern(`failed to remove HvSocket service ${GCS_SERVICE_ID}: HcsModifyComputeSystem `),
+        ),
+        invalidState: false,
+      },
+    ]);
+    expect(log).toStrictEqual([
+      { ResourcePath: `${TABLE}/${SID}`, RequestType: 'Update', Settings: logService },
+      { ResourcePath: `${TABLE}/${GCS_SERVICE_ID}`, RequestType: 'Remove' },
+    ]);
+    expect(devices.hvSocketServices).toStrictEqual(BASE_TABLE);
   });
 
   it('options reach vm.modify: an aborted signal sends nothing; a timeout rejects with Timeout', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@uvmkit/hcs-core';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import {
+  argumentRefusal,
   lcowDocument,
   refusal,
   rejection,
@@ -249,13 +250,7 @@ describe('invalid arguments: nothing is sent', () => {
   ];
   for (const [name, call, argument, message] of cases) {
     it(`${name} → InvalidArgument naming ${argument}`, async () => {
-      expect(await refusal(hcsd.control, vm.id, call)).toEqual({
-        code: 'InvalidArgument',
-        hresult: undefined,
-        message,
-        argument,
-        sent: [],
-      });
+      expect(await refusal(hcsd.control, vm.id, call)).toEqual(argumentRefusal(argument, message));
     });
   }
 
