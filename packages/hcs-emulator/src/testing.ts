@@ -255,7 +255,7 @@ export interface NotRunningReport<VM, X> {
 }
 
 /**
- * Create a VM `uniqueSystemId(prefix)` from `lcowDocument({ owner, ...document })`, make each of
+ * Create a VM `uniqueSystemId(prefix)` from `lcowDocument({ owner })`, make each of
  * `calls(vm, state)` (each must reject) while it is Created, then Paused (start, pause), then
  * Stopped (terminate, wait for the exit) — or only the given `states`, in that order — and
  * report every outcome with the modify log and device table hcsd then holds. The VM is closed
@@ -267,7 +267,6 @@ export async function notRunningReport<VM extends { close(): Promise<unknown> },
   options: {
     prefix: string;
     owner: string;
-    document?: Omit<LcowDocumentOptions, 'owner'>;
     calls: (vm: VM, state: NotRunningState) => NamedCalls;
     states?: readonly NotRunningState[];
     inspect?: Inspect<X>;
@@ -275,7 +274,7 @@ export async function notRunningReport<VM extends { close(): Promise<unknown> },
 ): Promise<NotRunningReport<VM, X>> {
   const { calls, inspect } = options;
   const id = uniqueSystemId(options.prefix);
-  const vm = await core.UtilityVM.create(id, lcowDocument({ ...options.document, owner: options.owner }));
+  const vm = await core.UtilityVM.create(id, lcowDocument({ owner: options.owner }));
   try {
     const system = core.systemOf(vm);
     const outcomes: (NotRunningOutcome & X)[] = [];
