@@ -193,10 +193,15 @@ export class Operation {
       } catch {
         document = undefined;
       }
-      setImmediate(() => {
-        native.cc.HcsCloseOperation(handle);
-        release(e);
-      });
+      // Close on a later tick like every operation, and settle only then, so that a settled
+      // call never leaves its operation counted in `pendingCount`.
+      await new Promise<void>((resolve) =>
+        setImmediate(() => {
+          native.cc.HcsCloseOperation(handle);
+          release(e);
+          resolve();
+        }),
+      );
       throw HcsError.fromHresult(hr, op, { id, result: parseResultError(document) });
     }
 
