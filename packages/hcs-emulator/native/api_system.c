@@ -254,10 +254,10 @@ void HcsCloseComputeSystem(HCS_SYSTEM computeSystem) {
   if (!dispatch_on_own_thread()) {
     while (s->callbacks_running > 0) cond_wait_ms(INFINITE, NULL);
   }
-  if (s->bind == BIND_BOUND) {
+  if (s->bind == BIND_CREATING || s->flushing) {
+    s->close_when_bound = true; /* sent once the Create answered and the queued calls went out */
+  } else if (s->bind == BIND_BOUND) {
     rpc_close_token(s->conn, s->token, true);
-  } else if (s->bind == BIND_CREATING) {
-    s->close_when_bound = true; /* sent once the Create answers with a token */
   }
   sys_unlink(s);
   sys_unref(s);

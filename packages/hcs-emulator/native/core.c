@@ -88,7 +88,7 @@ uintptr_t handle_alloc(int kind, void *obj) {
     idx = g_free_head - 1;
     g_free_head = slot_at(idx)->next_free;
   } else {
-    if (g_slots_used >= MAX_CHUNKS * CHUNK_SIZE) return 0;
+    if (g_slots_used >= MAX_CHUNKS * CHUNK_SIZE - 1) return 0; /* index + 1 must fit in 24 bits */
     idx = g_slots_used;
     if (g_chunks[idx >> CHUNK_BITS] == NULL) {
       g_chunks[idx >> CHUNK_BITS] = calloc(CHUNK_SIZE, sizeof(slot));

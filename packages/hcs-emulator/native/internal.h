@@ -3,7 +3,9 @@
  *
  * Concurrency model: one process-wide mutex (g_mu) guards the handle table, every operation and
  * system object, the pending-request map and the dispatch queue. It is never held while a
- * callback runs or while writing to the socket. One condition variable (g_cv) is broadcast on
+ * callback runs or while writing a request to the socket; the one exception is (re)connecting,
+ * where connect() and the Hello frame go out under it (a local Unix socket; accepted at once by
+ * a live hcsd). One condition variable (g_cv) is broadcast on
  * every state change that a waiter may care about (operation completion, exit event, callback
  * finished, response to a synchronous call).
  */
@@ -116,6 +118,7 @@ struct sys {
   size_t exit_doc_len;
   bool disconnect_delivered;
   bool close_when_bound; /* closed while Create in flight: send Close once bound */
+  bool flushing;         /* sys_flush_queue is sending the queue: new calls still queue behind it */
   queued_frame *queue_head, *queue_tail;
   sys_t *next_live, *prev_live; /* list of systems that hold or await a token */
 };

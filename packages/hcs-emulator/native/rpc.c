@@ -239,13 +239,14 @@ void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t tok
   if (!build_request(&fb, method, id, token, args, argc)) {
     size_t n;
     char *d = result_error_doc(E_OUTOFMEMORY, "out of memory building the request", &n);
+    if (bind_sys != NULL) bind_sys->bind = BIND_FAILED; /* never sent: it will never be bound */
     op_complete(op, E_OUTOFMEMORY, d, n);
     conn_unref(c);
     return;
   }
   pending *p = calloc(1, sizeof *p);
   queued_frame *q = NULL;
-  bool queue = sys != NULL && sys->bind == BIND_CREATING;
+  bool queue = sys != NULL && (sys->bind == BIND_CREATING || sys->flushing);
   if (queue) q = calloc(1, sizeof *q);
   if (p == NULL || (queue && q == NULL)) {
     free(p);
@@ -253,6 +254,7 @@ void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t tok
     free(fb.data);
     size_t n;
     char *d = result_error_doc(E_OUTOFMEMORY, "out of memory", &n);
+    if (bind_sys != NULL) bind_sys->bind = BIND_FAILED;
     op_complete(op, E_OUTOFMEMORY, d, n);
     conn_unref(c);
     return;
@@ -374,15 +376,18 @@ void rpc_cancel(conn_t *c, uint32_t request_id) {
   conn_unref(c);
 }
 
-/* Called when a system's Create answered (g_mu held). Sends or fails what was queued. */
+/* Called when a system's Create answered (g_mu held). Sends or fails what was queued, in order:
+ * g_mu is dropped around each send, and calls made meanwhile (from the Create's completion
+ * callback, or another thread) keep queueing behind the queue until it is empty. */
 void sys_flush_queue(sys_t *s) {
-  queued_frame *q = s->queue_head;
-  s->queue_head = s->queue_tail = NULL;
   conn_t *c = s->conn;
   bool ok = s->bind == BIND_BOUND;
   conn_ref(c);
-  while (q) {
-    queued_frame *next = q->next;
+  s->flushing = true;
+  while (s->queue_head != NULL) {
+    queued_frame *q = s->queue_head;
+    s->queue_head = q->next;
+    if (s->queue_head == NULL) s->queue_tail = NULL;
     uint32_t id = (uint32_t)get_le(q->frame + 8, 4);
     if (ok) {
       if (pending_has(c, id)) {
@@ -404,8 +409,8 @@ void sys_flush_queue(sys_t *s) {
     }
     free(q->frame);
     free(q);
-    q = next;
   }
+  s->flushing = false;
   if (ok && s->close_when_bound) {
     s->close_when_bound = false;
     rpc_close_token(c, s->token, false);

@@ -438,6 +438,17 @@ describe('COM ports, FlexibleIov, mapped pipes, shared memory, licensing', () =>
     await expectLog(id, t);
   });
 
+  it("FlexibleIov named __proto__ is an entry like any other, not the map's prototype", async () => {
+    const { id, t } = await vm();
+    const p = `${DEV}/FlexibleIov/__proto__`;
+    const s = { EmulatorId: '11111111-2222-3333-4444-555555555555' };
+    await expectOk(t, { ResourcePath: p, RequestType: 'Add', Settings: s });
+    await expectFail(t, { ResourcePath: p, RequestType: 'Add', Settings: s }, HR.ERROR_ALREADY_EXISTS);
+    const table = (await devices(id)).flexibleIov as Record<string, unknown>;
+    expect(Object.keys(table)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(table, '__proto__')?.value).toEqual(s);
+  });
+
   it('mapped pipes: add, occupied (case-insensitive), remove, absent, settings not taken', async () => {
     const { id, t } = await vm();
     const p = `${DEV}/MappedPipes/\\\\.\\pipe\\containerd`;

@@ -152,6 +152,14 @@ describe('GetProperties', () => {
     });
   });
 
+  it('a V3 query named __proto__ gets its own response entry', async () => {
+    const t = await c.running(`props-${++n}`);
+    const r = await c.call('GetProperties', t, ['{"Queries":{"__proto__":null}}']);
+    expect(r.hresult).toBe(0);
+    const responses = (JSON.parse(r.document!) as { PropertyResponses: object }).PropertyResponses;
+    expect(Object.keys(responses)).toEqual(['__proto__']);
+  });
+
   it('bad queries: unparsable → HCS_E_INVALID_JSON; unknown property type → E_INVALIDARG with path; bad token → E_HANDLE', async () => {
     const t = await c.create(`props-${++n}`);
     expect((await c.call('GetProperties', t, ['{'])).hresult).toBe(HR.HCS_E_INVALID_JSON);

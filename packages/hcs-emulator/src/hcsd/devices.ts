@@ -8,12 +8,7 @@
 import type { RequestType, ResourcePathMatch } from '@uvmkit/hcs-schema';
 import { NULL_GUID } from '@uvmkit/hcs-schema';
 import { fail, HR } from './errors.js';
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObj, type Obj, setOwn } from './json.js';
 
 /** `parent[key]` as an object; created (and attached) when `create`, else `undefined` if absent. */
 function child(parent: Obj | undefined, key: string, create: true): Obj;
@@ -219,12 +214,12 @@ export class DeviceTable {
     const existing = findKey(map, id);
     if (rt === 'Add') {
       if (existing !== undefined) fail(HR.ERROR_ALREADY_EXISTS, `${what} ${id} already exists`);
-      child(parent ?? this.#devices(true), mapKey, true)[id] = clone(settings);
+      setOwn(child(parent ?? this.#devices(true), mapKey, true), id, clone(settings));
       return;
     }
     if (existing === undefined || map === undefined) fail(HR.ERROR_NOT_FOUND, `${what} ${id} does not exist`);
     if (rt === 'Remove') delete map[existing];
-    else map[existing] = clone(settings);
+    else setOwn(map, existing, clone(settings));
   }
 
   #vpmemController(): Obj {

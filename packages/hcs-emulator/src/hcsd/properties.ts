@@ -4,10 +4,8 @@
  */
 import type { PropertyQuery, SystemQuery } from '@uvmkit/hcs-schema';
 import { HR, toInt32 } from './errors.js';
+import { isObj, type Obj, setOwn } from './json.js';
 import type { ComputeSystemRecord } from './system.js';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `Linux` for a VM booting LinuxKernelDirect (or whose Uefi boots a VmbFs/File Linux hint), `Windows` otherwise; HostedSystem: `Unknown`. */
 export function runtimeOsType(sys: ComputeSystemRecord): 'Linux' | 'Windows' | 'Unknown' {
@@ -177,7 +175,7 @@ export function queryProperties(sys: ComputeSystemRecord, query: PropertyQuery |
   }
   if (query.Queries !== undefined) {
     const responses: Obj = {};
-    for (const name of Object.keys(query.Queries)) responses[name] = v3Response(sys, name, now);
+    for (const name of Object.keys(query.Queries)) setOwn(responses, name, v3Response(sys, name, now));
     props.PropertyResponses = responses;
   }
   return props;

@@ -2,12 +2,10 @@
 import { cpus } from 'node:os';
 import { ServicePropertyQuery } from '@uvmkit/hcs-schema';
 import { fail, HR } from './errors.js';
+import { isObj, type Obj } from './json.js';
 import type { ClientSession } from './service.js';
 import type { ComputeSystemRecord } from './system.js';
 import { optionalDocument } from './validate.js';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class ServiceState {
   /** Live systems by id (a torn-down system is removed). */

@@ -5,11 +5,9 @@
  */
 import { GHR, gfail } from './protocol.js';
 
-export type Obj = Record<string, unknown>;
+export { isObj, type Obj } from '../json.js';
 
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObj, type Obj } from '../json.js';
 
 /** Reads fields of one Settings object, failing with INVALID_JSON on a type mismatch. */
 export class Fields {
