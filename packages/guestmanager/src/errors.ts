@@ -66,7 +66,7 @@ export class GuestConnectionUnavailable extends HcsError {
 }
 
 /** Why a bridge closed. */
-export type BridgeCloseReason = 'local' | 'eof' | 'transport' | 'protocol' | 'timeout';
+export type BridgeCloseReason = 'local' | 'eof' | 'transport' | 'protocol';
 
 /** A call failed because the bridge is closed (code `BridgeClosed`); `cause` = what killed it. */
 export class BridgeClosedError extends HcsError {
@@ -77,9 +77,7 @@ export class BridgeClosedError extends HcsError {
         ? 'closed locally'
         : reason === 'eof'
           ? 'the guest closed the connection'
-          : reason === 'timeout'
-            ? 'the bridge timed out'
-            : `${reason} failure${cause instanceof Error ? `: ${cause.message}` : ''}`;
+          : `${reason} failure${cause instanceof Error ? `: ${cause.message}` : ''}`;
     super(GuestCode.BridgeClosed, `${op}: bridge closed (${why})`, {
       op,
       ...(cause === undefined ? {} : { cause }),

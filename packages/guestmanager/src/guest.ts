@@ -10,6 +10,7 @@
  * with {@link GuestConnectionUnavailable}; a bridge that dies is not re-established automatically
  * (prepare + createConnection({ coldStart: false }) again; the emulated and real guests re-dial).
  */
+import type { Duplex } from 'node:stream';
 import {
   type CallOptions,
   checkCallOptions,
@@ -141,6 +142,10 @@ export class Guest {
     if (typeof vm !== 'object' || vm === null || typeof (vm as { id?: unknown }).id !== 'string') {
       throw invalidArgument('Guest', 'vm must be a UtilityVM');
     }
+    const max = options.maxFrameSize;
+    if (max !== undefined && (!Number.isInteger(max) || max < 16 || max > 0xffffffff)) {
+      throw invalidArgument('Guest', `maxFrameSize must be an integer 16..0xFFFFFFFF, got ${String(max)}`);
+    }
     this.vm = vm;
     this.#options = { ...options };
     this.#logger = options.logger ?? vm.logger ?? silentLogger;
@@ -244,8 +249,9 @@ export class Guest {
     const left = (): number => Math.max(0, deadline - Date.now());
     const { signal } = options;
     let bridge: Bridge | undefined;
+    let stream: Duplex | undefined;
     try {
-      const stream = await listener.accept({ signal, timeout: left(), vm: this.vm });
+      stream = await listener.accept({ signal, timeout: left(), vm: this.vm });
       bridge = new Bridge(stream, {
         logger: this.#logger,
         maxFrameSize: this.#options.maxFrameSize,
@@ -288,7 +294,8 @@ export class Guest {
       this.#logger.info('guest connected', { os: caps.os });
       return caps;
     } catch (err) {
-      await bridge?.close();
+      if (bridge !== undefined) await bridge.close();
+      else stream?.destroy();
       await listener.close();
       throw err;
     } finally {

@@ -94,6 +94,16 @@ describe('connection lifecycle', () => {
     expect(err.code).toBe('HCS_E_INVALID_STATE');
     expect(err.hresult).toBe(0x80370105);
     expect((await rejection<HcsError>(guest.prepareConnection('nope'))).code).toBe('InvalidArgument');
+    for (const maxFrameSize of [0, 15, 1.5, Number.NaN, 2 ** 32]) {
+      let err: HcsError | undefined;
+      try {
+        new Guest(vm, { maxFrameSize });
+      } catch (e) {
+        err = e as HcsError;
+      }
+      expect(err?.code, String(maxFrameSize)).toBe('InvalidArgument');
+      expect(err?.message).toMatch(/^Guest: maxFrameSize must be an integer 16\.\.0xFFFFFFFF/);
+    }
     await guest.closeConnection();
     await vm.close();
   });

@@ -224,14 +224,12 @@ const leakRegistry = new FinalizationRegistry<LeakRecord>((r) => {
 });
 
 /** A settled-or-pending promise resolved by `close()` or `exit`. */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
+/** The error of a call that the service disconnect ended (`HCS_E_SERVICE_DISCONNECT`). */
+/** `HcsEventOptionEnableLiveMigrationEvents`: hcsshim sets it on every handle (hcs-api.md §3). */
+const HCS_EVENT_OPTION_ENABLE_LIVE_MIGRATION_EVENTS = 0x4;
+
+function disconnectError(op: string, id: string): HcsError {
+  return HcsError.fromHresult(HRESULT.HCS_E_SERVICE_DISCONNECT, op, { id });
 }
 
 type SystemOpExport =
@@ -265,7 +263,8 @@ export class ComputeSystem {
   #inflight = 0;
   #idle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
-  readonly #closedSignal = deferred<never>();
+  /** Rejecters of pending `waitForExit` calls, told when the handle closes first. */
+  readonly #closeWaiters = new Set<(err: ClosedError) => void>();
 
   private constructor(
     id: string,
@@ -283,7 +282,6 @@ export class ComputeSystem {
     this.#hub = hub;
     this.#hubs = hubs;
     this.#logger = logger;
-    this.#closedSignal.promise.catch(() => {});
     leakRegistry.register(this, { native, handle, contextId, id, logger, hubs }, this);
   }
 
@@ -296,7 +294,13 @@ export class ComputeSystem {
     const contextId = engine.nextId++;
     const hub = new SystemHub(logger);
     engine.hubs.set(contextId, hub);
-    const hr = engine.native.cc.HcsSetComputeSystemCallback(handle, 0, contextId, engine.callback) >>> 0;
+    const hr =
+      engine.native.cc.HcsSetComputeSystemCallback(
+        handle,
+        HCS_EVENT_OPTION_ENABLE_LIVE_MIGRATION_EVENTS,
+        contextId,
+        engine.callback,
+      ) >>> 0;
     if ((hr | 0) < 0) engine.hubs.delete(contextId);
     void id;
     return { hub, contextId, hr };
@@ -462,38 +466,42 @@ export class ComputeSystem {
     if (this.#hub.exitStatus !== undefined) return Promise.resolve(this.#hub.exitStatus);
     if (this.#closing !== undefined)
       return Promise.reject(new ClosedError(`compute system ${JSON.stringify(this.id)}`, op));
-    if (this.#hub.disconnected) return Promise.reject(this.#disconnectError(op));
+    if (this.#hub.disconnected) return Promise.reject(disconnectError(op, this.id));
     if (signal?.aborted) return Promise.reject(abortedError(op, signal.reason, this.id));
+    // No closure below may reference `this` (not even one that is never registered: closures share
+    // their scope): the hub's listeners live in a module-wide map, and a reference from there
+    // would keep a leaked handle from ever being finalized.
+    const id = this.id;
+    const waiters = this.#closeWaiters;
+    const events = this.#hub.events;
     return new Promise<SystemExitStatus>((resolve, reject) => {
       const subs: Subscription[] = [];
       const cleanup = (): void => {
         for (const s of subs) s.dispose();
         signal?.removeEventListener('abort', onAbort);
+        waiters.delete(onClose);
       };
       const onAbort = (): void => {
         cleanup();
-        reject(abortedError(op, signal?.reason, this.id));
+        reject(abortedError(op, signal?.reason, id));
+      };
+      const onClose = (err: ClosedError): void => {
+        cleanup();
+        reject(err);
       };
       subs.push(
-        this.#hub.events.on('exit', (status) => {
+        events.on('exit', (status) => {
           cleanup();
           resolve(status);
         }),
-        this.#hub.events.on('serviceDisconnect', () => {
+        events.on('serviceDisconnect', () => {
           cleanup();
-          reject(this.#disconnectError(op));
+          reject(disconnectError(op, id));
         }),
       );
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#closedSignal.promise.catch((err: unknown) => {
-        cleanup();
-        reject(err);
-      });
+      waiters.add(onClose);
     });
-  }
-
-  #disconnectError(op: string): HcsError {
-    return HcsError.fromHresult(HRESULT.HCS_E_SERVICE_DISCONNECT, op, { id: this.id });
   }
 
   /** @internal Count a call in flight; throws ClosedError after close(). */
@@ -635,7 +643,8 @@ export class ComputeSystem {
       });
     }
     leakRegistry.unregister(this);
-    this.#closedSignal.reject(new ClosedError(`compute system ${JSON.stringify(this.id)}`, 'close'));
+    const closed = new ClosedError(`compute system ${JSON.stringify(this.id)}`, 'close');
+    for (const reject of [...this.#closeWaiters]) reject(closed);
     try {
       await this.#native.callAsync('HcsCloseComputeSystem', this.#handle);
     } finally {

@@ -278,7 +278,6 @@ export const isAborted = (err: unknown): boolean =>
 /** HCS_E_SERVICE_DISCONNECT: the compute service went away. */
 export const isServiceDisconnect = (err: unknown): boolean =>
   matches(err, [HRESULT.HCS_E_SERVICE_DISCONNECT]);
-/** HCS_E_SYSTEM_ALREADY_EXISTS. */
 /** SYSTEM_ALREADY_EXISTS (a duplicate system id) or ERROR_ALREADY_EXISTS (an occupied device slot). */
 export const isAlreadyExists = (err: unknown): boolean =>
   matches(err, [HRESULT.HCS_E_SYSTEM_ALREADY_EXISTS, HRESULT.ERROR_ALREADY_EXISTS]);

@@ -197,7 +197,11 @@ export class Operation {
       // call never leaves its operation counted in `pendingCount`.
       await new Promise<void>((resolve) =>
         setImmediate(() => {
-          native.cc.HcsCloseOperation(handle);
+          try {
+            native.cc.HcsCloseOperation(handle);
+          } catch (err) {
+            (context.logger ?? silentLogger).error('HcsCloseOperation failed', { err });
+          }
           release(e);
           resolve();
         }),

@@ -195,20 +195,6 @@ export function installPlugin(
     registry = new Map();
     Object.defineProperty(target, PLUGINS, { value: registry, enumerable: false });
   }
-  const existing = registry.get(name);
-  if (existing !== undefined) {
-    const same =
-      existing.plugin === plugin ||
-      (existing.methods.length === names.length && names.every((k) => existing.methods.includes(k)));
-    if (same) return; // same plugin again (or another copy of it): no-op
-    throw new HcsError(
-      LocalCode.PluginConflict,
-      `${op}: another plugin named ${JSON.stringify(name)} is installed`,
-      {
-        op,
-      },
-    );
-  }
   let ok: boolean;
   try {
     ok = satisfies(coreVersion, coreRange);
@@ -227,6 +213,20 @@ export function installPlugin(
       LocalCode.PluginVersion,
       `${op}: plugin ${name} supports @uvmkit/hcs-core ${coreRange}, but ${coreVersion} is loaded`,
       { op },
+    );
+  }
+  const existing = registry.get(name);
+  if (existing !== undefined) {
+    const same =
+      existing.plugin === plugin ||
+      (existing.methods.length === names.length && names.every((k) => existing.methods.includes(k)));
+    if (same) return; // same plugin again (or another copy of it, whose coreRange was checked above): no-op
+    throw new HcsError(
+      LocalCode.PluginConflict,
+      `${op}: another plugin named ${JSON.stringify(name)} is installed`,
+      {
+        op,
+      },
     );
   }
   for (const k of names) {

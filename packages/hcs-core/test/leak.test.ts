@@ -18,7 +18,10 @@ afterAll(async () => {
   await hcsd.stop();
 });
 
-it('a leaked ComputeSystem is closed by the safety net with a warning', async () => {
+it.each([
+  ['with no listener', false],
+  ['with a pending waitForExit', true],
+] as const)('a leaked ComputeSystem (%s) is closed by the safety net with a warning', async (_, waiting) => {
   const warnings: [string, unknown][] = [];
   const logger: Logger = {
     debug: () => {},
@@ -30,6 +33,8 @@ it('a leaked ComputeSystem is closed by the safety net with a warning', async ()
   await (async () => {
     const cs = await ComputeSystem.create(id, vmConfig({ terminate: false }), { logger });
     await cs.getProperties();
+    // An exit waiter must not keep the wrapper alive (UtilityVM.exited and accept() create one).
+    if (waiting) void cs.waitForExit().catch(() => {});
   })();
   expect((await hcsd.control.system(id)).handleCount).toBe(1);
   for (let i = 0; i < 50 && warnings.length === 0; i++) {

@@ -129,6 +129,21 @@ describe('UtilityVM.use', () => {
     expect(codeOf(() => UtilityVM.use(impostor))).toBe('PluginConflict');
   });
 
+  it('another copy of an installed plugin is still checked against the core version', () => {
+    const staleCopy = definePlugin<UtilityVM, Record<string, () => string>>({
+      name: 'test-alpha',
+      coreRange: '^0.1.0',
+      methods: { alphaOne: () => 'stale' },
+    });
+    expect(codeOf(() => UtilityVM.use(staleCopy))).toBe('PluginVersion');
+    const sameCopy = definePlugin<UtilityVM, Record<string, () => string>>({
+      name: 'test-alpha',
+      coreRange: '^1.0.0',
+      methods: { alphaOne: () => 'copy' },
+    });
+    expect(codeOf(() => UtilityVM.use(sameCopy))).toBeUndefined();
+  });
+
   it('an unsupported core version is PluginVersion', () => {
     const future = definePlugin<UtilityVM, Record<string, () => void>>({
       name: 'test-future',

@@ -47,7 +47,7 @@ export class InvalidArgumentError extends Error {
   readonly value: unknown;
 
   constructor(argument: string, value: unknown, reason: string) {
-    super(`invalid argument ${argument} (${describe(value)}): ${reason}`);
+    super(`invalid argument ${argument} (${describeValue(value)}): ${reason}`);
     this.name = 'InvalidArgumentError';
     this.argument = argument;
     this.value = value;
@@ -60,7 +60,7 @@ export class InvalidArgumentError extends Error {
 }
 
 /** Short printable form of any value, for messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
     const json = JSON.stringify(value);
     return json.length > 80 ? `${json.slice(0, 77)}..."` : json;

@@ -15,7 +15,12 @@
  * status) tolerate unknown keys. GUIDs are bare `8-4-4-4-12` hex, any case.
  */
 
-export { InvalidArgumentError, SchemaValidationError, type ValidationIssue } from './errors.js';
+export {
+  describeValue,
+  InvalidArgumentError,
+  SchemaValidationError,
+  type ValidationIssue,
+} from './errors.js';
 export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids, scsiControllerIndex } from './guid.js';
 export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
 export {

@@ -6,7 +6,7 @@
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
-import { describe, SchemaValidationError, type ValidationIssue } from './errors.js';
+import { describeValue, SchemaValidationError, type ValidationIssue } from './errors.js';
 import { GUID_PATTERN } from './guid.js';
 import { ComputeSystem, presentKinds } from './schema/compute-system.js';
 
@@ -72,7 +72,7 @@ function literalValues(schema: TSchema): unknown[] | undefined {
 }
 
 function received(value: unknown): string {
-  return `got ${describe(value)}`;
+  return `got ${describeValue(value)}`;
 }
 
 function messageFor(error: ValueError): string {

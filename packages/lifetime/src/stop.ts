@@ -95,6 +95,9 @@ export function stoppedTime(vm: UtilityVM): Date | undefined {
   return systemOf(vm).exitedAt;
 }
 
+/** The form hcsshim reports an unexpected exit in (code `HCS_E_UNEXPECTED_EXIT`: both forms are one). */
+const ERROR_VMCOMPUTE_UNEXPECTED_EXIT = 0xc0370106;
+
 /**
  * The error the VM exited with: `undefined` while running or after a clean exit; an HcsError for
  * a failing `Status` or an `UnexpectedExit` (code `HCS_E_UNEXPECTED_EXIT`, as hcsshim reports it).
@@ -103,6 +106,7 @@ export function exitError(vm: UtilityVM): HcsError | undefined {
   const status = systemOf(vm).exitStatus;
   if (status === undefined) return undefined;
   if ((status.Status | 0) < 0) return HcsError.fromHresult(status.Status, 'exit', { id: vm.id });
-  if (status.ExitType === 'UnexpectedExit') return HcsError.fromHresult(0x80370106, 'exit', { id: vm.id });
+  if (status.ExitType === 'UnexpectedExit')
+    return HcsError.fromHresult(ERROR_VMCOMPUTE_UNEXPECTED_EXIT, 'exit', { id: vm.id });
   return undefined;
 }

@@ -4,12 +4,7 @@
  * the adapter on Remove by them too, as hcsshim does).
  */
 import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
-import { type NetworkAdapter, networkAdapterPath } from '@uvmkit/hcs-schema';
-
-/** Printable form of an argument for a message. */
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import { describeValue, type NetworkAdapter, networkAdapterPath } from '@uvmkit/hcs-schema';
 
 type NicRequest = 'Add' | 'Remove' | 'Update';
 
@@ -25,7 +20,7 @@ function nic(
   return modifyResource(
     vm,
     op,
-    `${verb} NIC ${show(nicId)}`,
+    `${verb} NIC ${describeValue(nicId)}`,
     () => ({ ResourcePath: networkAdapterPath(nicId), RequestType: requestType, Settings: settings }),
     options,
   );

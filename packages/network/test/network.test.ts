@@ -21,7 +21,7 @@ import {
   startTestVm,
   type TestVm,
 } from '@uvmkit/hcs-emulator/testing';
-import type { NetworkAdapter } from '@uvmkit/hcs-schema';
+import { describeValue, type NetworkAdapter } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNIC, network, removeNIC, updateNIC } from '../src/index.js';
 
@@ -54,11 +54,9 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-
 /** Asserts a local rejection: InvalidArgument naming `nicId`, hcsd got nothing. */
 async function expectBadNicId(call: () => Promise<unknown>, verb: string, nicId: unknown) {
-  const prefix = `failed to ${verb} NIC ${show(nicId)}: invalid argument nicId (`;
+  const prefix = `failed to ${verb} NIC ${describeValue(nicId)}: invalid argument nicId (`;
   const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
   expect(await refusal(control, id, call, inspect)).toEqual(
     argumentRefusal('nicId', expect.stringMatching(startsWithPattern(prefix)), { invalidArgument: true }),

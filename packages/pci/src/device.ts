@@ -4,12 +4,7 @@
  * (HCS ignores them), as hcsshim does.
  */
 import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
-import { type VirtualPciDevice, virtualPciPath } from '@uvmkit/hcs-schema';
-
-/** Printable form of an argument for a message. */
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import { describeValue, type VirtualPciDevice, virtualPciPath } from '@uvmkit/hcs-schema';
 
 /** Assign a host device (its `Functions`' `DeviceInstancePath`s) on VMBus channel `vmbusGuid`. */
 export function addDevice(
@@ -21,7 +16,7 @@ export function addDevice(
   return modifyResource(
     vm,
     'addDevice',
-    `add virtual PCI device ${show(vmbusGuid)}`,
+    `add virtual PCI device ${describeValue(vmbusGuid)}`,
     () => ({ ResourcePath: virtualPciPath(vmbusGuid), RequestType: 'Add', Settings: settings }),
     options,
   );
@@ -32,7 +27,7 @@ export function removeDevice(vm: UtilityVM, vmbusGuid: string, options?: CallOpt
   return modifyResource(
     vm,
     'removeDevice',
-    `remove virtual PCI device ${show(vmbusGuid)}`,
+    `remove virtual PCI device ${describeValue(vmbusGuid)}`,
     () => ({ ResourcePath: virtualPciPath(vmbusGuid), RequestType: 'Remove' }),
     options,
   );

@@ -21,7 +21,7 @@ import {
   startTestVm,
   type TestVm,
 } from '@uvmkit/hcs-emulator/testing';
-import type { VirtualPciDevice } from '@uvmkit/hcs-schema';
+import { describeValue, type VirtualPciDevice } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDevice, pci, removeDevice } from '../src/index.js';
 
@@ -54,8 +54,6 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-
 const BAD_GUIDS = [
   'gpu0',
   `../VirtualPci/${GPU}`,
@@ -74,7 +72,7 @@ const BAD_GUIDS = [
 
 /** Asserts a local rejection: InvalidArgument naming `vmbusGuid`, hcsd got nothing. */
 async function expectBadGuid(call: () => Promise<unknown>, verb: string, guid: unknown) {
-  const prefix = `failed to ${verb} virtual PCI device ${show(guid)}: invalid argument vmbusGuid (`;
+  const prefix = `failed to ${verb} virtual PCI device ${describeValue(guid)}: invalid argument vmbusGuid (`;
   const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
   expect(await refusal(control, id, call, inspect)).toEqual(
     argumentRefusal('vmbusGuid', expect.stringMatching(startsWithPattern(prefix)), { invalidArgument: true }),

@@ -4,12 +4,7 @@
  * as hcsshim sends them.
  */
 import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
-import { mappedPipePath } from '@uvmkit/hcs-schema';
-
-/** Printable form of an argument for a message. */
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import { describeValue, mappedPipePath } from '@uvmkit/hcs-schema';
 
 function pipe(
   vm: UtilityVM,
@@ -22,7 +17,7 @@ function pipe(
   return modifyResource(
     vm,
     op,
-    `${verb} mapped pipe ${show(hostPath)}`,
+    `${verb} mapped pipe ${describeValue(hostPath)}`,
     () => ({ ResourcePath: mappedPipePath(hostPath), RequestType: requestType }),
     options,
   );

@@ -20,7 +20,7 @@ import {
   startTestVm,
   type TestVm,
 } from '@uvmkit/hcs-emulator/testing';
-import type { InvalidArgumentError } from '@uvmkit/hcs-schema';
+import { describeValue, type InvalidArgumentError } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPipe, pipe, removePipe } from '../src/index.js';
 
@@ -38,8 +38,6 @@ beforeAll(async () => {
   ({ control, vm, id } = fixture);
 });
 afterAll(() => fixture?.close());
-
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 const BAD_PATHS = [
   'docker_engine',
@@ -69,7 +67,7 @@ async function expectBadPath(call: () => Promise<unknown>, verb: string, hostPat
   expect(got).toEqual({
     code: 'InvalidArgument',
     hresult: undefined,
-    message: `failed to ${verb} mapped pipe ${show(hostPath)}: ${got.causeMessage}`,
+    message: `failed to ${verb} mapped pipe ${describeValue(hostPath)}: ${got.causeMessage}`,
     argument: 'hostPath',
     sent: [],
     invalidArgument: true,
@@ -114,7 +112,9 @@ describe('addPipe', () => {
     expect(err.code).toBe('ERROR_ALREADY_EXISTS');
     expect(isAlreadyExists(err)).toBe(true);
     expect(err.id).toBe(id);
-    expect(err.message).toBe(`failed to add mapped pipe ${show(other)}: ${(err.cause as HcsError).message}`);
+    expect(err.message).toBe(
+      `failed to add mapped pipe ${describeValue(other)}: ${(err.cause as HcsError).message}`,
+    );
     expect(err.hcsMessage).toBe(`mapped pipe ${other} already exists`);
     expect((await control.modifyLog(id)).at(-1)).toEqual({ ResourcePath: path(other), RequestType: 'Add' });
     expect((await control.system(id)).devices.mappedPipes).toEqual([ENGINE, LOGS]);
@@ -174,7 +174,9 @@ describe('VM not running', () => {
     });
     expect(outcomes).toEqual(
       notRunningOutcomes(['add', 'remove'], (state, call) => ({
-        message: expect.stringMatching(startsWithPattern(`failed to ${call} mapped pipe ${show(ENGINE)}: `)),
+        message: expect.stringMatching(
+          startsWithPattern(`failed to ${call} mapped pipe ${describeValue(ENGINE)}: `),
+        ),
         invalidState: state !== 'Stopped',
       })),
     );

@@ -7,12 +7,13 @@
  * or `..` (argument `share.Name`).
  */
 import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
-import { checkShareName, InvalidArgumentError, type Plan9Share, plan9SharesPath } from '@uvmkit/hcs-schema';
-
-/** Printable form of an argument for a message. */
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import {
+  checkShareName,
+  describeValue,
+  InvalidArgumentError,
+  type Plan9Share,
+  plan9SharesPath,
+} from '@uvmkit/hcs-schema';
 
 function nameOf(share: unknown): unknown {
   return typeof share === 'object' && share !== null ? (share as { Name?: unknown }).Name : undefined;
@@ -31,7 +32,7 @@ export function addPlan9(vm: UtilityVM, share: Plan9Share, options?: CallOptions
   return modifyResource(
     vm,
     'addPlan9',
-    `add Plan 9 share ${show(nameOf(share))}`,
+    `add Plan 9 share ${describeValue(nameOf(share))}`,
     () => {
       checkShare(share);
       return { ResourcePath: plan9SharesPath(), RequestType: 'Add', Settings: share };
@@ -45,7 +46,7 @@ export function removePlan9(vm: UtilityVM, share: Plan9Share, options?: CallOpti
   return modifyResource(
     vm,
     'removePlan9',
-    `remove Plan 9 share ${show(nameOf(share))}`,
+    `remove Plan 9 share ${describeValue(nameOf(share))}`,
     () => {
       checkShare(share);
       const settings: Pick<Plan9Share, 'Name' | 'AccessName' | 'Port'> = { Name: share.Name };

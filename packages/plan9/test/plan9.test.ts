@@ -20,7 +20,12 @@ import {
   startTestVm,
   type TestVm,
 } from '@uvmkit/hcs-emulator/testing';
-import { type InvalidArgumentError, type Plan9Share, Plan9ShareFlags } from '@uvmkit/hcs-schema';
+import {
+  describeValue,
+  type InvalidArgumentError,
+  type Plan9Share,
+  Plan9ShareFlags,
+} from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPlan9, plan9, removePlan9 } from '../src/index.js';
 
@@ -54,8 +59,6 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-
 const BAD_NAMES = [
   '',
   '.',
@@ -74,7 +77,7 @@ const BAD_NAMES = [
 
 /** Asserts a local rejection: InvalidArgument naming `share.Name`, hcsd got nothing. */
 async function expectBadName(call: () => Promise<unknown>, verb: string, name: unknown) {
-  const prefix = `failed to ${verb} Plan 9 share ${show(name)}: invalid argument share.Name (`;
+  const prefix = `failed to ${verb} Plan 9 share ${describeValue(name)}: invalid argument share.Name (`;
   const inspect = (err: unknown) => ({ invalidArgument: isInvalidArgument(err) });
   expect(await refusal(control, id, call, inspect)).toEqual(
     argumentRefusal('share.Name', expect.stringMatching(startsWithPattern(prefix)), {

@@ -3,12 +3,7 @@
  * Add sends the `Attachment` as Settings; Remove sends no Settings (HCS ignores them).
  */
 import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
-import { type Attachment, scsiAttachmentPath } from '@uvmkit/hcs-schema';
-
-/** Printable form of an argument for a message. */
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import { type Attachment, describeValue, scsiAttachmentPath } from '@uvmkit/hcs-schema';
 
 /**
  * Attach a disk (`Attachment`: `Type`, `Path`, …) at `controller` (0..3, the index into
@@ -24,7 +19,7 @@ export function addSCSIDisk(
   return modifyResource(
     vm,
     'addSCSIDisk',
-    `add SCSI disk at controller ${show(controller)} LUN ${show(lun)}`,
+    `add SCSI disk at controller ${describeValue(controller)} LUN ${describeValue(lun)}`,
     () => ({ ResourcePath: scsiAttachmentPath(controller, lun), RequestType: 'Add', Settings: attachment }),
     options,
   );
@@ -40,7 +35,7 @@ export function removeSCSIDisk(
   return modifyResource(
     vm,
     'removeSCSIDisk',
-    `remove SCSI disk at controller ${show(controller)} LUN ${show(lun)}`,
+    `remove SCSI disk at controller ${describeValue(controller)} LUN ${describeValue(lun)}`,
     () => ({ ResourcePath: scsiAttachmentPath(controller, lun), RequestType: 'Remove' }),
     options,
   );

@@ -24,6 +24,7 @@ import {
   silentLogger,
   timeoutError,
 } from '@uvmkit/hcs-core';
+import { isGuid } from '@uvmkit/hcs-core/hvsocket';
 import {
   BridgeClosedError,
   type BridgeCloseReason,
@@ -86,8 +87,6 @@ interface Pending {
   resolve(value: ResponseBase): void;
   reject(err: unknown): void;
 }
-
-const GUID_RE = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -287,7 +286,7 @@ export class Bridge {
       );
     }
     const activity = v.ActivityId;
-    if (activity !== undefined && (typeof activity !== 'string' || !GUID_RE.test(activity))) {
+    if (activity !== undefined && !isGuid(activity)) {
       throw new BridgeProtocolError(
         ProtocolViolation.InvalidPayload,
         `${what} ID ${f.id}: ActivityId is not a GUID`,

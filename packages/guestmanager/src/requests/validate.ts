@@ -1,7 +1,6 @@
 /** Argument checks shared by the request builders: everything is validated before sending. */
 import { invalidArgument } from '@uvmkit/hcs-core';
-
-const GUID_RE = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/;
+import { isGuid } from '@uvmkit/hcs-core/hvsocket';
 
 export function object(op: string, name: string, v: unknown): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
@@ -29,8 +28,7 @@ export function int32(op: string, name: string, v: unknown, optional = false): v
 
 export function guid(op: string, name: string, v: unknown, optional = false): void {
   if (v === undefined && optional) return;
-  if (typeof v !== 'string' || !GUID_RE.test(v))
-    throw invalidArgument(op, `${name} must be a GUID, got ${JSON.stringify(v)}`);
+  if (!isGuid(v)) throw invalidArgument(op, `${name} must be a GUID, got ${JSON.stringify(v)}`);
 }
 
 export function str(op: string, name: string, v: unknown, optional = false): void {
