@@ -82,13 +82,13 @@ export class HcsdClient {
   static connect(socketPath: string): Promise<HcsdClient> {
     return new Promise((resolve, reject) => {
       const socket = createConnection(socketPath);
+      const onError = (e: Error): void =>
+        reject(new HcsdConnectionError(`cannot connect to hcsd at ${socketPath}`, { cause: e }));
+      socket.once('error', onError);
       socket.once('connect', () => {
-        socket.off('error', reject);
+        socket.off('error', onError);
         resolve(new HcsdClient(socket));
       });
-      socket.once('error', (e) =>
-        reject(new HcsdConnectionError(`cannot connect to hcsd at ${socketPath}`, { cause: e })),
-      );
     });
   }
 

@@ -104,7 +104,14 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
   });
   child.stdout?.resume();
 
-  const control = await HcsdControl.connect(socketPath);
+  let control: HcsdControl;
+  try {
+    control = await HcsdControl.connect(socketPath);
+  } catch (err) {
+    child.kill('SIGKILL'); // never leave a daemon behind that nobody can stop
+    await exited;
+    throw err;
+  }
   let done: Promise<void> | undefined;
   const finish = (sig: NodeJS.Signals): Promise<void> => {
     done ??= (async () => {
