@@ -16,11 +16,11 @@
  */
 import { Duplex } from 'node:stream';
 import { HcsError } from '../errors.js';
+import { loadWinsock, type Sock, type Ws2 } from '../native/winsock.js';
 import { abortedError, timeoutError } from '../options.js';
 import { AF_HYPERV, encodeSockaddrHv, HV_PROTOCOL_RAW, SOCKADDR_HV_SIZE } from './address.js';
 import { HvSocketCode, OneShotListener } from './listener.js';
 
-type Sock = bigint;
 const SOCK_STREAM = 1;
 const FIONBIO = 0x8004667e | 0;
 const SD_SEND = 1;
@@ -34,49 +34,14 @@ const POLLNVAL = 0x0004;
 const POLLFD_SIZE = 16; // { SOCKET fd (8); SHORT events; SHORT revents; padding 4 } on x64
 const INVALID_SOCKET = 0xffffffffffffffffn;
 
-interface Ws2 {
-  socket(af: number, type: number, protocol: number): Sock;
-  bind(s: Sock, addr: Buffer, len: number): number;
-  listen(s: Sock, backlog: number): number;
-  accept(s: Sock, addr: null, len: null): Sock;
-  connect(s: Sock, addr: Buffer, len: number): number;
-  ioctlsocket(s: Sock, cmd: number, arg: number[]): number;
-  recv(s: Sock, buf: Buffer, len: number, flags: number): number;
-  send(s: Sock, buf: Buffer, len: number, flags: number): number;
-  shutdown(s: Sock, how: number): number;
-  closesocket(s: Sock): number;
-  WSAGetLastError(): number;
-  WSAPoll(fds: Buffer, n: number, timeout: number): number;
-}
-
 let ws2: Ws2 | undefined;
 
 async function load(): Promise<Ws2> {
   if (ws2 !== undefined) return ws2;
-  const koffi = (await import('koffi')).default;
-  const lib = koffi.load('ws2_32.dll');
-  // x64 has one calling convention; the prototype-string form of lib.func is enough.
-  const f = (decl: string) => lib.func(decl);
-  const startup = f('int WSAStartup(uint16_t version, _Out_ uint8_t *data)') as (
-    v: number,
-    d: Buffer,
-  ) => number;
-  const rc = startup(0x0202, Buffer.alloc(512));
+  const w = await loadWinsock();
+  const rc = w.WSAStartup(0x0202, Buffer.alloc(512));
   if (rc !== 0) throw transportError('WSAStartup', rc);
-  ws2 = {
-    socket: f('uint64_t socket(int af, int type, int protocol)'),
-    bind: f('int bind(uint64_t s, const uint8_t *addr, int len)'),
-    listen: f('int listen(uint64_t s, int backlog)'),
-    accept: f('uint64_t accept(uint64_t s, void *addr, void *len)'),
-    connect: f('int connect(uint64_t s, const uint8_t *addr, int len)'),
-    ioctlsocket: f('int ioctlsocket(uint64_t s, int cmd, _Inout_ uint32_t *arg)'),
-    recv: f('int recv(uint64_t s, _Out_ uint8_t *buf, int len, int flags)'),
-    send: f('int send(uint64_t s, const uint8_t *buf, int len, int flags)'),
-    shutdown: f('int shutdown(uint64_t s, int how)'),
-    closesocket: f('int closesocket(uint64_t s)'),
-    WSAGetLastError: f('int WSAGetLastError()'),
-    WSAPoll: f('int WSAPoll(_Inout_ uint8_t *fds, uint32_t n, int timeout)'),
-  } as unknown as Ws2;
+  ws2 = w;
   return ws2;
 }
 
