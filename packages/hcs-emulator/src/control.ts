@@ -4,11 +4,11 @@
  */
 import { HcsdClient, type HcsdResponse } from './client.js';
 import type { DeviceTableSnapshot } from './hcsd/devices.js';
+import type { GuestInspection, GuestRequestLogEntry } from './hcsd/engines/sim/guest/agent.js';
+import type { GuestFaultsSnapshot } from './hcsd/engines/sim/guest/faults.js';
+import type { GuestTableSnapshot } from './hcsd/engines/sim/guest/inspect.js';
+import type { GcsRequestName } from './hcsd/engines/sim/guest/protocol.js';
 import { hex } from './hcsd/errors.js';
-import type { GuestInspection, GuestRequestLogEntry } from './hcsd/guest/agent.js';
-import type { GuestFaultsSnapshot } from './hcsd/guest/faults.js';
-import type { GuestTableSnapshot } from './hcsd/guest/inspect.js';
-import type { GcsRequestName } from './hcsd/guest/protocol.js';
 import type { ClientInspection, PendingInspection, SystemInspection } from './hcsd/inspect.js';
 import { Method, type MethodName } from './hcsd/methods.js';
 

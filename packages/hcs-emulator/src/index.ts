@@ -39,14 +39,15 @@ export {
   type PendingInspection,
   type SystemInspection,
 } from './control.js';
-export { HR } from './hcsd/errors.js';
-export { hvsockDir, hvsockPath } from './hcsd/guest/address.js';
+export type { EngineName } from './hcsd/engine.js';
 export {
   GcsRequest,
   GHR,
   LINUX_GCS_SERVICE_ID,
   WINDOWS_GCS_SERVICE_ID,
-} from './hcsd/guest/protocol.js';
+} from './hcsd/engines/sim/guest/protocol.js';
+export { HR } from './hcsd/errors.js';
+export { hvsockDir, hvsockPath } from './hcsd/hvsock.js';
 export { EventType, PROTOCOL_VERSION } from './hcsd/methods.js';
 export { hcsdCliPath, shimLibraryPath } from './paths.js';
 export {

@@ -8,11 +8,16 @@ import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HcsdControl } from './control.js';
+import type { EngineName } from './hcsd/engine.js';
 import { hcsdCliPath } from './paths.js';
 
 export interface StartHcsdOptions {
   /** Socket path (default: a fresh path in the temp directory). */
   socketPath?: string;
+  /** The engine that realizes VMs (default `'sim'`: no VMM needed). */
+  engine?: EngineName;
+  /** hcsd's state directory (default: a fresh directory per daemon in the temp directory). */
+  stateDir?: string;
   /** Aborting kills the daemon (SIGKILL) and rejects a start still in progress. */
   signal?: AbortSignal;
   /** Extra environment for the daemon. */
@@ -56,7 +61,9 @@ const READY = 'hcsd ready ';
 export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdProcess> {
   const socketPath = options.socketPath ?? freshSocketPath();
   options.signal?.throwIfAborted();
-  const child: ChildProcess = spawn(process.execPath, [hcsdCliPath(), '--socket', socketPath], {
+  const argv = [hcsdCliPath(), '--socket', socketPath, '--engine', options.engine ?? 'sim'];
+  if (options.stateDir !== undefined) argv.push('--state-dir', options.stateDir);
+  const child: ChildProcess = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env, UVMKIT_HCSD_SOCKET: socketPath, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

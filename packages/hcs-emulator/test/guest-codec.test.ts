@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hvsockPath } from '../src/hcsd/guest/address.js';
 import {
   encodeFrame,
   type GuestFrame,
   GuestFrameDecoder,
   GuestFrameError,
   MAX_INBOUND_FRAME,
-} from '../src/hcsd/guest/frame.js';
-import { responseType } from '../src/hcsd/guest/protocol.js';
+} from '../src/hcsd/engines/sim/guest/frame.js';
+import { responseType } from '../src/hcsd/engines/sim/guest/protocol.js';
+import { hvsockPath } from '../src/hcsd/hvsock.js';
 
 const NEGOTIATE =
   '{"ContainerId":"","ActivityId":"00000000-0000-0000-0000-000000000000","MinimumVersion":4,"MaximumVersion":4}\n';

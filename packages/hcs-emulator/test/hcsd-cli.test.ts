@@ -48,7 +48,7 @@ describe('hcsd command', () => {
     const socket = freshSocketPath();
     const { child, code } = run([], { UVMKIT_HCSD_SOCKET: socket });
     const line = await readyLine(child);
-    expect(line).toBe(`hcsd ready ${JSON.stringify({ socket, pid: child.pid })}`);
+    expect(line).toBe(`hcsd ready ${JSON.stringify({ socket, pid: child.pid, engine: 'sim' })}`);
     const c = await TestClient.connect(socket);
     await c.create('cli-vm');
     child.kill('SIGTERM');

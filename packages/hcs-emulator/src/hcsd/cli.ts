@@ -1,24 +1,54 @@
 /**
- * `hcsd [--socket <path>]`: run the emulated Host Compute Service on a Unix socket.
- * Default socket: `$UVMKIT_HCSD_SOCKET`, else `/tmp/uvmkit-hcsd.sock`. Prints one ready line
- * (`hcsd ready {"socket":…,"pid":…}`) on stdout once listening. SIGTERM/SIGINT stop gracefully.
+ * `hcsd [--socket <path>] [--engine sim|qemu] [--state-dir <dir>]`: run the Host Compute Service
+ * for Linux on a Unix socket. Default socket: `$UVMKIT_HCSD_SOCKET`, else `/tmp/uvmkit-hcsd.sock`;
+ * default engine: `$UVMKIT_HCSD_ENGINE`, else `sim`; default state directory (per-VM files of the
+ * qemu engine): `$UVMKIT_HCSD_STATE_DIR`, else `<tmpdir>/uvmkit-hcsd-<pid>`. Prints one ready
+ * line (`hcsd ready {"socket":…,"pid":…,"engine":…}`) on stdout once listening. SIGTERM/SIGINT
+ * stop gracefully.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineName, Logger } from './engine.js';
+import { createEngine, isEngineName } from './engines/index.js';
 import { serve } from './server.js';
-import type { Logger } from './service.js';
 
 export const READY_PREFIX = 'hcsd ready ';
 export const DEFAULT_SOCKET = '/tmp/uvmkit-hcsd.sock';
+const USAGE = 'usage: hcsd [--socket <path>] [--engine sim|qemu] [--state-dir <dir>]';
 
-function parseArgs(argv: readonly string[]): { socketPath: string } | { help: true } {
-  let socketPath = process.env.UVMKIT_HCSD_SOCKET || DEFAULT_SOCKET;
+interface Args {
+  socketPath: string;
+  engine: EngineName;
+  stateDir: string;
+}
+
+function parseArgs(argv: readonly string[]): Args | { help: true } {
+  const env = process.env;
+  const engine = env.UVMKIT_HCSD_ENGINE || 'sim';
+  const out = {
+    socketPath: env.UVMKIT_HCSD_SOCKET || DEFAULT_SOCKET,
+    engine: engine as string,
+    stateDir: env.UVMKIT_HCSD_STATE_DIR || join(tmpdir(), `uvmkit-hcsd-${process.pid}`),
+  };
+  const flags: Record<string, keyof typeof out> = {
+    '--socket': 'socketPath',
+    '--engine': 'engine',
+    '--state-dir': 'stateDir',
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') return { help: true };
-    if (a === '--socket' && argv[i + 1] !== undefined) socketPath = argv[++i]!;
-    else if (a.startsWith('--socket=')) socketPath = a.slice('--socket='.length);
-    else throw new Error(`unknown argument ${a}`);
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const key = Object.hasOwn(flags, name) ? flags[name] : undefined;
+    if (key === undefined) throw new Error(`unknown argument ${a}`);
+    const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
+    if (value === undefined || value === '') throw new Error(`${name} needs a value`);
+    out[key] = value;
   }
-  return { socketPath };
+  if (!isEngineName(out.engine))
+    throw new Error(`unknown engine ${JSON.stringify(out.engine)} (sim or qemu)`);
+  return { ...out, engine: out.engine };
 }
 
 const logger: Logger = {
@@ -36,18 +66,20 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`hcsd: ${(e as Error).message}\nusage: hcsd [--socket <path>]\n`);
+    process.stderr.write(`hcsd: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
   if ('help' in args) {
     process.stdout.write(
-      'usage: hcsd [--socket <path>]   (default $UVMKIT_HCSD_SOCKET or /tmp/uvmkit-hcsd.sock)\n',
+      `${USAGE}\n  (defaults: $UVMKIT_HCSD_SOCKET or ${DEFAULT_SOCKET}; $UVMKIT_HCSD_ENGINE or sim)\n`,
     );
     return;
   }
+  const engine = await createEngine(args.engine, { logger, stateDir: args.stateDir });
   const server = await serve({
     socketPath: args.socketPath,
     logger,
+    engine,
     onStop: (mode) => process.exit(mode === 'abrupt' ? 137 : 0),
   });
   const stop = (): void => {
@@ -62,7 +94,8 @@ async function main(): Promise<void> {
     process.stdin.resume();
   }
   process.on('uncaughtException', (e) => logger.error('hcsd: uncaught exception', e));
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ socket: server.socketPath, pid: process.pid })}\n`);
+  const ready = { socket: server.socketPath, pid: process.pid, engine: engine.name };
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify(ready)}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -46,6 +46,9 @@ function findKey(map: Obj | undefined, key: string): string | undefined {
 
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 
+/** A validated change to the table, applied when called. */
+export type Commit = () => void;
+
 /** What a VM's device table looks like through inspection. */
 export interface DeviceTableSnapshot {
   scsi: Record<string, Record<string, unknown>>;
@@ -92,70 +95,98 @@ export class DeviceTable {
     return child(child(this.#vm, 'ComputeTopology', true), key, true);
   }
 
-  /** Apply one validated request. `settings` has passed the path's schema (when it has one). */
+  /** Apply one validated request at once (`prepare` and commit). */
   apply(match: ResourcePathMatch, requestType: RequestType, settings: unknown): void {
+    this.prepare(match, requestType, settings)();
+  }
+
+  /**
+   * Check one request against the table (`settings` has passed the path's schema, when it has
+   * one) and return the change, to be committed once the engine has realized it. Throws the
+   * rejection (`HcsdFailure`) without touching the table. A commit must run before any other
+   * request is prepared on this table (the service's per-system queue guarantees it).
+   */
+  prepare(match: ResourcePathMatch, requestType: RequestType, settings: unknown): Commit {
     const p = match.params;
     const s = settings as Obj;
     switch (match.kind) {
       case 'ScsiAttachment':
-        this.#scsi(String(p.controller), Number(p.lun), requestType, s);
-        return;
+        return this.#scsi(String(p.controller), Number(p.lun), requestType, s);
       case 'NetworkAdapter':
-        this.#keyed(this.#devices(), 'NetworkAdapters', String(p.nicId), requestType, s, 'network adapter');
-        return;
+        return this.#keyed(
+          this.#devices(),
+          'NetworkAdapters',
+          String(p.nicId),
+          requestType,
+          s,
+          'network adapter',
+        );
       case 'VirtualPci':
-        this.#keyed(this.#devices(), 'VirtualPci', String(p.vmbusGuid), requestType, s, 'virtual PCI device');
-        return;
+        return this.#keyed(
+          this.#devices(),
+          'VirtualPci',
+          String(p.vmbusGuid),
+          requestType,
+          s,
+          'virtual PCI device',
+        );
       case 'ComPort':
-        this.#keyed(this.#devices(), 'ComPorts', String(p.index), requestType, s, 'COM port');
-        return;
+        return this.#keyed(this.#devices(), 'ComPorts', String(p.index), requestType, s, 'COM port');
       case 'FlexibleIov':
-        this.#keyed(this.#devices(), 'FlexibleIov', String(p.name), requestType, s, 'flexible IOV device');
-        return;
+        return this.#keyed(
+          this.#devices(),
+          'FlexibleIov',
+          String(p.name),
+          requestType,
+          s,
+          'flexible IOV device',
+        );
       case 'VPMemDevice':
-        this.#vpmemDevice(Number(p.deviceNumber), requestType, s);
-        return;
+        return this.#vpmemDevice(Number(p.deviceNumber), requestType, s);
       case 'VPMemMapping':
-        this.#vpmemMapping(Number(p.deviceNumber), Number(p.offset), requestType, s);
-        return;
+        return this.#vpmemMapping(Number(p.deviceNumber), Number(p.offset), requestType, s);
       case 'Plan9Share':
-        this.#named(['Plan9'], 'Shares', 'Name', requestType, s, 'Plan 9 share');
-        return;
+        return this.#named(['Plan9'], 'Shares', 'Name', requestType, s, 'Plan 9 share');
       case 'VsmbShare':
         if (requestType === 'Update') {
-          this.#vsmbUpdate(s);
-          return;
+          return this.#vsmbUpdate(s);
         }
-        this.#named(['VirtualSmb'], 'Shares', 'Name', requestType, s, 'VSMB share');
-        return;
+        return this.#named(['VirtualSmb'], 'Shares', 'Name', requestType, s, 'VSMB share');
       case 'SharedMemoryRegion':
-        this.#named(['SharedMemory'], 'Regions', 'SectionName', requestType, s, 'shared memory region');
-        return;
+        return this.#named(
+          ['SharedMemory'],
+          'Regions',
+          'SectionName',
+          requestType,
+          s,
+          'shared memory region',
+        );
       case 'HvSocketService':
-        this.#hvSocket(String(p.serviceId), requestType, s);
-        return;
+        return this.#hvSocket(String(p.serviceId), requestType, s);
       case 'MappedPipe':
-        this.#mappedPipe(String(p.hostPath), requestType);
-        return;
+        return this.#mappedPipe(String(p.hostPath), requestType);
       case 'MemorySize':
         noRemove(requestType, 'memory size');
-        this.#topology('Memory').SizeInMB = settings;
-        return;
+        return () => {
+          this.#topology('Memory').SizeInMB = settings;
+        };
       case 'CpuGroup': {
         noRemove(requestType, 'CPU group');
-        const proc = this.#topology('Processor');
-        const id = String(s.Id);
-        if (id.toLowerCase() === NULL_GUID) delete proc.CpuGroup;
-        else proc.CpuGroup = { Id: id };
-        return;
+        return () => {
+          const proc = this.#topology('Processor');
+          const id = String(s.Id);
+          if (id.toLowerCase() === NULL_GUID) delete proc.CpuGroup;
+          else proc.CpuGroup = { Id: id };
+        };
       }
       case 'ProcessorLimits': {
         noRemove(requestType, 'processor limits');
-        const proc = this.#topology('Processor');
-        for (const k of ['Limit', 'Weight', 'Reservation', 'MaximumFrequencyMHz']) {
-          if (s[k] !== undefined) proc[k] = s[k];
-        }
-        return;
+        return () => {
+          const proc = this.#topology('Processor');
+          for (const k of ['Limit', 'Weight', 'Reservation', 'MaximumFrequencyMHz']) {
+            if (s[k] !== undefined) proc[k] = s[k];
+          }
+        };
       }
       case 'IdledProcessors': {
         const count = child(child(this.#vm, 'ComputeTopology'), 'Processor')?.Count;
@@ -163,42 +194,49 @@ export class DeviceTable {
         if (typeof count === 'number' && typeof idle === 'number' && idle > count) {
           fail(HR.E_BOUNDS, `IdleProcessorCount ${idle} exceeds the VM's processor count ${count}`);
         }
-        this.#idled = clone(settings);
-        return;
+        return () => {
+          this.#idled = clone(settings);
+        };
       }
       case 'CpuFrequencyPowerCap':
         noRemove(requestType, 'CPU frequency power cap');
-        this.#powerCap = settings;
-        return;
+        return () => {
+          this.#powerCap = settings;
+        };
       case 'Gpu':
-        this.#gpu = clone(settings);
-        return;
+        return () => {
+          this.#gpu = clone(settings);
+        };
       case 'Licensing':
-        this.#licensing = requestType === 'Remove' ? undefined : clone(settings);
-        return;
+        return () => {
+          this.#licensing = requestType === 'Remove' ? undefined : clone(settings);
+        };
     }
   }
 
-  #scsi(controller: string, lun: number, rt: RequestType, settings: Obj): void {
+  #scsi(controller: string, lun: number, rt: RequestType, settings: Obj): Commit {
     const scsi = child(this.#devices(), 'Scsi');
     const key = findKey(scsi, controller);
     if (key === undefined) {
       fail(HR.ERROR_DEV_NOT_EXIST, `SCSI controller ${controller} is not configured on this VM`);
     }
-    const ctrl = child(scsi, key, true);
+    const ctrl = child(scsi, key);
     const slot = String(lun);
     const atts = child(ctrl, 'Attachments');
     if (rt === 'Add') {
       if (atts !== undefined && Object.hasOwn(atts, slot)) {
         fail(HR.ERROR_ALREADY_EXISTS, `SCSI controller ${key} LUN ${lun} is already occupied`);
       }
-      child(ctrl, 'Attachments', true)[slot] = clone(settings);
-      return;
+      return () => {
+        child(child(scsi, key, true), 'Attachments', true)[slot] = clone(settings);
+      };
     }
     if (atts === undefined || !Object.hasOwn(atts, slot)) {
       fail(HR.ERROR_NOT_FOUND, `SCSI controller ${key} LUN ${lun} has no attachment`);
     }
-    delete atts[slot];
+    return () => {
+      delete atts[slot];
+    };
   }
 
   /** A map of devices keyed by id (case-insensitive match): Add / Remove / Update (replace). */
@@ -209,17 +247,19 @@ export class DeviceTable {
     rt: RequestType,
     settings: Obj,
     what: string,
-  ): void {
+  ): Commit {
     const map = child(parent, mapKey);
     const existing = findKey(map, id);
     if (rt === 'Add') {
       if (existing !== undefined) fail(HR.ERROR_ALREADY_EXISTS, `${what} ${id} already exists`);
-      setOwn(child(parent ?? this.#devices(true), mapKey, true), id, clone(settings));
-      return;
+      return () => setOwn(child(parent ?? this.#devices(true), mapKey, true), id, clone(settings));
     }
     if (existing === undefined || map === undefined) fail(HR.ERROR_NOT_FOUND, `${what} ${id} does not exist`);
-    if (rt === 'Remove') delete map[existing];
-    else setOwn(map, existing, clone(settings));
+    if (rt === 'Remove')
+      return () => {
+        delete map[existing];
+      };
+    return () => setOwn(map, existing, clone(settings));
   }
 
   #vpmemController(): Obj {
@@ -228,20 +268,20 @@ export class DeviceTable {
     return ctrl;
   }
 
-  #vpmemDevice(n: number, rt: RequestType, settings: Obj): void {
+  #vpmemDevice(n: number, rt: RequestType, settings: Obj): Commit {
     const ctrl = this.#vpmemController();
     const max = ctrl.MaximumCount;
     if (rt === 'Add' && typeof max === 'number' && n >= max) {
       fail(HR.E_BOUNDS, `VPMem device number ${n} is not below the controller's MaximumCount ${max}`);
     }
-    this.#keyed(ctrl, 'Devices', String(n), rt, settings, 'VPMem device');
+    return this.#keyed(ctrl, 'Devices', String(n), rt, settings, 'VPMem device');
   }
 
-  #vpmemMapping(n: number, offset: number, rt: RequestType, settings: Obj): void {
+  #vpmemMapping(n: number, offset: number, rt: RequestType, settings: Obj): Commit {
     const ctrl = this.#vpmemController();
     const dev = child(child(ctrl, 'Devices'), String(n));
     if (dev === undefined) fail(HR.ERROR_NOT_FOUND, `VPMem device ${n} does not exist`);
-    this.#keyed(dev, 'Mappings', String(offset), rt, settings, `VPMem device ${n} mapping at offset`);
+    return this.#keyed(dev, 'Mappings', String(offset), rt, settings, `VPMem device ${n} mapping at offset`);
   }
 
   /** An array of entries identified by `nameKey` under Devices.<path…>.<arrayKey>. */
@@ -252,7 +292,7 @@ export class DeviceTable {
     rt: RequestType,
     settings: Obj,
     what: string,
-  ): void {
+  ): Commit {
     let parent = this.#devices();
     for (const k of path) parent = child(parent, k);
     const arr = list(parent, arrayKey);
@@ -260,18 +300,21 @@ export class DeviceTable {
     const index = arr === undefined ? -1 : arr.findIndex((e) => isObj(e) && e[nameKey] === name);
     if (rt === 'Add') {
       if (index >= 0) fail(HR.ERROR_ALREADY_EXISTS, `${what} ${JSON.stringify(name)} already exists`);
-      let p = this.#devices(true);
-      for (const k of path) p = child(p, k, true);
-      list(p, arrayKey, true).push(clone(settings));
-      return;
+      return () => {
+        let p = this.#devices(true);
+        for (const k of path) p = child(p, k, true);
+        list(p, arrayKey, true).push(clone(settings));
+      };
     }
     if (index < 0 || arr === undefined)
       fail(HR.ERROR_NOT_FOUND, `${what} ${JSON.stringify(name)} does not exist`);
-    if (rt === 'Remove') arr.splice(index, 1);
-    else arr[index] = clone(settings);
+    return () => {
+      if (rt === 'Remove') arr.splice(index, 1);
+      else arr[index] = clone(settings);
+    };
   }
 
-  #vsmbUpdate(settings: Obj): void {
+  #vsmbUpdate(settings: Obj): Commit {
     const arr = list(child(this.#devices(), 'VirtualSmb'), 'Shares');
     const share = arr?.find((e) => isObj(e) && e.Name === settings.Name);
     if (share === undefined) {
@@ -284,19 +327,22 @@ export class DeviceTable {
         `VSMB share ${JSON.stringify(settings.Name)} was not added with Options.RestrictFileAccess; only its AllowedFiles can be updated and only then`,
       );
     }
-    if (settings.AllowedFiles === undefined) delete share.AllowedFiles;
-    else share.AllowedFiles = clone(settings.AllowedFiles);
+    return () => {
+      if (settings.AllowedFiles === undefined) delete share.AllowedFiles;
+      else share.AllowedFiles = clone(settings.AllowedFiles);
+    };
   }
 
-  #hvSocket(serviceId: string, rt: RequestType, settings: Obj): void {
+  #hvSocket(serviceId: string, rt: RequestType, settings: Obj): Commit {
     const table = child(child(child(this.#devices(), 'HvSocket'), 'HvSocketConfig'), 'ServiceTable');
     const existing = findKey(table, serviceId);
     if (rt === 'Remove') {
       if (existing === undefined || table === undefined) {
         fail(HR.ERROR_NOT_FOUND, `HvSocket service ${serviceId} is not in the service table`);
       }
-      delete table[existing];
-      return;
+      return () => {
+        delete table[existing];
+      };
     }
     const empty = (v: unknown): boolean => v === undefined || v === '';
     if (
@@ -306,27 +352,33 @@ export class DeviceTable {
       empty(settings.BindSecurityDescriptor) &&
       empty(settings.ConnectSecurityDescriptor)
     ) {
-      delete table[existing];
-      return;
+      return () => {
+        delete table[existing];
+      };
     }
-    const t = child(
-      child(child(this.#devices(true), 'HvSocket', true), 'HvSocketConfig', true),
-      'ServiceTable',
-      true,
-    );
-    t[existing ?? serviceId] = clone(settings);
+    return () => {
+      const t = child(
+        child(child(this.#devices(true), 'HvSocket', true), 'HvSocketConfig', true),
+        'ServiceTable',
+        true,
+      );
+      t[existing ?? serviceId] = clone(settings);
+    };
   }
 
-  #mappedPipe(hostPath: string, rt: RequestType): void {
+  #mappedPipe(hostPath: string, rt: RequestType): Commit {
     const lower = hostPath.toLowerCase();
     const index = this.#mappedPipes.findIndex((p) => p.toLowerCase() === lower);
     if (rt === 'Add') {
       if (index >= 0) fail(HR.ERROR_ALREADY_EXISTS, `mapped pipe ${hostPath} already exists`);
-      this.#mappedPipes.push(hostPath);
-      return;
+      return () => {
+        this.#mappedPipes.push(hostPath);
+      };
     }
     if (index < 0) fail(HR.ERROR_NOT_FOUND, `mapped pipe ${hostPath} does not exist`);
-    this.#mappedPipes.splice(index, 1);
+    return () => {
+      this.#mappedPipes.splice(index, 1);
+    };
   }
 
   // ---- read-only lookups for the emulated guest agent (host/guest consistency) ----

@@ -45,13 +45,13 @@ export interface EngineHost {
   exited(exitType: ExitType, detail?: ExitDetail): void;
 }
 
-/** Why a VM exited, for `SystemExitStatus.Attribution` and the logs. */
+/** Why a VM exited, for `SystemExitStatus.Attribution` (hcs-api.md §7) and the logs. */
 export interface ExitDetail {
-  /** `SystemExit.Detail`, e.g. `'GuestPoweredOff'`, `'VmmExited'`. */
-  readonly reason?: string;
-  /** `SystemExit.Initiator`: `'GuestOS'`, `'Client'`, `'Host'`. */
-  readonly initiator?: string;
-  /** Free text (the VMM's exit code or signal, its last error line). */
+  /** `SystemExit.Detail` (default: from the ExitType). */
+  readonly detail?: 'Shutdown' | 'Terminate' | 'UnexpectedExit' | 'ServiceStop' | 'HcsApiFatalError';
+  /** `SystemExit.Initiator` (default: from the ExitType). */
+  readonly initiator?: 'None' | 'GuestOS' | 'Client' | 'Internal' | 'Unknown';
+  /** Free text for the log (the VMM's exit code or signal, its last error line). */
   readonly message?: string;
 }
 
@@ -97,6 +97,8 @@ export interface EngineVm {
   inspect(what: string, query: Obj): Promise<unknown>;
   /** Engine-specific fault injection (tests). */
   fault(doc: Obj): Promise<unknown>;
+  /** Drop every engine-specific fault (the control API's `clear`). */
+  clearFaults(): void;
   /** The system is gone (stopped and its last handle closed): release everything. Idempotent. */
   dispose(): Promise<void>;
 }

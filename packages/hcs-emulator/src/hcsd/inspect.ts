@@ -4,8 +4,9 @@
  */
 import type { DeviceTableSnapshot } from './devices.js';
 import { fail, HR } from './errors.js';
+import type { FaultTable } from './faults.js';
 import { methodName } from './methods.js';
-import type { Service } from './service.js';
+import type { ServiceState } from './service-state.js';
 import type { ComputeSystemRecord } from './system.js';
 
 export interface SystemInspection {
@@ -60,27 +61,31 @@ function systemInfo(sys: ComputeSystemRecord): SystemInspection {
   };
 }
 
-function find(service: Service, id: unknown): ComputeSystemRecord {
-  const sys = typeof id === 'string' ? service.state.systems.get(id) : undefined;
+/** The live system `id`, else a recently torn-down one; HCS_E_SYSTEM_NOT_FOUND otherwise. */
+export function findSystem(state: ServiceState, id: unknown, retiredToo = false): ComputeSystemRecord {
+  const sys =
+    typeof id === 'string'
+      ? (state.systems.get(id) ?? (retiredToo ? state.retired.get(id) : undefined))
+      : undefined;
   if (sys === undefined) fail(HR.HCS_E_SYSTEM_NOT_FOUND, `no compute system ${JSON.stringify(id)}`);
   return sys;
 }
 
-/** `{what: 'systems'|'system'|'clients'|'pending'|'modifyLog'|'faults', id?}` → answer. */
-export function inspect(service: Service, q: Record<string, unknown>): unknown {
+/**
+ * `{what: 'systems'|'system'|'clients'|'pending'|'modifyLog'|'faults', id?}` → answer. Engine
+ * views (`'guest'`, …) are answered by the system's engine VM, not here.
+ */
+export function inspect(state: ServiceState, faults: FaultTable, q: Record<string, unknown>): unknown {
   const now = Date.now();
   switch (q.what) {
     case 'systems':
-      return [...service.state.systems.values()].map(systemInfo);
+      return [...state.systems.values()].map(systemInfo);
     case 'system':
-      return systemInfo(find(service, q.id));
-    case 'modifyLog': {
-      const retired = typeof q.id === 'string' ? service.state.retired.get(q.id) : undefined;
-      const live = typeof q.id === 'string' ? service.state.systems.get(q.id) : undefined;
-      return (live ?? retired ?? find(service, q.id)).modifyLog;
-    }
+      return systemInfo(findSystem(state, q.id));
+    case 'modifyLog':
+      return findSystem(state, q.id, true).modifyLog;
     case 'clients':
-      return [...service.state.clients].map(
+      return [...state.clients].map(
         (c): ClientInspection => ({
           clientId: c.clientId,
           name: c.name ?? null,
@@ -90,7 +95,7 @@ export function inspect(service: Service, q: Record<string, unknown>): unknown {
         }),
       );
     case 'pending':
-      return [...service.state.clients].flatMap((c) =>
+      return [...state.clients].flatMap((c) =>
         [...c.pending.values()].map(
           (p): PendingInspection => ({
             clientId: c.clientId,
@@ -102,20 +107,7 @@ export function inspect(service: Service, q: Record<string, unknown>): unknown {
         ),
       );
     case 'faults':
-      return service.faults.snapshot();
-    case 'guest': {
-      const id = q.id;
-      const sys =
-        (typeof id === 'string'
-          ? (service.state.systems.get(id) ?? service.state.retired.get(id))
-          : undefined) ?? find(service, id);
-      if (sys.guest === undefined)
-        fail(
-          HR.ERROR_NOT_FOUND,
-          `compute system ${sys.id} has no guest agent (no VirtualMachine.GuestConnection)`,
-        );
-      return sys.guest.inspect();
-    }
+      return faults.snapshot();
     default:
       return fail(HR.E_INVALIDARG, `unknown inspection ${JSON.stringify(q.what)}`);
   }

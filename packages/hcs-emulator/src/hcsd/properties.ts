@@ -3,6 +3,7 @@
  * additions, V3 `Queries` → `PropertyResponses`, and the `SystemQuery` filter of Enumerate.
  */
 import type { PropertyQuery, SystemQuery } from '@uvmkit/hcs-schema';
+import type { EngineStatistics } from './engine.js';
 import { HR, toInt32 } from './errors.js';
 import { isObj, type Obj, setOwn } from './json.js';
 import type { ComputeSystemRecord } from './system.js';
@@ -54,12 +55,15 @@ function processorCount(sys: ComputeSystemRecord): number {
   return isObj(proc) && typeof proc.Count === 'number' ? proc.Count : 1;
 }
 
-/** Statistics: uptime since Start (0 before), synthetic processor time (25 % of uptime per VP). */
-function statistics(sys: ComputeSystemRecord, now: number): Obj {
+/**
+ * Statistics: uptime since Start (0 before). The engine's figures where it measures them (qemu:
+ * the QEMU process); otherwise synthetic processor time (25 % of uptime per VP) and memory.
+ */
+function statistics(sys: ComputeSystemRecord, now: number, measured?: EngineStatistics): Obj {
   const end = sys.stoppedAt ?? now;
   const uptime = sys.startedAt === undefined ? 0 : Math.max(0, end - sys.startedAt) * TICKS_PER_MS;
-  const total = Math.floor((uptime * processorCount(sys)) / 4);
-  const bytes = memorySizeMB(sys) * 1024 * 1024;
+  const total = measured?.processorTime100ns ?? Math.floor((uptime * processorCount(sys)) / 4);
+  const bytes = measured?.memoryBytes ?? (memorySizeMB(sys) * 1024 * 1024) / 2;
   return {
     Timestamp: new Date(now).toISOString(),
     ContainerStartTime: new Date(sys.startedAt ?? sys.createdAt).toISOString(),
@@ -70,9 +74,9 @@ function statistics(sys: ComputeSystemRecord, now: number): Obj {
       RuntimeKernel100ns: total - Math.floor(total / 2),
     },
     Memory: {
-      MemoryUsageCommitBytes: Math.floor(bytes / 2),
-      MemoryUsageCommitPeakBytes: Math.floor(bytes / 2),
-      MemoryUsagePrivateWorkingSetBytes: Math.floor(bytes / 4),
+      MemoryUsageCommitBytes: Math.floor(bytes),
+      MemoryUsageCommitPeakBytes: Math.floor(bytes),
+      MemoryUsagePrivateWorkingSetBytes: Math.floor(bytes / 2),
     },
   };
 }
@@ -120,12 +124,17 @@ function sharedMemoryRegions(sys: ComputeSystemRecord): Obj[] {
 }
 
 /** Value of one property type, and the Properties key it goes under. `undefined` = nothing to report. */
-function propertyOf(sys: ComputeSystemRecord, type: string, now: number): [string, unknown] | undefined {
+function propertyOf(
+  sys: ComputeSystemRecord,
+  type: string,
+  now: number,
+  measured: EngineStatistics | undefined,
+): [string, unknown] | undefined {
   switch (type) {
     case 'Memory':
       return sys.kind === 'VirtualMachine' ? ['Memory', memoryInformation(sys)] : undefined;
     case 'Statistics':
-      return ['Statistics', statistics(sys, now)];
+      return ['Statistics', statistics(sys, now, measured)];
     case 'ProcessList':
       return ['ProcessList', []];
     case 'TerminateOnLastHandleClosed':
@@ -149,12 +158,17 @@ function propertyOf(sys: ComputeSystemRecord, type: string, now: number): [strin
 }
 
 /** V3 query names hcsd answers besides the PropertyType names. */
-function v3Response(sys: ComputeSystemRecord, name: string, now: number): Obj {
+function v3Response(
+  sys: ComputeSystemRecord,
+  name: string,
+  now: number,
+  measured: EngineStatistics | undefined,
+): Obj {
   if (name === 'CompatibilityInfo') {
     const data = Buffer.from(JSON.stringify({ RuntimeId: sys.runtimeId, Emulated: true })).toString('base64');
     return { Response: { Data: data } };
   }
-  const v = propertyOf(sys, name, now);
+  const v = propertyOf(sys, name, now, measured);
   if (v !== undefined) return { Response: v[1] };
   return {
     Error: {
@@ -164,18 +178,32 @@ function v3Response(sys: ComputeSystemRecord, name: string, now: number): Obj {
   };
 }
 
+/** Whether answering `query` needs the engine's measured statistics. */
+export function wantsStatistics(query: PropertyQuery | undefined): boolean {
+  return (
+    query !== undefined &&
+    ((query.PropertyTypes ?? []).includes('Statistics') ||
+      (query.Queries !== undefined && Object.hasOwn(query.Queries, 'Statistics')))
+  );
+}
+
 /** Properties for a validated query (absent or `{}` = basic only). */
-export function queryProperties(sys: ComputeSystemRecord, query: PropertyQuery | undefined): Obj {
+export function queryProperties(
+  sys: ComputeSystemRecord,
+  query: PropertyQuery | undefined,
+  measured?: EngineStatistics,
+): Obj {
   const props = basicProperties(sys);
   if (query === undefined) return props;
   const now = Date.now();
   for (const type of query.PropertyTypes ?? []) {
-    const v = propertyOf(sys, type, now);
+    const v = propertyOf(sys, type, now, measured);
     if (v !== undefined && v[0] !== 'CpuGroup') props[v[0]] = v[1];
   }
   if (query.Queries !== undefined) {
     const responses: Obj = {};
-    for (const name of Object.keys(query.Queries)) setOwn(responses, name, v3Response(sys, name, now));
+    for (const name of Object.keys(query.Queries))
+      setOwn(responses, name, v3Response(sys, name, now, measured));
     props.PropertyResponses = responses;
   }
   return props;

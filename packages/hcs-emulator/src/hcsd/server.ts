@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { decodeRequestBody, FrameDecoder, FrameError, FrameKind } from './codec.js';
-import type { Logger } from './service.js';
+import type { Engine, Logger } from './engine.js';
 import { Service } from './service.js';
 
 export interface HcsdServer {
@@ -19,6 +19,8 @@ export interface HcsdServer {
 export interface ServeOptions {
   socketPath: string;
   logger: Logger;
+  /** The engine that realizes the VMs (closed with the server). */
+  engine: Engine;
   /** Called on a Stop control request (after a graceful close for `'graceful'`). */
   onStop?: (mode: 'graceful' | 'abrupt') => void;
 }
@@ -110,7 +112,7 @@ class Connection {
 export async function serve(options: ServeOptions): Promise<HcsdServer> {
   const { socketPath, logger } = options;
   await removeStaleSocket(socketPath);
-  const service = new Service(logger);
+  const service = new Service(logger, options.engine);
   const connections = new Set<Connection>();
   const server: Server = createServer((socket) => {
     const c = new Connection(socket, service, logger);
@@ -129,8 +131,8 @@ export async function serve(options: ServeOptions): Promise<HcsdServer> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
-      service.stopGuests();
-      server.close(() => resolve());
+      const stopped = service.close().catch((e: unknown) => logger.error('hcsd: engine close failed', e));
+      server.close(() => void stopped.then(() => resolve()));
       for (const c of connections) c.end();
       setTimeout(() => {
         for (const c of connections) c.destroy();

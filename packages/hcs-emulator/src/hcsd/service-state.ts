@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { ServicePropertyQuery } from '@uvmkit/hcs-schema';
 import { fail, HR } from './errors.js';
 import { isObj, type Obj } from './json.js';
-import type { ClientSession } from './service.js';
+import type { ClientSession } from './session.js';
 import type { ComputeSystemRecord } from './system.js';
 import { optionalDocument } from './validate.js';
 

@@ -2,6 +2,10 @@
  * Method dispatch of hcsd: client sessions and their handle tokens, the compute systems, events,
  * fault injection (fail / delay / cancel) and the control methods. Transport-agnostic: the server
  * feeds decoded requests in and gives each session a `send(frame)`.
+ *
+ * Every call on a compute system runs through that system's queue (calls on one system keep their
+ * order; other systems and clients go on), validates against the HCS state model, lets the engine
+ * realize it, and only then commits. A Cancel aborts the call's engine work where the engine can.
  */
 import {
   ComputeSystem,
@@ -18,50 +22,23 @@ import {
   systemKind,
 } from '@uvmkit/hcs-schema';
 import { encodeEvent, encodeResponse } from './codec.js';
-import { fail, HcsdFailure, HR, resultErrorDocument } from './errors.js';
+import type { Engine, EngineHost, ExitDetail, Logger } from './engine.js';
+import { fail, HcsdFailure, HR } from './errors.js';
 import { FaultTable } from './faults.js';
-import { GuestAgent } from './guest/agent.js';
-import { GuestFailure } from './guest/protocol.js';
-import { inspect } from './inspect.js';
-import { isObj } from './json.js';
+import { findSystem, inspect } from './inspect.js';
+import type { Obj } from './json.js';
 import { EventType, Method, methodName, PROTOCOL_VERSION } from './methods.js';
-import { basicProperties, matchesQuery, queryProperties } from './properties.js';
+import { basicProperties, matchesQuery, queryProperties, wantsStatistics } from './properties.js';
 import { ServiceState } from './service-state.js';
+import type { ClientSession, Handle, PendingRequest } from './session.js';
 import { ComputeSystemRecord, type ExitType } from './system.js';
 import { issueMessage, optionalDocument, parseJson, validate } from './validate.js';
 
-/** Injected logger (no globals). */
-export interface Logger {
-  error(message: string, error?: unknown): void;
-  info(message: string): void;
-}
+export type { Logger } from './engine.js';
+export type { ClientSession, Handle, PendingRequest } from './session.js';
 
 /** Maximum length of a compute system id, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 256;
-
-export interface Handle {
-  readonly token: bigint;
-  readonly system: ComputeSystemRecord;
-  readonly client: ClientSession;
-}
-
-export interface PendingRequest {
-  readonly id: number;
-  readonly method: number;
-  readonly since: number;
-  readonly token: bigint;
-  readonly timer: NodeJS.Timeout;
-}
-
-export interface ClientSession {
-  readonly clientId: number;
-  name: string | undefined;
-  pid: number | undefined;
-  readonly handles: Map<bigint, Handle>;
-  readonly pending: Map<number, PendingRequest>;
-  closed: boolean;
-  send(frame: Buffer): void;
-}
 
 /** What a handler returns: the response value (token) and document. */
 interface Answer {
@@ -71,18 +48,28 @@ interface Answer {
 
 const NONE: Answer = {};
 
+/** A call's work once it is its system's turn: it gets the call's abort signal. */
+type Work = (signal: AbortSignal) => Promise<Answer>;
+
 export type StopHook = (mode: 'graceful' | 'abrupt') => void;
+
+/** Why an engine call was aborted without the client asking (a Terminate overtook it). */
+const SUPERSEDED = 'superseded by Terminate';
 
 export class Service {
   readonly state = new ServiceState();
   readonly faults = new FaultTable();
+  readonly engine: Engine;
   readonly #log: Logger;
   #onStop: StopHook = () => {};
   #nextClient = 1;
   #nextToken = 1n;
+  /** The abort controller of the call each system is running now. */
+  readonly #running = new WeakMap<ComputeSystemRecord, AbortController>();
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, engine: Engine) {
     this.#log = logger;
+    this.engine = engine;
   }
 
   set onStop(hook: StopHook) {
@@ -107,10 +94,15 @@ export class Service {
   disconnect(client: ClientSession): void {
     if (client.closed) return;
     client.closed = true;
-    for (const p of client.pending.values()) clearTimeout(p.timer);
+    for (const p of [...client.pending.values()]) p.cancel();
     client.pending.clear();
     for (const h of [...client.handles.values()]) this.#closeHandle(h);
     this.state.clients.delete(client);
+  }
+
+  /** Daemon shutdown: the engine stops every VM it still runs. */
+  async close(): Promise<void> {
+    await this.engine.close();
   }
 
   /** One decoded request. Answers (now or later) through `client.send`. Never throws. */
@@ -125,61 +117,139 @@ export class Service {
       token === 0n ? (args[0] ?? undefined) : client.handles.get(token)?.system.id;
     const injected = this.faults.takeFailure(method, target);
     if (injected !== undefined) {
-      client.send(
-        encodeResponse(
-          method,
-          id,
-          injected.hresult,
-          0n,
-          resultErrorDocument(injected.hresult, injected.message),
-        ),
-      );
+      this.#send(client, method, id, new HcsdFailure(injected.hresult, injected.message));
       return;
     }
     const delay = this.faults.takeDelay(method, target);
     if (delay !== undefined) {
       const timer = setTimeout(() => {
-        if (client.pending.get(id)?.timer === timer) client.pending.delete(id);
-        if (!client.closed) this.#execute(client, method, id, token, args);
+        if (client.pending.get(id) === pending) client.pending.delete(id);
+        if (!client.closed) this.#dispatch(client, method, id, token, args);
       }, delay);
-      client.pending.set(id, { id, method, since: Date.now(), token, timer });
+      const pending: PendingRequest = {
+        id,
+        method,
+        since: Date.now(),
+        token,
+        cancel: () => {
+          clearTimeout(timer);
+          if (client.pending.get(id) === pending) client.pending.delete(id);
+          this.#send(client, method, id, cancelled(id));
+        },
+      };
+      client.pending.set(id, pending);
       return;
     }
-    this.#execute(client, method, id, token, args);
+    this.#dispatch(client, method, id, token, args);
   }
 
-  #execute(
+  /** Run a call now (answered synchronously) or through its system's queue. */
+  #dispatch(
     client: ClientSession,
     method: number,
     id: number,
     token: bigint,
     args: readonly (string | null)[],
   ): void {
-    let frame: Buffer;
+    let queued: [ComputeSystemRecord, Work] | Promise<Answer> | Answer | undefined;
     try {
-      const a = this.#call(client, method, id, token, args);
-      if (a === undefined) return; // answered elsewhere
-      frame = encodeResponse(method, id, 0, a.value ?? 0n, a.document ?? null);
+      queued = this.#route(client, method, id, token, args);
     } catch (e) {
-      if (e instanceof HcsdFailure) {
-        frame = encodeResponse(method, id, e.hresult, 0n, e.toDocument());
-      } else {
-        this.#log.error(`hcsd: ${methodName(method) ?? method} request ${id} failed unexpectedly`, e);
-        frame = encodeResponse(
-          method,
-          id,
-          HR.E_UNEXPECTED,
-          0n,
-          resultErrorDocument(HR.E_UNEXPECTED, String(e)),
-        );
-      }
+      this.#send(client, method, id, this.#failure(method, id, e));
+      return;
     }
-    if (!client.closed) client.send(frame);
+    if (queued === undefined) return; // answered elsewhere
+    if (Array.isArray(queued)) {
+      const [sys, work] = queued;
+      this.#enqueue(client, method, id, token, sys, work);
+    } else if (queued instanceof Promise) {
+      queued.then(
+        (a) => this.#send(client, method, id, a),
+        (e: unknown) => this.#send(client, method, id, this.#failure(method, id, e)),
+      );
+    } else {
+      this.#send(client, method, id, queued);
+    }
+  }
+
+  /** Queue `work` on `sys`; it can be cancelled while it waits or runs. */
+  #enqueue(
+    client: ClientSession,
+    method: number,
+    id: number,
+    token: bigint,
+    sys: ComputeSystemRecord,
+    work: Work,
+  ): void {
+    const controller = new AbortController();
+    let started = false;
+    let settled = false;
+    let cancelledByClient = false;
+    const pending: PendingRequest = {
+      id,
+      method,
+      since: Date.now(),
+      token,
+      cancel: () => {
+        cancelledByClient = true;
+        controller.abort(new HcsdFailure(HR.ERROR_CANCELLED, `request ${id} was cancelled`));
+        if (!started && !settled) {
+          settled = true;
+          this.#forget(client, pending);
+          this.#send(client, method, id, cancelled(id));
+        }
+      },
+    };
+    client.pending.set(id, pending);
+    if (method === Method.Terminate)
+      this.#running.get(sys)?.abort(new HcsdFailure(HR.ERROR_CANCELLED, SUPERSEDED));
+    sys.queue.push(async () => {
+      if (settled) return; // cancelled while it waited
+      started = true;
+      this.#running.set(sys, controller);
+      let reply: Answer | HcsdFailure;
+      try {
+        reply = await work(controller.signal);
+      } catch (e) {
+        reply = cancelledByClient ? cancelled(id) : this.#failure(method, id, e);
+      } finally {
+        if (this.#running.get(sys) === controller) this.#running.delete(sys);
+      }
+      settled = true;
+      this.#forget(client, pending);
+      this.#send(client, method, id, reply);
+    });
+  }
+
+  #forget(client: ClientSession, pending: PendingRequest): void {
+    if (client.pending.get(pending.id) === pending) client.pending.delete(pending.id);
+  }
+
+  #failure(method: number, id: number, e: unknown): HcsdFailure {
+    if (e instanceof HcsdFailure) return e;
+    this.#log.error(`hcsd: ${methodName(method) ?? method} request ${id} failed unexpectedly`, e);
+    return new HcsdFailure(HR.E_UNEXPECTED, String(e));
+  }
+
+  #send(client: ClientSession, method: number, id: number, reply: Answer | HcsdFailure): void {
+    if (client.closed) return;
+    const frame =
+      reply instanceof HcsdFailure
+        ? encodeResponse(method, id, reply.hresult, 0n, reply.toDocument())
+        : encodeResponse(method, id, 0, reply.value ?? 0n, reply.document ?? null);
+    client.send(frame);
   }
 
   #handle(client: ClientSession, token: bigint): Handle {
     const h = token === 0n ? undefined : client.handles.get(token);
     if (h === undefined) fail(HR.E_HANDLE, `token ${token} is not an open handle of this client`);
+    return h;
+  }
+
+  /** The handle a queued call was made on, still open when its turn comes. */
+  #stillOpen(h: Handle): Handle {
+    if (h.client.handles.get(h.token) !== h)
+      fail(HR.E_HANDLE, `token ${h.token} is not an open handle of this client`);
     return h;
   }
 
@@ -204,11 +274,21 @@ export class Service {
     sys.tornDown = true;
     if (this.state.systems.get(sys.id) === sys) this.state.systems.delete(sys.id);
     this.state.retire(sys);
+    this.#settle(sys.vm?.dispose(), `dispose of ${sys.id}`);
   }
 
-  /** Stop `sys` and send SystemExited (exactly once) to every token open on it. */
-  stopSystem(sys: ComputeSystemRecord, exitType: ExitType): void {
+  /** Log the failure of engine work nobody waits for. */
+  #settle(work: Promise<unknown> | undefined, what: string): void {
+    work?.catch((e: unknown) => this.#log.error(`hcsd: ${what} failed`, e));
+  }
+
+  /**
+   * Stop `sys` and send SystemExited (exactly once) to every token open on it. The engine is told
+   * to terminate what may still run (a no-op when it already stopped).
+   */
+  stopSystem(sys: ComputeSystemRecord, exitType: ExitType, detail?: ExitDetail): void {
     if (sys.state === 'Stopped') return;
+    if (detail?.message !== undefined) this.#log.info(`hcsd: ${sys.id} exited: ${detail.message}`);
     if (exitType === 'UnexpectedExit') {
       const report = JSON.stringify({
         SystemId: sys.id,
@@ -219,8 +299,8 @@ export class Service {
       this.#broadcast(sys, EventType.SystemCrashInitiated, report);
       this.#broadcast(sys, EventType.SystemCrashReport, report);
     }
-    sys.guest?.stop();
-    const status = sys.stop(exitType);
+    this.#settle(sys.vm?.terminate(), `terminate of ${sys.id}`);
+    const status = sys.stop(exitType, detail);
     this.#broadcast(sys, EventType.SystemExited, JSON.stringify(status));
     if (sys.handles.size === 0) this.#teardown(sys);
   }
@@ -231,19 +311,28 @@ export class Service {
 
   /** Crash a VM from the control API (UnexpectedExit). */
   crash(id: string): void {
-    const sys = this.state.systems.get(id);
-    if (sys === undefined) fail(HR.HCS_E_SYSTEM_NOT_FOUND, `no compute system ${JSON.stringify(id)}`);
+    const sys = findSystem(this.state, id);
     if (sys.state === 'Stopped') fail(HR.HCS_E_SYSTEM_ALREADY_STOPPED, `system ${sys.id} is already stopped`);
     this.stopSystem(sys, 'UnexpectedExit');
   }
 
-  #call(
+  /** The engine's view of `sys`, for calls that need it (set once the engine's create succeeded). */
+  #vm(sys: ComputeSystemRecord) {
+    if (sys.vm === undefined) fail(HR.HCS_E_INVALID_STATE, `system ${sys.id} is still being created`);
+    return sys.vm;
+  }
+
+  /**
+   * A call's route: an answer now (or `undefined` when it answered elsewhere), a promise of one
+   * (control calls that ask the engine), or the system whose queue runs its work.
+   */
+  #route(
     client: ClientSession,
     method: number,
     id: number,
     token: bigint,
     args: readonly (string | null)[],
-  ): Answer | undefined {
+  ): [ComputeSystemRecord, Work] | Promise<Answer> | Answer | undefined {
     switch (method) {
       case Method.Hello:
         return this.#hello(client, args);
@@ -253,69 +342,96 @@ export class Service {
         const sysId = stringArg(args, 0, 'id');
         const sys = this.state.systems.get(sysId);
         if (sys === undefined) fail(HR.HCS_E_SYSTEM_NOT_FOUND, `no compute system ${JSON.stringify(sysId)}`);
-        return { value: this.#openHandle(client, sys) };
+        return [
+          sys,
+          async () => {
+            if (sys.tornDown) fail(HR.HCS_E_SYSTEM_NOT_FOUND, `no compute system ${JSON.stringify(sysId)}`);
+            return { value: this.#openHandle(client, sys) };
+          },
+        ];
       }
-      case Method.Close:
-        this.#closeHandle(this.#handle(client, token));
-        return NONE;
-      case Method.Start: {
+      case Method.Close: {
         const h = this.#handle(client, token);
-        optionalDocument(args[0], StartOptions, 'StartOptions');
-        h.system.start();
-        h.system.guest?.start();
-        return NONE;
+        return [
+          h.system,
+          async () => {
+            this.#closeHandle(this.#stillOpen(h));
+            return NONE;
+          },
+        ];
       }
+      case Method.Start:
+        return this.#onSystem(client, token, async (sys, signal) => {
+          optionalDocument(args[0], StartOptions, 'StartOptions');
+          sys.check('Start');
+          await this.#vm(sys).start(signal);
+          sys.start();
+          return NONE;
+        });
       case Method.ShutDown:
-      case Method.Terminate: {
-        const h = this.#handle(client, token);
-        const graceful = method === Method.ShutDown;
-        if (graceful) optionalDocument(args[0], ShutdownOptions, 'ShutdownOptions');
-        else objectOptions(args[0], 'TerminateOptions');
-        h.system.check(graceful ? 'ShutDown' : 'Terminate');
-        this.stopSystem(h.system, graceful ? 'GracefulExit' : 'ForcedExit');
-        return NONE;
-      }
-      case Method.Crash: {
-        const h = this.#handle(client, token);
-        optionalDocument(args[0], CrashOptions, 'CrashOptions');
-        h.system.check('Crash');
-        this.stopSystem(h.system, 'UnexpectedExit');
-        return NONE;
-      }
-      case Method.Pause: {
-        const h = this.#handle(client, token);
-        optionalDocument(args[0], PauseOptions, 'PauseOptions');
-        h.system.pause();
-        return NONE;
-      }
-      case Method.Resume: {
-        const h = this.#handle(client, token);
-        objectOptions(args[0], 'ResumeOptions');
-        h.system.resume();
-        h.system.guest?.resume();
-        return NONE;
-      }
-      case Method.Save: {
-        const h = this.#handle(client, token);
-        const opts = optionalDocument<SaveOptions>(args[0], SaveOptions, 'SaveOptions');
-        const type = opts?.SaveType ?? 'ToFile';
-        h.system.check('Save');
-        if (type === 'ToFile' && (opts?.SaveStateFilePath ?? '') === '') {
-          fail(
-            HR.E_INVALIDARG,
-            'invalid SaveOptions: SaveStateFilePath: is required when SaveType is ToFile',
-          );
-        }
-        h.system.save(type, opts?.SaveStateFilePath);
-        return NONE;
-      }
-      case Method.GetProperties: {
-        const h = this.#handle(client, token);
-        const q = optionalDocument<PropertyQuery>(args[0], PropertyQuerySchema, 'PropertyQuery');
-        return { document: JSON.stringify(queryProperties(h.system, q)) };
-      }
+        return this.#onSystem(client, token, async (sys, signal) => {
+          optionalDocument(args[0], ShutdownOptions, 'ShutdownOptions');
+          sys.check('ShutDown');
+          await this.#vm(sys).shutdown(signal);
+          this.stopSystem(sys, 'GracefulExit');
+          return NONE;
+        });
+      case Method.Terminate:
+        return this.#onSystem(client, token, async (sys) => {
+          objectOptions(args[0], 'TerminateOptions');
+          sys.check('Terminate');
+          await this.#vm(sys).terminate();
+          this.stopSystem(sys, 'ForcedExit');
+          return NONE;
+        });
+      case Method.Crash:
+        return this.#onSystem(client, token, async (sys, signal) => {
+          optionalDocument(args[0], CrashOptions, 'CrashOptions');
+          sys.check('Crash');
+          await this.#vm(sys).crash(signal);
+          this.stopSystem(sys, 'UnexpectedExit');
+          return NONE;
+        });
+      case Method.Pause:
+        return this.#onSystem(client, token, async (sys, signal) => {
+          optionalDocument(args[0], PauseOptions, 'PauseOptions');
+          sys.check('Pause');
+          await this.#vm(sys).pause(signal);
+          sys.pause();
+          return NONE;
+        });
+      case Method.Resume:
+        return this.#onSystem(client, token, async (sys, signal) => {
+          objectOptions(args[0], 'ResumeOptions');
+          sys.check('Resume');
+          await this.#vm(sys).resume(signal);
+          sys.resume();
+          return NONE;
+        });
+      case Method.Save:
+        return this.#onSystem(client, token, async (sys, signal) => {
+          const opts = optionalDocument<SaveOptions>(args[0], SaveOptions, 'SaveOptions');
+          const saveType = opts?.SaveType ?? 'ToFile';
+          sys.check('Save');
+          if (saveType === 'ToFile' && (opts?.SaveStateFilePath ?? '') === '') {
+            fail(
+              HR.E_INVALIDARG,
+              'invalid SaveOptions: SaveStateFilePath: is required when SaveType is ToFile',
+            );
+          }
+          await this.#vm(sys).save({ saveType, path: opts?.SaveStateFilePath }, signal);
+          sys.save(saveType, opts?.SaveStateFilePath);
+          return NONE;
+        });
+      case Method.GetProperties:
+        return this.#onSystem(client, token, async (sys) => {
+          const q = optionalDocument<PropertyQuery>(args[0], PropertyQuerySchema, 'PropertyQuery');
+          const running = sys.state === 'Running' || sys.state === 'Paused';
+          const measured = running && wantsStatistics(q) ? await this.#vm(sys).statistics() : undefined;
+          return { document: JSON.stringify(queryProperties(sys, q, measured)) };
+        });
       case Method.Modify:
-        return this.#modify(this.#handle(client, token), args);
+        return this.#onSystem(client, token, (sys, signal) => this.#modify(sys, args, signal));
       case Method.Enumerate: {
         const q = optionalDocument<SystemQuery>(args[0], SystemQuerySchema, 'SystemQuery');
         const out: unknown[] = [];
@@ -333,9 +449,9 @@ export class Service {
       case Method.Cancel:
         return this.#cancel(client, args);
       case Method.Inspect:
-        return { document: JSON.stringify(inspect(this, parseControl(args[0]))) };
+        return this.#inspect(parseControl(args[0]));
       case Method.Fault:
-        return { document: JSON.stringify(this.#fault(parseControl(args[0]))) };
+        return this.#fault(parseControl(args[0]));
       case Method.Stop: {
         const mode = args[0];
         if (mode !== 'graceful' && mode !== 'abrupt')
@@ -353,6 +469,16 @@ export class Service {
     }
   }
 
+  /** A call on the system behind `token`: its work runs in the system's queue. */
+  #onSystem(
+    client: ClientSession,
+    token: bigint,
+    work: (sys: ComputeSystemRecord, signal: AbortSignal) => Promise<Answer>,
+  ): [ComputeSystemRecord, Work] {
+    const h = this.#handle(client, token);
+    return [h.system, (signal) => work(this.#stillOpen(h).system, signal)];
+  }
+
   #hello(client: ClientSession, args: readonly (string | null)[]): Answer {
     const version = args[2];
     if (version !== undefined && version !== null && version !== String(PROTOCOL_VERSION)) {
@@ -367,7 +493,11 @@ export class Service {
     return { document: JSON.stringify({ ProtocolVersion: PROTOCOL_VERSION }) };
   }
 
-  #create(client: ClientSession, args: readonly (string | null)[]): Answer {
+  /**
+   * Validate the document, reserve the id, then let the engine realize the system in its queue;
+   * the handle is opened once it succeeded (a failed create leaves nothing behind).
+   */
+  #create(client: ClientSession, args: readonly (string | null)[]): [ComputeSystemRecord, Work] {
     const id = stringArg(args, 0, 'id');
     if (id === '') fail(HR.E_INVALIDARG, 'compute system id must not be empty');
     if (id.length > MAX_ID_LENGTH)
@@ -386,21 +516,39 @@ export class Service {
     if (this.state.systems.has(id))
       fail(HR.HCS_E_SYSTEM_ALREADY_EXISTS, `a compute system with id ${JSON.stringify(id)} already exists`);
     const sys = new ComputeSystemRecord(id, kind, config);
-    if (kind === 'VirtualMachine' && GuestAgent.wanted(config))
-      sys.guest = new GuestAgent(sys, this.#log, (exitType) =>
-        setImmediate(() => this.stopSystem(sys, exitType)),
-      );
     this.state.systems.set(id, sys);
-    return { value: this.#openHandle(client, sys) };
+    const host: EngineHost = { exited: (exitType, detail) => this.stopSystem(sys, exitType, detail) };
+    return [
+      sys,
+      async (signal) => {
+        try {
+          sys.vm = await this.engine.create(sys, host, signal);
+        } catch (e) {
+          this.#teardown(sys);
+          throw e;
+        }
+        if (client.closed) {
+          // Nobody will ever hold a handle: the system goes as a failed create would.
+          this.stopSystem(sys, 'ForcedExit');
+          this.#teardown(sys);
+          return NONE;
+        }
+        return { value: this.#openHandle(client, sys) };
+      },
+    ];
   }
 
-  #modify(h: Handle, args: readonly (string | null)[]): Answer {
-    const sys = h.system;
+  /** Validate against the device table → the engine realizes → commit. */
+  async #modify(
+    sys: ComputeSystemRecord,
+    args: readonly (string | null)[],
+    signal: AbortSignal,
+  ): Promise<Answer> {
     const text = stringArg(args, 0, 'configuration');
     const doc = parseJson(text, 'ModifySettingRequest');
     sys.logModify(doc);
     const result = checkModifySettingRequest(doc);
-    const d = doc as Record<string, unknown>;
+    const d = doc as Obj;
     if (result.issues.length > 0) {
       const first = result.issues[0]!;
       if (result.match === undefined && first.path === 'ResourcePath' && typeof d.ResourcePath === 'string') {
@@ -417,7 +565,12 @@ export class Service {
       fail(HR.E_NOTIMPL, `modify is only emulated for virtual machines, ${sys.id} is a ${sys.kind}`);
     sys.check('Modify');
     if (result.match === undefined) return NONE; // guest-only request: no host-side change
-    sys.devices.apply(result.match, result.requestType, d.Settings);
+    const commit = sys.devices.prepare(result.match, result.requestType, d.Settings);
+    await this.#vm(sys).modify(
+      { match: result.match, requestType: result.requestType, settings: d.Settings, document: d },
+      signal,
+    );
+    commit();
     return NONE;
   }
 
@@ -429,88 +582,51 @@ export class Service {
     const p = client.pending.get(target);
     if (p === undefined)
       fail(HR.ERROR_NOT_FOUND, `request ${target} is not pending (already completed or never delayed)`);
-    clearTimeout(p.timer);
-    client.pending.delete(target);
-    client.send(
-      encodeResponse(
-        p.method,
-        p.id,
-        HR.ERROR_CANCELLED,
-        0n,
-        resultErrorDocument(HR.ERROR_CANCELLED, `request ${target} was cancelled`),
-      ),
-    );
+    p.cancel();
     return NONE;
   }
 
-  /** `{kind:'guest', id, fault:{kind, …}}`: a fault of the guest agent of VM `id`. */
-  #guestFault(doc: Record<string, unknown>): void {
-    const agent = guestOf(this, doc.id);
-    const f = doc.fault;
-    if (!isObj(f)) fail(HR.E_INVALIDARG, 'guest fault needs a "fault" object');
-    try {
-      switch (f.kind) {
-        case 'drop':
-          if (!agent.drop()) fail(HR.HCS_E_INVALID_STATE, `guest of ${agent.sys.id} is not connected`);
-          return;
-        case 'garbage':
-        case 'oversized':
-          if (f.when === 'now') agent.sendNow(f.kind, f);
-          else agent.faults.add(f);
-          return;
-        case 'notify':
-          agent.notify(f);
-          return;
-        case 'clear':
-          agent.faults.clear();
-          return;
-        default:
-          agent.faults.add(f);
-      }
-    } catch (e) {
-      if (e instanceof GuestFailure) fail(e.hresult, e.message);
-      throw e;
+  /** Inspection: the service's own views now, an engine view (`guest`, `engine`) from the VM. */
+  #inspect(q: Obj): Answer | Promise<Answer> {
+    if (q.what === 'guest' || q.what === 'engine') {
+      const sys = findSystem(this.state, q.id, true);
+      const what = q.what === 'guest' ? 'guest' : typeof q.view === 'string' ? q.view : '';
+      return this.#vm(sys)
+        .inspect(what, q)
+        .then((v) => ({ document: JSON.stringify(v) }));
     }
+    return { document: JSON.stringify(inspect(this.state, this.faults, q)) };
   }
 
-  /** Stop every guest agent (daemon shutdown). */
-  stopGuests(): void {
-    for (const sys of this.state.systems.values()) sys.guest?.stop();
-  }
-
-  #fault(doc: Record<string, unknown>): unknown {
+  #fault(doc: Obj): Answer | Promise<Answer> {
+    const ok: Answer = { document: JSON.stringify({ ok: true }) };
     switch (doc.kind) {
       case 'fail':
         this.faults.addFailure(doc);
-        return { ok: true };
+        return ok;
       case 'delay':
         this.faults.addDelay(doc);
-        return { ok: true };
+        return ok;
       case 'crash':
         this.crash(typeof doc.id === 'string' ? doc.id : fail(HR.E_INVALIDARG, 'crash needs an id'));
-        return { ok: true };
+        return ok;
       case 'clear':
         this.faults.clear();
-        for (const sys of this.state.systems.values()) sys.guest?.faults.clear();
-        return { ok: true };
+        for (const sys of this.state.systems.values()) sys.vm?.clearFaults();
+        return ok;
       case 'guest':
-        this.#guestFault(doc);
-        return { ok: true };
+      case 'engine':
+        return this.#vm(findSystem(this.state, doc.id))
+          .fault(doc)
+          .then((v) => ({ document: JSON.stringify(v) }));
       default:
         return fail(HR.E_INVALIDARG, `unknown fault kind ${JSON.stringify(doc.kind)}`);
     }
   }
 }
 
-function guestOf(service: Service, id: unknown): GuestAgent {
-  const sys = typeof id === 'string' ? service.state.systems.get(id) : undefined;
-  if (sys === undefined) fail(HR.HCS_E_SYSTEM_NOT_FOUND, `no compute system ${JSON.stringify(id)}`);
-  if (sys.guest === undefined)
-    fail(
-      HR.ERROR_NOT_FOUND,
-      `compute system ${sys.id} has no guest agent (no VirtualMachine.GuestConnection)`,
-    );
-  return sys.guest;
+function cancelled(id: number): HcsdFailure {
+  return new HcsdFailure(HR.ERROR_CANCELLED, `request ${id} was cancelled`);
 }
 
 function stringArg(args: readonly (string | null)[], index: number, name: string): string {

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SystemKind } from '@uvmkit/hcs-schema';
 import { DeviceTable } from './devices.js';
+import type { EngineVm, ExitDetail } from './engine.js';
 import { fail, HR } from './errors.js';
-import type { GuestAgent } from './guest/agent.js';
-import type { Handle } from './service.js';
+import { SerialQueue } from './queue.js';
+import type { Handle } from './session.js';
 
 /** At most this many ModifySettingRequest documents are kept per system. */
 export const MODIFY_LOG_CAP = 100_000;
@@ -61,8 +62,10 @@ export class ComputeSystemRecord {
   lastSave: { SaveType: string; SaveStateFilePath?: string } | undefined;
   /** set once the system is gone (stopped and last handle closed) */
   tornDown = false;
-  /** The emulated guest agent, for a VM whose configuration has `VirtualMachine.GuestConnection`. */
-  guest: GuestAgent | undefined;
+  /** What the engine realized of this system (set once the engine's create succeeded). */
+  vm: EngineVm | undefined;
+  /** Calls on this system, in order (the service runs each one through it). */
+  readonly queue = new SerialQueue();
 
   constructor(id: string, kind: SystemKind, config: Record<string, unknown>) {
     this.id = id;
@@ -123,13 +126,21 @@ export class ComputeSystemRecord {
   }
 
   /** Move to Stopped and return the exit status (the caller sends SystemExited exactly once). */
-  stop(exitType: ExitType): ExitStatus {
+  stop(exitType: ExitType, detail?: ExitDetail): ExitStatus {
     this.state = 'Stopped';
     this.stoppedAt = Date.now();
+    const base = DETAIL[exitType];
     const status: ExitStatus = {
       Status: exitType === 'UnexpectedExit' ? HR.HCS_E_UNEXPECTED_EXIT | 0 : 0,
       ExitType: exitType,
-      Attribution: [{ SystemExit: DETAIL[exitType] }],
+      Attribution: [
+        {
+          SystemExit: {
+            Detail: detail?.detail ?? base.Detail,
+            Initiator: detail?.initiator ?? base.Initiator,
+          },
+        },
+      ],
     };
     this.exit = status;
     return status;

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import type { ComputeSystemRecord } from '../system.js';
-import { hvsockPath } from './address.js';
+import type { SystemView } from '../../../engine.js';
+import { hvsockPath } from '../../../hvsock.js';
 import * as containers from './containers.js';
 import {
   type GarbageVariant,
@@ -102,7 +102,7 @@ interface Conn {
 }
 
 export class GuestAgent {
-  readonly sys: ComputeSystemRecord;
+  readonly sys: SystemView;
   readonly os: GuestOs;
   readonly serviceId: string;
   readonly table = new GuestTable();
@@ -110,6 +110,8 @@ export class GuestAgent {
   readonly #log: GuestLogger;
   readonly #requests: GuestRequestLogEntry[] = [];
   #active = false;
+  /** the VM is paused: no dialing, requests wait for resume */
+  #vmPaused = false;
   #conn: Conn | undefined;
   #dialing: Socket | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -122,7 +124,7 @@ export class GuestAgent {
 
   readonly #onPowerOff: PowerOff;
 
-  constructor(sys: ComputeSystemRecord, logger: GuestLogger, onPowerOff: PowerOff) {
+  constructor(sys: SystemView, logger: GuestLogger, onPowerOff: PowerOff) {
     this.sys = sys;
     this.#log = logger;
     this.#onPowerOff = onPowerOff;
@@ -172,7 +174,7 @@ export class GuestAgent {
 
   #dial(): void {
     if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
-    if (this.faults.neverDial || this.sys.state === 'Paused') {
+    if (this.faults.neverDial || this.#vmPaused) {
       this.#schedule(DIAL_INTERVAL_MS);
       return;
     }
@@ -381,7 +383,7 @@ export class GuestAgent {
       this.#write(c, encodeFrame(responseType(f.type), f.id, payload));
     };
     const go = (): void => {
-      if (this.sys.state === 'Paused') this.#paused.push(run);
+      if (this.#vmPaused) this.#paused.push(run);
       else run();
     };
     if (delay > 0) {
@@ -395,8 +397,14 @@ export class GuestAgent {
     }
   }
 
+  /** The VM paused: requests read from now on wait for `resume`, and no dial starts. */
+  pause(): void {
+    this.#vmPaused = true;
+  }
+
   /** The VM resumed: run the requests that arrived while it was paused, in order. */
   resume(): void {
+    this.#vmPaused = false;
     const queued = this.#paused.splice(0);
     for (const run of queued) run();
     this.#schedule(0);

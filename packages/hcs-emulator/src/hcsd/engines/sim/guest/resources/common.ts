@@ -3,7 +3,7 @@
  * host SCSI lookups.
  */
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
-import type { DeviceTable } from '../../devices.js';
+import type { DeviceTable } from '../../../../devices.js';
 import { GHR, type GuestOs, gfail } from '../protocol.js';
 import { type Fields, isUnder, normalizePath, type Obj } from '../settings.js';
 import type { GuestTable } from '../table.js';

@@ -1,6 +1,6 @@
 /** What `HcsdControl.guest(id)` shows of the guest table (plain JSON, deep copies). */
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
-import type { DeviceTable } from '../devices.js';
+import type { DeviceTable } from '../../../devices.js';
 import type { BlockCimMount, CombinedLayers, GuestTable, MappedDirectory } from './table.js';
 
 export interface GuestTableSnapshot {

@@ -5,7 +5,7 @@
  * and `containers.ts`.
  */
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
-import type { DeviceTable } from '../devices.js';
+import type { DeviceTable } from '../../../devices.js';
 import { normalizePath, type Obj } from './settings.js';
 
 export interface MappedDisk {

@@ -5,9 +5,9 @@
  */
 import { GHR, gfail } from './protocol.js';
 
-export { isObj, type Obj } from '../json.js';
+export { isObj, type Obj } from '../../../json.js';
 
-import { isObj, type Obj } from '../json.js';
+import { isObj, type Obj } from '../../../json.js';
 
 /** Reads fields of one Settings object, failing with INVALID_JSON on a type mismatch. */
 export class Fields {

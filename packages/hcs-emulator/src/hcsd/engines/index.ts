@@ -1,0 +1,22 @@
+/** The engines hcsd can run with, by name (`hcsd --engine sim|qemu`). */
+import { ENGINE_NAMES, type Engine, type EngineName, type Logger } from '../engine.js';
+import { SimEngine } from './sim/engine.js';
+
+export interface EngineOptions {
+  readonly logger: Logger;
+  /** hcsd's state directory (per-VM files of engines that keep any). */
+  readonly stateDir: string;
+}
+
+export function isEngineName(name: unknown): name is EngineName {
+  return typeof name === 'string' && (ENGINE_NAMES as readonly string[]).includes(name);
+}
+
+export async function createEngine(name: EngineName, options: EngineOptions): Promise<Engine> {
+  switch (name) {
+    case 'sim':
+      return new SimEngine(options.logger);
+    case 'qemu':
+      throw new Error('the qemu engine is not part of this build yet');
+  }
+}
