@@ -41,7 +41,11 @@ export interface SystemView {
 
 /** How an engine reports what happens to a VM on its own. */
 export interface EngineHost {
-  /** The VM stopped without being asked to (guest power-off, VMM died, guest agent shutdown). */
+  /**
+   * The VM stopped without being asked to (guest power-off, VMM died, guest agent shutdown).
+   * Not for the stops the service asked for (shutdown, terminate, crash): those the service
+   * records itself once the engine call settled. Reporting twice is harmless (the first wins).
+   */
   exited(exitType: ExitType, detail?: ExitDetail): void;
 }
 
