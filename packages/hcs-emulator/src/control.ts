@@ -173,6 +173,20 @@ export class HcsdControl {
     await this.#call(Method.Fault, { kind: 'guest', id, fault });
   }
 
+  /** An engine's own view of VM `id` (sim: `'faults'`; qemu: `'qemu'`, `'log'`, …). */
+  engine(id: string, view: string, query: Record<string, unknown> = {}): Promise<unknown> {
+    return this.#call(Method.Inspect, { ...query, what: 'engine', id, view });
+  }
+
+  /**
+   * Arm a fault of the engine realizing VM `id`. The sim engine takes
+   * `{kind:'delay'|'fail', call, ms?, hresult?, message?, count?}`: its next `count` (default 1)
+   * realizations of `call` (`'start'`, `'modify'`, …) wait `ms` (abortable) or fail.
+   */
+  async engineFault(id: string, fault: Record<string, unknown>): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'engine', id, fault });
+  }
+
   /** Remove every armed fault and delay (also every guest agent's). */
   async clearFaults(): Promise<void> {
     await this.#call(Method.Fault, { kind: 'clear' });
