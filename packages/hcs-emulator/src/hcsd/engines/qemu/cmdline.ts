@@ -176,14 +176,14 @@ export function pmemDevice(index: string, port: string): Obj {
   return { driver: 'virtio-pmem-pci', id: pmemId(index), memdev: pmemMemId(index), bus: port };
 }
 
-/** Plan 9 share: `Name` is the mount tag; `Flags & 1` is read-only. */
+/** Plan 9 share: `Name` is the mount tag; `ReadOnly` or `Flags & 1` is read-only. */
 export function shareDevice(share: Obj, fsdev: string, port: string): Obj {
   const name = share.Name;
   if (typeof name !== 'string' || name === '') fail(HR.E_INVALIDARG, 'Plan9 share: Name is required');
   return { driver: 'virtio-9p-pci', id: shareId(name), fsdev, mount_tag: name, bus: port };
 }
 
-export const shareReadOnly = (share: Obj) => typeof share.Flags === 'number' && (share.Flags & 1) === 1;
+export const shareReadOnly = (share: Obj) => share.ReadOnly === true || (typeof share.Flags === 'number' && (share.Flags & 1) === 1);
 
 /** Windows pipe name (`\\.\pipe\x`) or Unix path → the Unix socket path a ComPort listens on. */
 export function pipeSocketPath(vmDir: string, pipe: string): string {
