@@ -19,7 +19,7 @@ ip link set lo up 2>/dev/null
 modprobe -a $(cat /etc/uvmkit-modules) 2>&1 | sed 's/^/uvmkit-init: modprobe: /'
 echo "uvmkit-init: modules uptime=$(cut -d' ' -f1 /proc/uptime)"
 
-printf '#!/bin/sh\necho "uvmkit-init: power button: poweroff"\npoweroff -f\n' >/etc/acpi/PWRF/00000080
+printf '#!/bin/sh\necho "uvmkit-init: power button: poweroff" >/dev/console\npoweroff -f\n' >/etc/acpi/PWRF/00000080
 chmod 755 /etc/acpi/PWRF/00000080
 acpid -d >/dev/null 2>&1 &
 

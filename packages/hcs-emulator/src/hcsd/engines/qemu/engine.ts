@@ -10,8 +10,7 @@
  * its stdout/stderr and the serial console go to `<vmDir>/vm.log`, readable through inspection.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type {
   Engine,
@@ -37,8 +36,8 @@ import { QmpClient } from './qmp.js';
 
 export interface QemuEngineOptions {
   readonly logger: Logger;
-  /** Where VM directories go (default `$UVMKIT_HCSD_STATE_DIR`, else a fresh dir under tmpdir). */
-  readonly stateDir?: string;
+  /** hcsd's state directory: VM directories go in `<stateDir>/qemu/` (removed when empty). */
+  readonly stateDir: string;
   /** QEMU binary (default `$UVMKIT_QEMU`, else `qemu-system-x86_64`). */
   readonly binary?: string;
   /** Graceful shutdown budget before the kill (default 20 s). */
@@ -71,7 +70,6 @@ export class QemuEngine implements Engine {
   readonly #logger: Logger;
   readonly #binary: string;
   readonly #stateDir: string;
-  readonly #ownStateDir: boolean;
   readonly #accel: AccelProbe;
   readonly #version: string | undefined;
   readonly #vms = new Set<QemuVm>();
@@ -82,9 +80,7 @@ export class QemuEngine implements Engine {
     this.#options = options;
     this.#logger = options.logger;
     this.#binary = options.binary ?? process.env.UVMKIT_QEMU ?? 'qemu-system-x86_64';
-    const given = options.stateDir ?? process.env.UVMKIT_HCSD_STATE_DIR;
-    this.#stateDir = given ?? join(tmpdir(), `uvmkit-hcsd-${process.pid}`);
-    this.#ownStateDir = given === undefined;
+    this.#stateDir = join(options.stateDir, 'qemu');
     this.#version = qemuVersion(this.#binary);
     this.#accel = this.#version ? probeAccel(this.#binary) : { accel: 'tcg', reason: 'QEMU not found' };
     this.description = {
@@ -102,6 +98,7 @@ export class QemuEngine implements Engine {
     if (!this.#version)
       fail(HR.ERROR_FILE_NOT_FOUND, `${this.#binary}: QEMU is not installed (apt-get install -y --no-install-recommends qemu-system-x86)`);
     if (system.kind !== 'VirtualMachine') fail(HR.ERROR_NOT_SUPPORTED, `the qemu engine runs virtual machines only, not ${system.kind}`);
+    mkdirSync(this.#stateDir, { recursive: true });
     const vmDir = join(this.#stateDir, `vm${++this.#counter}`);
     // Refuse what the command line cannot express now, before anything exists.
     buildCmdline({ config: system.config, vmDir, accel: this.#accel.accel, fileSize: () => 0, name: system.id });
@@ -123,7 +120,13 @@ export class QemuEngine implements Engine {
 
   async close(): Promise<void> {
     await Promise.all([...this.#vms].map((vm) => vm.dispose()));
-    if (this.#ownStateDir) rmSync(this.#stateDir, { recursive: true, force: true });
+    for (const dir of [this.#stateDir, dirname(this.#stateDir)]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not empty (someone else's files) or already gone
+      }
+    }
   }
 }
 
@@ -280,11 +283,11 @@ export class QemuVm implements EngineVm {
     let detail: ExitDetail;
     if (ev?.guest === true && ev.reason === 'guest-shutdown') {
       exitType = 'GracefulExit';
-      detail = { reason: 'GuestPoweredOff', initiator: 'GuestOS', message: `guest powered off; QEMU ${how}` };
+      detail = { detail: 'Shutdown', initiator: 'GuestOS', message: `the guest powered off; QEMU ${how}` };
     } else if (ev?.guest === true) {
-      detail = { reason: String(ev.reason ?? 'GuestReset'), initiator: 'GuestOS', message: `QEMU ${how} after ${String(ev.reason)}` };
+      detail = { detail: 'UnexpectedExit', initiator: 'GuestOS', message: `QEMU ${how} after ${String(ev.reason)}` };
     } else {
-      detail = { reason: 'VmmExited', initiator: 'Host', message: `QEMU ${how}: ${this.#logTail(2)}` };
+      detail = { detail: 'UnexpectedExit', initiator: 'Internal', message: `QEMU ${how}: ${this.#logTail(2)}` };
     }
     this.#o.logger.info(`hcsd qemu: ${this.#o.system.id}: ${exitType} (${detail.message})`);
     this.#o.host.exited(exitType, detail);
@@ -450,14 +453,19 @@ export class QemuVm implements EngineVm {
     };
   }
 
+  /** `{kind: 'engine', id, action: 'killVmm'}`: SIGKILL QEMU (the exit is then unexpected). */
   async fault(doc: Obj): Promise<unknown> {
-    if (doc.Kind === 'KillVmm') {
+    if (doc.action === 'killVmm') {
       const proc = this.#proc;
       if (!proc || proc.exit) fail(HR.HCS_E_INVALID_STATE, 'QEMU is not running');
       process.kill(proc.pid, 'SIGKILL');
       return { killed: proc.pid };
     }
-    fail(HR.ERROR_NOT_SUPPORTED, `fault ${String(doc.Kind)}: the qemu engine injects only KillVmm`);
+    fail(HR.ERROR_NOT_SUPPORTED, `engine fault ${JSON.stringify(doc.action)}: the qemu engine injects only killVmm`);
+  }
+
+  clearFaults(): void {
+    // killVmm is immediate: nothing stays armed.
   }
 
   async dispose(): Promise<void> {
