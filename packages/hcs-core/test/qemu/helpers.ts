@@ -58,7 +58,7 @@ export function qemuDocument(
         LinuxKernelDirect: { KernelFilePath: extra.kernel ?? g.kernel, InitRdPath: extra.initrd ?? g.initrd, KernelCmdLine: 'quiet' },
       },
       ComputeTopology: { Memory: { SizeInMB: extra.memoryMB ?? 512 }, Processor: { Count: 1 } },
-      Devices: extra.devices ?? { Scsi: { [SCSI0]: { Attachments: {} } } },
+      Devices: extra.devices ?? { Scsi: { [SCSI0]: { Attachments: {} } }, VirtualPMem: { MaximumCount: 4 } },
       ...(extra.restore ? { RestoreState: { SaveStateFilePath: extra.restore } } : {}),
     },
   };
