@@ -112,7 +112,10 @@ export class QemuEngine implements Engine {
       logger: this.#logger,
       shutdownTimeoutMs: this.#options.shutdownTimeoutMs ?? 20_000,
       startTimeoutMs: this.#options.startTimeoutMs ?? 30_000,
-      onDispose: (v) => this.#vms.delete(v),
+      onDispose: (v) => {
+        this.#vms.delete(v);
+        if (this.#vms.size === 0) this.#removeStateDir(false);
+      },
     });
     this.#vms.add(vm);
     return vm;
@@ -120,7 +123,12 @@ export class QemuEngine implements Engine {
 
   async close(): Promise<void> {
     await Promise.all([...this.#vms].map((vm) => vm.dispose()));
-    for (const dir of [this.#stateDir, dirname(this.#stateDir)]) {
+    this.#removeStateDir(true);
+  }
+
+  /** Remove `<stateDir>/qemu` (and, at close, hcsd's state directory) if empty. */
+  #removeStateDir(parentToo: boolean): void {
+    for (const dir of parentToo ? [this.#stateDir, dirname(this.#stateDir)] : [this.#stateDir]) {
       try {
         rmdirSync(dir);
       } catch {
