@@ -1,17 +1,28 @@
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { describe, expect, it } from 'vitest';
+import {
+  buildCmdline,
+  type CmdlineInput,
+  kernelCmdline,
+  macAddress,
+  pipeSocketPath,
+} from '../src/hcsd/engines/qemu/cmdline.js';
 import { HcsdFailure, HR } from '../src/hcsd/errors.js';
-import { buildCmdline, type CmdlineInput, kernelCmdline, macAddress, pipeSocketPath } from '../src/hcsd/engines/qemu/cmdline.js';
 
 const SCSI0 = ScsiControllerGuids[0];
 const SCSI1 = ScsiControllerGuids[1];
 const NIC = '6d2f9c7a-1b7e-4d6a-9a5e-0c1d2e3f4a5b';
 
-function doc(devices: Record<string, unknown> = {}, vm: Record<string, unknown> = {}): Record<string, unknown> {
+function doc(
+  devices: Record<string, unknown> = {},
+  vm: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     SchemaVersion: { Major: 2, Minor: 1 },
     VirtualMachine: {
-      Chipset: { LinuxKernelDirect: { KernelFilePath: '/g/vmlinux', InitRdPath: '/g/initrd', KernelCmdLine: 'quiet' } },
+      Chipset: {
+        LinuxKernelDirect: { KernelFilePath: '/g/vmlinux', InitRdPath: '/g/initrd', KernelCmdLine: 'quiet' },
+      },
       ComputeTopology: { Memory: { SizeInMB: 512 }, Processor: { Count: 2 } },
       Devices: devices,
       ...vm,
@@ -32,27 +43,53 @@ const PORTS = Array.from({ length: 16 }, (_, i) => [
   `pcie-root-port,id=rp${i},bus=pcie.0,chassis=${i + 1},addr=0x${(2 + i).toString(16)}`,
 ]).flat();
 const FSDEVS = [
-  '-fsdev', 'local,id=p9rw0,path=/s/vm1/9p-p9rw0,security_model=none',
-  '-fsdev', 'local,id=p9rw1,path=/s/vm1/9p-p9rw1,security_model=none',
-  '-fsdev', 'local,id=p9rw2,path=/s/vm1/9p-p9rw2,security_model=none',
-  '-fsdev', 'local,id=p9rw3,path=/s/vm1/9p-p9rw3,security_model=none',
-  '-fsdev', 'local,id=p9ro0,path=/s/vm1/9p-p9ro0,security_model=none,readonly=on',
-  '-fsdev', 'local,id=p9ro1,path=/s/vm1/9p-p9ro1,security_model=none,readonly=on',
+  '-fsdev',
+  'local,id=p9rw0,path=/s/vm1/9p-p9rw0,security_model=none',
+  '-fsdev',
+  'local,id=p9rw1,path=/s/vm1/9p-p9rw1,security_model=none',
+  '-fsdev',
+  'local,id=p9rw2,path=/s/vm1/9p-p9rw2,security_model=none',
+  '-fsdev',
+  'local,id=p9rw3,path=/s/vm1/9p-p9rw3,security_model=none',
+  '-fsdev',
+  'local,id=p9ro0,path=/s/vm1/9p-p9ro0,security_model=none,readonly=on',
+  '-fsdev',
+  'local,id=p9ro1,path=/s/vm1/9p-p9ro1,security_model=none,readonly=on',
 ];
 const HEAD = [
-  '-machine', 'q35,accel=tcg', '-cpu', 'max', '-m', 'size=512M,slots=8,maxmem=33280M', '-smp', '2',
-  '-nodefaults', '-no-user-config', '-display', 'none',
+  '-machine',
+  'q35,accel=tcg',
+  '-cpu',
+  'max',
+  '-m',
+  'size=512M,slots=8,maxmem=33280M',
+  '-smp',
+  '2',
+  '-nodefaults',
+  '-no-user-config',
+  '-display',
+  'none',
 ];
 const BOOT = [
-  '-kernel', '/g/vmlinux', '-initrd', '/g/initrd', '-append', 'quiet console=ttyS0 panic=-1',
-  '-qmp', 'unix:/s/vm1/qmp.sock,server=on,wait=off',
+  '-kernel',
+  '/g/vmlinux',
+  '-initrd',
+  '/g/initrd',
+  '-append',
+  'quiet console=ttyS0 panic=-1',
+  '-qmp',
+  'unix:/s/vm1/qmp.sock,server=on,wait=off',
 ];
 const CONSOLE = ['-chardev', 'file,id=com0,path=/s/vm1/vm.log,append=on', '-serial', 'chardev:com0'];
 const SERIAL = [
-  '-device', 'virtio-serial-pci,id=vser0,bus=pcie.0,addr=0x16',
-  '-chardev', 'socket,id=relay,path=/s/vm1/relay.sock,server=on,wait=off',
-  '-device', 'virtserialport,bus=vser0.0,chardev=relay,name=uvmkit.relay',
-  '-device', 'virtio-balloon-pci,id=balloon0,bus=pcie.0,addr=0x17',
+  '-device',
+  'virtio-serial-pci,id=vser0,bus=pcie.0,addr=0x16',
+  '-chardev',
+  'socket,id=relay,path=/s/vm1/relay.sock,server=on,wait=off',
+  '-device',
+  'virtserialport,bus=vser0.0,chardev=relay,name=uvmkit.relay',
+  '-device',
+  'virtio-balloon-pci,id=balloon0,bus=pcie.0,addr=0x17',
 ];
 
 function failure(fn: () => unknown): HcsdFailure {
@@ -86,12 +123,24 @@ describe('qemu command line', () => {
         doc(
           {
             Scsi: {
-              [SCSI1]: { Attachments: { '3': { Type: 'VirtualDisk', Path: '/img/a,b.vhdx', ReadOnly: true } } },
-              [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: '/img/root.img' }, '1': { Type: 'Iso', Path: '/img/cd.iso' } } },
+              [SCSI1]: {
+                Attachments: { '3': { Type: 'VirtualDisk', Path: '/img/a,b.vhdx', ReadOnly: true } },
+              },
+              [SCSI0]: {
+                Attachments: {
+                  '0': { Type: 'VirtualDisk', Path: '/img/root.img' },
+                  '1': { Type: 'Iso', Path: '/img/cd.iso' },
+                },
+              },
             },
             NetworkAdapters: { [NIC]: { EndpointId: 'e', MacAddress: '00-15-5D-0A-0B-0C' } },
-            Plan9: { Shares: [{ Name: 'tools', AccessName: 'tools', Path: '/srv/tools', Port: 564, Flags: 1 }] },
-            VirtualPMem: { MaximumCount: 4, Devices: { '0': { HostPath: '/img/pmem0.img', ReadOnly: true, ImageFormat: 'Vhd1' } } },
+            Plan9: {
+              Shares: [{ Name: 'tools', AccessName: 'tools', Path: '/srv/tools', Port: 564, Flags: 1 }],
+            },
+            VirtualPMem: {
+              MaximumCount: 4,
+              Devices: { '0': { HostPath: '/img/pmem0.img', ReadOnly: true, ImageFormat: 'Vhd1' } },
+            },
             ComPorts: { '0': { NamedPipe: '\\\\.\\pipe\\vm1-com1' } },
             HvSocket: { HvSocketConfig: {} },
           },
@@ -110,21 +159,89 @@ describe('qemu command line', () => {
       ...head,
       ...com,
       ...PORTS,
-      '-device', 'virtio-scsi-pci,id=scsi0,bus=pcie.0,addr=0x12',
-      '-device', 'virtio-scsi-pci,id=scsi1,bus=pcie.0,addr=0x13',
-      '-blockdev', JSON.stringify({ driver: 'vhdx', 'node-name': 'scsi0-lun3-blk', 'read-only': true, file: { driver: 'file', filename: '/img/a,b.vhdx', 'read-only': true } }),
-      '-device', JSON.stringify({ driver: 'scsi-hd', id: 'scsi0-lun3', bus: 'scsi0.0', 'scsi-id': 0, lun: 3, drive: 'scsi0-lun3-blk' }),
-      '-blockdev', JSON.stringify({ driver: 'raw', 'node-name': 'scsi1-lun0-blk', 'read-only': false, file: { driver: 'file', filename: '/img/root.img', 'read-only': false } }),
-      '-device', JSON.stringify({ driver: 'scsi-hd', id: 'scsi1-lun0', bus: 'scsi1.0', 'scsi-id': 0, lun: 0, drive: 'scsi1-lun0-blk' }),
-      '-blockdev', JSON.stringify({ driver: 'raw', 'node-name': 'scsi1-lun1-blk', 'read-only': true, file: { driver: 'file', filename: '/img/cd.iso', 'read-only': true } }),
-      '-device', JSON.stringify({ driver: 'scsi-cd', id: 'scsi1-lun1', bus: 'scsi1.0', 'scsi-id': 0, lun: 1, drive: 'scsi1-lun1-blk' }),
+      '-device',
+      'virtio-scsi-pci,id=scsi0,bus=pcie.0,addr=0x12',
+      '-device',
+      'virtio-scsi-pci,id=scsi1,bus=pcie.0,addr=0x13',
+      '-blockdev',
+      JSON.stringify({
+        driver: 'vhdx',
+        'node-name': 'scsi0-lun3-blk',
+        'read-only': true,
+        file: { driver: 'file', filename: '/img/a,b.vhdx', 'read-only': true },
+      }),
+      '-device',
+      JSON.stringify({
+        driver: 'scsi-hd',
+        id: 'scsi0-lun3',
+        bus: 'scsi0.0',
+        'scsi-id': 0,
+        lun: 3,
+        drive: 'scsi0-lun3-blk',
+      }),
+      '-blockdev',
+      JSON.stringify({
+        driver: 'raw',
+        'node-name': 'scsi1-lun0-blk',
+        'read-only': false,
+        file: { driver: 'file', filename: '/img/root.img', 'read-only': false },
+      }),
+      '-device',
+      JSON.stringify({
+        driver: 'scsi-hd',
+        id: 'scsi1-lun0',
+        bus: 'scsi1.0',
+        'scsi-id': 0,
+        lun: 0,
+        drive: 'scsi1-lun0-blk',
+      }),
+      '-blockdev',
+      JSON.stringify({
+        driver: 'raw',
+        'node-name': 'scsi1-lun1-blk',
+        'read-only': true,
+        file: { driver: 'file', filename: '/img/cd.iso', 'read-only': true },
+      }),
+      '-device',
+      JSON.stringify({
+        driver: 'scsi-cd',
+        id: 'scsi1-lun1',
+        bus: 'scsi1.0',
+        'scsi-id': 0,
+        lun: 1,
+        drive: 'scsi1-lun1-blk',
+      }),
       ...SERIAL,
-      '-netdev', JSON.stringify({ type: 'user', id: `net-${NIC}` }),
-      '-device', JSON.stringify({ driver: 'virtio-net-pci', id: `nic-${NIC}`, netdev: `net-${NIC}`, bus: 'rp0', mac: '00:15:5d:0a:0b:0c' }),
+      '-netdev',
+      JSON.stringify({ type: 'user', id: `net-${NIC}` }),
+      '-device',
+      JSON.stringify({
+        driver: 'virtio-net-pci',
+        id: `nic-${NIC}`,
+        netdev: `net-${NIC}`,
+        bus: 'rp0',
+        mac: '00:15:5d:0a:0b:0c',
+      }),
       ...FSDEVS,
-      '-device', JSON.stringify({ driver: 'virtio-9p-pci', id: 'p9-tools', fsdev: 'p9ro0', mount_tag: 'tools', bus: 'rp1' }),
-      '-object', JSON.stringify({ 'qom-type': 'memory-backend-file', id: 'pmem0-mem', 'mem-path': '/img/pmem0.img', size: 64 << 20, share: false, readonly: true }),
-      '-device', JSON.stringify({ driver: 'virtio-pmem-pci', id: 'pmem0', memdev: 'pmem0-mem', bus: 'rp2' }),
+      '-device',
+      JSON.stringify({
+        driver: 'virtio-9p-pci',
+        id: 'p9-tools',
+        fsdev: 'p9ro0',
+        mount_tag: 'tools',
+        bus: 'rp1',
+      }),
+      '-object',
+      JSON.stringify({
+        'qom-type': 'memory-backend-file',
+        id: 'pmem0-mem',
+        'mem-path': '/img/pmem0.img',
+        size: 64 << 20,
+        share: false,
+        readonly: true,
+      }),
+      '-device',
+      JSON.stringify({ driver: 'virtio-pmem-pci', id: 'pmem0', memdev: 'pmem0-mem', bus: 'rp2' }),
     ]);
     expect(plan.scsi).toEqual([
       { key: SCSI1, id: 'scsi0' },
@@ -137,10 +254,24 @@ describe('qemu command line', () => {
 
   it('a restore keeps the saved placement and adds -incoming', () => {
     const plan = buildCmdline(
-      input(doc({ NetworkAdapters: { [NIC]: {} } }), { placement: { [`nic-${NIC}`]: 'rp7' }, incoming: 'exec:cat /s/x.state', accel: 'kvm', name: 'a,b' }),
+      input(doc({ NetworkAdapters: { [NIC]: {} } }), {
+        placement: { [`nic-${NIC}`]: 'rp7' },
+        incoming: 'exec:cat /s/x.state',
+        accel: 'kvm',
+        name: 'a,b',
+      }),
     );
-    expect(plan.argv.slice(0, 6)).toEqual(['-name', 'guest=a,,b', '-machine', 'q35,accel=kvm', '-cpu', 'host']);
-    expect(plan.argv).toContain(JSON.stringify({ driver: 'virtio-net-pci', id: `nic-${NIC}`, netdev: `net-${NIC}`, bus: 'rp7' }));
+    expect(plan.argv.slice(0, 6)).toEqual([
+      '-name',
+      'guest=a,,b',
+      '-machine',
+      'q35,accel=kvm',
+      '-cpu',
+      'host',
+    ]);
+    expect(plan.argv).toContain(
+      JSON.stringify({ driver: 'virtio-net-pci', id: `nic-${NIC}`, netdev: `net-${NIC}`, bus: 'rp7' }),
+    );
     expect(plan.argv.slice(-2)).toEqual(['-incoming', 'exec:cat /s/x.state']);
     expect(plan.placement).toEqual({ [`nic-${NIC}`]: 'rp7' });
   });
@@ -159,20 +290,90 @@ describe('qemu command line', () => {
   });
 
   it.each([
-    ['no VirtualMachine', { SchemaVersion: {} }, HR.E_INVALIDARG, 'VirtualMachine: the qemu engine runs virtual machines only'],
-    ['UEFI boot', { VirtualMachine: { Chipset: { Uefi: {} } } }, HR.ERROR_NOT_SUPPORTED, 'Chipset.Uefi: not realizable by the qemu engine: UEFI boot needs OVMF firmware; give Chipset.LinuxKernelDirect'],
-    ['no kernel', { VirtualMachine: { Chipset: { LinuxKernelDirect: {} } } }, HR.E_INVALIDARG, 'LinuxKernelDirect.KernelFilePath: is required'],
-    ['tiny memory', doc({}, { ComputeTopology: { Memory: { SizeInMB: 8 } } }), HR.E_INVALIDARG, 'ComputeTopology.Memory.SizeInMB 8: at least 64 (MB) is needed'],
-    ['VSMB share', doc({ VirtualSmb: { Shares: [{ Name: 'x', Path: '/x' }] } }), HR.ERROR_NOT_SUPPORTED, 'Devices.VirtualSmb: not realizable by the qemu engine: VSMB is a Hyper-V VMBus file share; there is no QEMU device for it (use Plan9)'],
-    ['VirtualPci', doc({ VirtualPci: { a: { Functions: [] } } }), HR.ERROR_NOT_SUPPORTED, 'Devices.VirtualPci: not realizable by the qemu engine: device assignment needs VFIO, and this host has no /dev/vfio or IOMMU'],
-    ['unknown class', doc({ Frobnicator: {} }), HR.ERROR_NOT_SUPPORTED, 'Devices.Frobnicator: not realizable by the qemu engine: unknown device class'],
-    ['pass-through disk', doc({ Scsi: { a: { Attachments: { '0': { Type: 'PassThru', Path: '/dev/sda' } } } } }), HR.ERROR_NOT_SUPPORTED, 'Scsi attachment Type PassThru: the qemu engine attaches image files only (no host disk pass-through here)'],
-    ['LUN out of range', doc({ Scsi: { a: { Attachments: { '64': { Path: '/x' } } } } }), HR.E_INVALIDARG, 'Devices.Scsi.a.Attachments.64: LUN 0…63'],
-    ['bad MAC', doc({ NetworkAdapters: { n: { MacAddress: 'zz' } } }), HR.E_INVALIDARG, 'NetworkAdapter MacAddress "zz": not a MAC address'],
-    ['COM3', doc({ ComPorts: { '2': { NamedPipe: '/x' } } }), HR.E_INVALIDARG, 'Devices.ComPorts.2: index 0 or 1'],
-    ['bad pipe', doc({ ComPorts: { '0': { NamedPipe: 'COM1' } } }), HR.E_INVALIDARG, 'ComPort NamedPipe "COM1": not a pipe name (\\\\.\\pipe\\<name>) or a Unix path'],
-    ['five controllers', doc({ Scsi: { a: {}, b: {}, c: {}, d: {}, e: {} } }), HR.E_INVALIDARG, 'Devices.Scsi: at most 4 controllers'],
-    ['three read-only shares', doc({ Plan9: { Shares: [1, 2, 3].map((i) => ({ Name: `s${i}`, Path: '/x', Flags: 1 })) } }), HR.E_FAIL, 'Plan9 share s3: all 2 read-only 9p slots are in use'],
+    [
+      'no VirtualMachine',
+      { SchemaVersion: {} },
+      HR.E_INVALIDARG,
+      'VirtualMachine: the qemu engine runs virtual machines only',
+    ],
+    [
+      'UEFI boot',
+      { VirtualMachine: { Chipset: { Uefi: {} } } },
+      HR.ERROR_NOT_SUPPORTED,
+      'Chipset.Uefi: not realizable by the qemu engine: UEFI boot needs OVMF firmware; give Chipset.LinuxKernelDirect',
+    ],
+    [
+      'no kernel',
+      { VirtualMachine: { Chipset: { LinuxKernelDirect: {} } } },
+      HR.E_INVALIDARG,
+      'LinuxKernelDirect.KernelFilePath: is required',
+    ],
+    [
+      'tiny memory',
+      doc({}, { ComputeTopology: { Memory: { SizeInMB: 8 } } }),
+      HR.E_INVALIDARG,
+      'ComputeTopology.Memory.SizeInMB 8: at least 64 (MB) is needed',
+    ],
+    [
+      'VSMB share',
+      doc({ VirtualSmb: { Shares: [{ Name: 'x', Path: '/x' }] } }),
+      HR.ERROR_NOT_SUPPORTED,
+      'Devices.VirtualSmb: not realizable by the qemu engine: VSMB is a Hyper-V VMBus file share; there is no QEMU device for it (use Plan9)',
+    ],
+    [
+      'VirtualPci',
+      doc({ VirtualPci: { a: { Functions: [] } } }),
+      HR.ERROR_NOT_SUPPORTED,
+      'Devices.VirtualPci: not realizable by the qemu engine: device assignment needs VFIO, and this host has no /dev/vfio or IOMMU',
+    ],
+    [
+      'unknown class',
+      doc({ Frobnicator: {} }),
+      HR.ERROR_NOT_SUPPORTED,
+      'Devices.Frobnicator: not realizable by the qemu engine: unknown device class',
+    ],
+    [
+      'pass-through disk',
+      doc({ Scsi: { a: { Attachments: { '0': { Type: 'PassThru', Path: '/dev/sda' } } } } }),
+      HR.ERROR_NOT_SUPPORTED,
+      'Scsi attachment Type PassThru: the qemu engine attaches image files only (no host disk pass-through here)',
+    ],
+    [
+      'LUN out of range',
+      doc({ Scsi: { a: { Attachments: { '64': { Path: '/x' } } } } }),
+      HR.E_INVALIDARG,
+      'Devices.Scsi.a.Attachments.64: LUN 0…63',
+    ],
+    [
+      'bad MAC',
+      doc({ NetworkAdapters: { n: { MacAddress: 'zz' } } }),
+      HR.E_INVALIDARG,
+      'NetworkAdapter MacAddress "zz": not a MAC address',
+    ],
+    [
+      'COM3',
+      doc({ ComPorts: { '2': { NamedPipe: '/x' } } }),
+      HR.E_INVALIDARG,
+      'Devices.ComPorts.2: index 0 or 1',
+    ],
+    [
+      'bad pipe',
+      doc({ ComPorts: { '0': { NamedPipe: 'COM1' } } }),
+      HR.E_INVALIDARG,
+      'ComPort NamedPipe "COM1": not a pipe name (\\\\.\\pipe\\<name>) or a Unix path',
+    ],
+    [
+      'five controllers',
+      doc({ Scsi: { a: {}, b: {}, c: {}, d: {}, e: {} } }),
+      HR.E_INVALIDARG,
+      'Devices.Scsi: at most 4 controllers',
+    ],
+    [
+      'three read-only shares',
+      doc({ Plan9: { Shares: [1, 2, 3].map((i) => ({ Name: `s${i}`, Path: '/x', Flags: 1 })) } }),
+      HR.E_FAIL,
+      'Plan9 share s3: all 2 read-only 9p slots are in use',
+    ],
   ])('refuses %s', (_name, config, hresult, message) => {
     const f = failure(() => buildCmdline(input(config as Record<string, unknown>)));
     expect([f.hresult, f.message]).toEqual([hresult, message]);
@@ -180,6 +381,9 @@ describe('qemu command line', () => {
 
   it('refuses a state directory with a comma', () => {
     const f = failure(() => buildCmdline(input(doc(), { vmDir: '/s/a,b' })));
-    expect([f.hresult, f.message]).toEqual([HR.E_INVALIDARG, 'state directory /s/a,b: QEMU option values cannot hold a comma']);
+    expect([f.hresult, f.message]).toEqual([
+      HR.E_INVALIDARG,
+      'state directory /s/a,b: QEMU option values cannot hold a comma',
+    ]);
   });
 });

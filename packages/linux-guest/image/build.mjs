@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -23,7 +24,6 @@ import {
   readdirSync,
   readFileSync,
   readSync,
-  closeSync,
   renameSync,
   rmSync,
   statSync,
@@ -155,11 +155,21 @@ function moduleClosure(modDir) {
     const i = line.indexOf(':');
     if (i < 0) continue;
     const path = line.slice(0, i);
-    dep.set(path, line.slice(i + 1).trim().split(/\s+/).filter(Boolean));
+    dep.set(
+      path,
+      line
+        .slice(i + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean),
+    );
   }
   const byName = new Map();
   for (const path of dep.keys()) {
-    const base = path.split('/').pop().replace(/\.ko(\.xz|\.zst)?$/, '');
+    const base = path
+      .split('/')
+      .pop()
+      .replace(/\.ko(\.xz|\.zst)?$/, '');
     byName.set(base.replace(/-/g, '_'), path);
   }
   const builtin = new Set(
@@ -200,7 +210,8 @@ function build(dir, key, kpkg, progs, cacheRoot) {
     extractVmlinux(join(kroot, 'boot', `vmlinuz-${kpkg.release}`), join(out, 'vmlinux'));
 
     const root = join(work, 'initramfs');
-    for (const d of ['bin', 'dev', 'proc', 'sys', 'tmp', 'etc', 'mnt', 'run', 'root']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['bin', 'dev', 'proc', 'sys', 'tmp', 'etc', 'mnt', 'run', 'root'])
+      mkdirSync(join(root, d), { recursive: true });
     copyFileSync(BUSYBOX, join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     symlinkSync('busybox', join(root, 'bin', 'sh'));
@@ -220,7 +231,11 @@ function build(dir, key, kpkg, progs, cacheRoot) {
       copyFileSync(p.path, join(root, 'bin', p.name));
       chmodSync(join(root, 'bin', p.name), 0o755);
     }
-    const files = run('find', ['.', '-mindepth', '1'], { cwd: root }).split('\n').filter(Boolean).sort().join('\n');
+    const files = run('find', ['.', '-mindepth', '1'], { cwd: root })
+      .split('\n')
+      .filter(Boolean)
+      .sort()
+      .join('\n');
     const cpio = spawnSync('cpio', ['-o', '-H', 'newc', '--quiet', '--owner=0:0', '--reproducible'], {
       cwd: root,
       input: `${files}\n`,
@@ -242,7 +257,8 @@ function build(dir, key, kpkg, progs, cacheRoot) {
 
 function main() {
   const cacheRoot = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'uvmkit');
-  if (!existsSync(BUSYBOX)) die(`${BUSYBOX} is missing: apt-get install -y --no-install-recommends busybox-static`);
+  if (!existsSync(BUSYBOX))
+    die(`${BUSYBOX} is missing: apt-get install -y --no-install-recommends busybox-static`);
   const kpkg = kernelPackage();
   const progs = guestPrograms();
   const h = createHash('sha256');
@@ -263,7 +279,9 @@ function main() {
     log(`building ${dir} (${kpkg.name} ${kpkg.version}, ${progs.length} guest programs)`);
     build(dir, key, kpkg, progs, cacheRoot);
   }
-  process.stdout.write(`${JSON.stringify({ kernel: join(dir, 'vmlinux'), initrd: join(dir, 'initrd.cpio') })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ kernel: join(dir, 'vmlinux'), initrd: join(dir, 'initrd.cpio') })}\n`,
+  );
 }
 
 main();

@@ -45,7 +45,13 @@ export async function startQemuHcsd(): Promise<QemuHcsd> {
 
 /** An LCOW document for the qemu engine (the built guest, 512 MB, 1 vCPU, one SCSI controller). */
 export function qemuDocument(
-  extra: { devices?: Record<string, unknown>; memoryMB?: number; kernel?: string; initrd?: string; restore?: string } = {},
+  extra: {
+    devices?: Record<string, unknown>;
+    memoryMB?: number;
+    kernel?: string;
+    initrd?: string;
+    restore?: string;
+  } = {},
 ): Record<string, unknown> {
   const g = guestImage();
   return {
@@ -55,7 +61,11 @@ export function qemuDocument(
     VirtualMachine: {
       StopOnReset: true,
       Chipset: {
-        LinuxKernelDirect: { KernelFilePath: extra.kernel ?? g.kernel, InitRdPath: extra.initrd ?? g.initrd, KernelCmdLine: 'quiet' },
+        LinuxKernelDirect: {
+          KernelFilePath: extra.kernel ?? g.kernel,
+          InitRdPath: extra.initrd ?? g.initrd,
+          KernelCmdLine: 'quiet',
+        },
       },
       ComputeTopology: { Memory: { SizeInMB: extra.memoryMB ?? 512 }, Processor: { Count: 1 } },
       Devices: extra.devices ?? { Scsi: { [SCSI0]: { Attachments: {} } }, VirtualPMem: { MaximumCount: 4 } },
@@ -81,7 +91,12 @@ export function qemuView(hcsd: HcsdProcess, id: string): Promise<QemuView> {
   return hcsd.control.engine(id, 'qemu') as Promise<QemuView>;
 }
 
-export function qmp<T = unknown>(hcsd: HcsdProcess, id: string, command: string, args?: Record<string, unknown>): Promise<T> {
+export function qmp<T = unknown>(
+  hcsd: HcsdProcess,
+  id: string,
+  command: string,
+  args?: Record<string, unknown>,
+): Promise<T> {
   return hcsd.control.engine(id, 'qemu', { command, ...(args ? { arguments: args } : {}) }) as Promise<T>;
 }
 
@@ -92,12 +107,18 @@ export async function vmLog(hcsd: HcsdProcess, id: string): Promise<string> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until the VM log matches `pattern` (a boot needs 3–10 s under TCG; 90 s means a hang). */
-export async function waitLog(hcsd: HcsdProcess, id: string, pattern: RegExp, timeoutMs = 90_000): Promise<string> {
+export async function waitLog(
+  hcsd: HcsdProcess,
+  id: string,
+  pattern: RegExp,
+  timeoutMs = 90_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = await vmLog(hcsd, id);
     if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`VM log never matched ${pattern} within ${timeoutMs} ms; log:\n${text.slice(-3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`VM log never matched ${pattern} within ${timeoutMs} ms; log:\n${text.slice(-3000)}`);
     await sleep(100);
   }
 }
@@ -108,7 +129,12 @@ export function lastDevices(log: string): string {
   return lines[lines.length - 1] ?? '';
 }
 
-export async function waitDevices(hcsd: HcsdProcess, id: string, test: (line: string) => boolean, timeoutMs = 30_000): Promise<string> {
+export async function waitDevices(
+  hcsd: HcsdProcess,
+  id: string,
+  test: (line: string) => boolean,
+  timeoutMs = 30_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = lastDevices(await vmLog(hcsd, id));

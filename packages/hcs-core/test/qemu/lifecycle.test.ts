@@ -6,7 +6,16 @@ import { rejection, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeSystem } from '../../src/compute-system.js';
 import type { HcsError } from '../../src/errors.js';
-import { alive, type QemuHcsd, qemuDocument, qemuView, startQemuHcsd, vmLog, waitGone, waitLog } from './helpers.js';
+import {
+  alive,
+  type QemuHcsd,
+  qemuDocument,
+  qemuView,
+  startQemuHcsd,
+  vmLog,
+  waitGone,
+  waitLog,
+} from './helpers.js';
 
 let q: QemuHcsd;
 const open: ComputeSystem[] = [];
@@ -129,7 +138,9 @@ describe('qemu engine lifecycle', () => {
   it('save into a missing directory: ERROR_PATH_NOT_FOUND, the VM stays paused', async () => {
     const { id, cs } = await boot();
     await cs.pause();
-    const err = await rejection<HcsError>(cs.save({ SaveType: 'ToFile', SaveStateFilePath: join(scratch, 'no/such/dir/vm.state') }));
+    const err = await rejection<HcsError>(
+      cs.save({ SaveType: 'ToFile', SaveStateFilePath: join(scratch, 'no/such/dir/vm.state') }),
+    );
     expect((err.hresult ?? 0) >>> 0).toBe(0x80070003);
     expect(err.message).toContain('does not exist');
     expect((await qemuView(q.hcsd, id)).status).toBe('paused');

@@ -7,7 +7,17 @@ import { rejection, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeSystem } from '../../src/compute-system.js';
 import type { HcsError } from '../../src/errors.js';
-import { alive, type QemuHcsd, qemuDocument, qemuView, qmp, SCSI0, startQemuHcsd, waitDevices, waitLog } from './helpers.js';
+import {
+  alive,
+  type QemuHcsd,
+  qemuDocument,
+  qemuView,
+  qmp,
+  SCSI0,
+  startQemuHcsd,
+  waitDevices,
+  waitLog,
+} from './helpers.js';
 
 const DEV = 'VirtualMachine/Devices';
 const NIC = '6d2f9c7a-1b7e-4d6a-9a5e-0c1d2e3f4a5b';
@@ -66,7 +76,12 @@ describe('qemu engine: Modify', () => {
   });
 
   it('an unreadable disk image: ERROR_FILE_NOT_FOUND, nothing added', async () => {
-    const err = await rejection<HcsError>(modify(`${DEV}/Scsi/${SCSI0}/Attachments/5`, 'Add', { Type: 'VirtualDisk', Path: join(scratch, 'missing.img') }));
+    const err = await rejection<HcsError>(
+      modify(`${DEV}/Scsi/${SCSI0}/Attachments/5`, 'Add', {
+        Type: 'VirtualDisk',
+        Path: join(scratch, 'missing.img'),
+      }),
+    );
     expect((err.hresult ?? 0) >>> 0).toBe(0x80070002);
     expect((await qemuView(q.hcsd, id)).block?.some((b) => b.qdev === 'scsi0-lun5')).toBe(false);
   });
@@ -78,7 +93,10 @@ describe('qemu engine: Modify', () => {
     const dev = view.pci?.find((d) => d.id === `nic-${NIC}`);
     expect(dev?.port).toBe(view.placement[`nic-${NIC}`]);
     expect(dev?.port).toMatch(/^rp\d+$/);
-    const mac = await qmp<string>(q.hcsd, id, 'qom-get', { path: `/machine/peripheral/nic-${NIC}`, property: 'mac' });
+    const mac = await qmp<string>(q.hcsd, id, 'qom-get', {
+      path: `/machine/peripheral/nic-${NIC}`,
+      property: 'mac',
+    });
     expect(mac).toBe('00:15:5d:0a:0b:0c');
     await waitDevices(q.hcsd, id, (l) => l.includes('net=eth0,lo,'));
     await modify(path, 'Remove', { EndpointId: EP, MacAddress: '00-15-5D-0A-0B-0C' });
@@ -97,7 +115,11 @@ describe('qemu engine: Modify', () => {
   });
 
   it('VPMem: virtio-pmem-pci, /dev/pmem0 in the guest; its Remove is refused with the reason', async () => {
-    await modify(`${DEV}/VirtualPMem/Devices/0`, 'Add', { HostPath: pmem, ReadOnly: true, ImageFormat: 'Vhd1' });
+    await modify(`${DEV}/VirtualPMem/Devices/0`, 'Add', {
+      HostPath: pmem,
+      ReadOnly: true,
+      ImageFormat: 'Vhd1',
+    });
     expect((await qemuView(q.hcsd, id)).pci?.some((d) => d.id === 'pmem0')).toBe(true);
     await waitDevices(q.hcsd, id, (l) => l.includes('pmem=pmem0,'));
     const err = await rejection<HcsError>(modify(`${DEV}/VirtualPMem/Devices/0`, 'Remove'));
@@ -117,7 +139,9 @@ describe('qemu engine: Modify', () => {
     }
     expect(actual).toBe(256 * 1024 * 1024);
     await modify('VirtualMachine/ComputeTopology/Memory/SizeInMB', 'Update', 512);
-    const err = await rejection<HcsError>(modify('VirtualMachine/ComputeTopology/Memory/SizeInMB', 'Update', 1024));
+    const err = await rejection<HcsError>(
+      modify('VirtualMachine/ComputeTopology/Memory/SizeInMB', 'Update', 1024),
+    );
     expect((err.hresult ?? 0) >>> 0).toBe(NOT_SUPPORTED);
     expect(err.message).toContain('the balloon cannot grow a VM above its boot memory');
   });
@@ -135,21 +159,72 @@ describe('qemu engine: Modify', () => {
   });
 
   it.each([
-    ['VirtualPci Add', `${DEV}/VirtualPci/a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d`, 'Add', { Functions: [{ DeviceInstancePath: 'PCI\\VEN_1' }] }, 'VFIO'],
+    [
+      'VirtualPci Add',
+      `${DEV}/VirtualPci/a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d`,
+      'Add',
+      { Functions: [{ DeviceInstancePath: 'PCI\\VEN_1' }] },
+      'VFIO',
+    ],
     ['VSMB share Add', `${DEV}/VirtualSmb/Shares`, 'Add', { Name: 's', Path: '/tmp' }, 'VSMB'],
     ['mapped pipe Add', `${DEV}/MappedPipes/\\\\.\\pipe\\p1`, 'Add', undefined, 'VMBus pipe'],
     ['COM port Add', `${DEV}/ComPorts/1`, 'Add', { NamedPipe: '\\\\.\\pipe\\com2' }, 'ISA serial'],
-    ['idled processors', 'VirtualMachine/ComputeTopology/Processor/IdledProcessors', 'Update', { IdleProcessorCount: 0 }, 'vCPU hot-plug'],
-    ['CPU frequency cap', 'VirtualMachine/ComputeTopology/Processor/CpuFrequencyPowerCap', 'Update', 1000, 'frequency'],
-    ['CPU group', 'VirtualMachine/ComputeTopology/Processor/CpuGroup', 'Update', { Id: '11111111-2222-3333-4444-555555555555' }, 'CPU groups'],
+    [
+      'idled processors',
+      'VirtualMachine/ComputeTopology/Processor/IdledProcessors',
+      'Update',
+      { IdleProcessorCount: 0 },
+      'vCPU hot-plug',
+    ],
+    [
+      'CPU frequency cap',
+      'VirtualMachine/ComputeTopology/Processor/CpuFrequencyPowerCap',
+      'Update',
+      1000,
+      'frequency',
+    ],
+    [
+      'CPU group',
+      'VirtualMachine/ComputeTopology/Processor/CpuGroup',
+      'Update',
+      { Id: '11111111-2222-3333-4444-555555555555' },
+      'CPU groups',
+    ],
     ['GPU', 'VirtualMachine/ComputeTopology/Gpu', 'Update', { AssignmentMode: 'Default' }, 'GPU'],
-    ['flexible IOV', `${DEV}/FlexibleIov/dev1`, 'Add', { EmulatorId: '11111111-2222-3333-4444-555555555555', HostingModel: 'Internal' }, 'plug-ins'],
-    ['shared memory', `${DEV}/SharedMemory/Regions`, 'Add', { SectionName: 's1', StartOffset: 0, Length: 4096 }, 'shared memory'],
-    ['VPMem mapping', `${DEV}/VirtualPMem/Devices/0/Mappings/0`, 'Add', { HostPath: '/tmp/x.vhd', ImageFormat: 'Vhd1' }, 'multi-mapped'],
-    ['processor reservation', 'VirtualMachine/ComputeTopology/Processor/Limits', 'Update', { Reservation: 100 }, 'reservation'],
+    [
+      'flexible IOV',
+      `${DEV}/FlexibleIov/dev1`,
+      'Add',
+      { EmulatorId: '11111111-2222-3333-4444-555555555555', HostingModel: 'Internal' },
+      'plug-ins',
+    ],
+    [
+      'shared memory',
+      `${DEV}/SharedMemory/Regions`,
+      'Add',
+      { SectionName: 's1', StartOffset: 0, Length: 4096 },
+      'shared memory',
+    ],
+    [
+      'VPMem mapping',
+      `${DEV}/VirtualPMem/Devices/0/Mappings/0`,
+      'Add',
+      { HostPath: '/tmp/x.vhd', ImageFormat: 'Vhd1' },
+      'multi-mapped',
+    ],
+    [
+      'processor reservation',
+      'VirtualMachine/ComputeTopology/Processor/Limits',
+      'Update',
+      { Reservation: 100 },
+      'reservation',
+    ],
   ])('%s: ERROR_NOT_SUPPORTED with the reason', async (_name, path, requestType, settings, reason) => {
     const err = await rejection<HcsError>(modify(path, requestType, settings));
-    expect([(err.hresult ?? 0) >>> 0, err.message]).toEqual([NOT_SUPPORTED, expect.stringContaining('not realizable by the qemu engine')]);
+    expect([(err.hresult ?? 0) >>> 0, err.message]).toEqual([
+      NOT_SUPPORTED,
+      expect.stringContaining('not realizable by the qemu engine'),
+    ]);
     expect(err.message).toContain(reason);
     expect((await qemuView(q.hcsd, id)).status).toBe('running');
   });

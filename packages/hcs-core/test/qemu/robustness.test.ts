@@ -6,7 +6,17 @@ import { rejection, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeSystem } from '../../src/compute-system.js';
 import type { HcsError } from '../../src/errors.js';
-import { alive, listTree, type QemuHcsd, qemuChildren, qemuDocument, qemuView, SCSI0, startQemuHcsd, waitGone } from './helpers.js';
+import {
+  alive,
+  listTree,
+  type QemuHcsd,
+  qemuChildren,
+  qemuDocument,
+  qemuView,
+  SCSI0,
+  startQemuHcsd,
+  waitGone,
+} from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'uvmkit-qemu-rob-'));
 const spawned: number[] = [];
@@ -101,11 +111,17 @@ describe('qemu engine: cycles and bad input', () => {
   it('an unreadable disk image: a directory (ERROR_BAD_FORMAT), a missing file (ERROR_FILE_NOT_FOUND)', async () => {
     // Tests run as root, who can read a mode-000 file, so "unreadable" is a directory and a missing file.
     const dir = join(scratch, 'locked');
-    const doc = qemuDocument({ devices: { Scsi: { [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: scratch } } } } } });
+    const doc = qemuDocument({
+      devices: { Scsi: { [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: scratch } } } } },
+    });
     const err = await refused(doc, 'create');
     expect((err.hresult ?? 0) >>> 0).toBe(0x8007000b);
     expect(err.message).toContain('not a regular file');
-    const missing = qemuDocument({ devices: { Scsi: { [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: join(dir, 'x.img') } } } } } });
+    const missing = qemuDocument({
+      devices: {
+        Scsi: { [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: join(dir, 'x.img') } } } },
+      },
+    });
     const err2 = await refused(missing, 'create');
     expect((err2.hresult ?? 0) >>> 0).toBe(0x80070002);
   });
@@ -113,7 +129,9 @@ describe('qemu engine: cycles and bad input', () => {
   it('a device QEMU itself refuses at start: the QEMU error, and no QEMU left', async () => {
     const img = join(scratch, 'not-a-vhdx.vhdx');
     writeFileSync(img, Buffer.alloc(1 << 20));
-    const doc = qemuDocument({ devices: { Scsi: { [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: img } } } } } });
+    const doc = qemuDocument({
+      devices: { Scsi: { [SCSI0]: { Attachments: { '0': { Type: 'VirtualDisk', Path: img } } } } },
+    });
     const err = await refused(doc, 'start');
     expect((err.hresult ?? 0) >>> 0).toBe(0x80004005);
     expect(err.message).toMatch(/QEMU exited at start \(exit code 1\): .*vhdx/i);

@@ -29,12 +29,36 @@ export function probeAccel(binary: string, env: NodeJS.ProcessEnv = process.env)
     return { accel: 'tcg', reason: '/proc/cpuinfo is unreadable' };
   }
   if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo))
-    return { accel: 'tcg', reason: '/dev/kvm exists but the CPU has no vmx/svm (nested PVM cannot run a stock guest kernel)' };
-  const r = spawnSync(binary, ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-S', '-monitor', 'none', '-qmp', 'stdio'], {
-    input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  if (r.status !== 0) return { accel: 'tcg', reason: `qemu -accel kvm failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}` };
+    return {
+      accel: 'tcg',
+      reason: '/dev/kvm exists but the CPU has no vmx/svm (nested PVM cannot run a stock guest kernel)',
+    };
+  const r = spawnSync(
+    binary,
+    [
+      '-accel',
+      'kvm',
+      '-machine',
+      'none',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-S',
+      '-monitor',
+      'none',
+      '-qmp',
+      'stdio',
+    ],
+    {
+      input: '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n',
+      encoding: 'utf8',
+      timeout: 10_000,
+    },
+  );
+  if (r.status !== 0)
+    return {
+      accel: 'tcg',
+      reason: `qemu -accel kvm failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? r.status}`,
+    };
   return { accel: 'kvm', reason: '/dev/kvm with vmx/svm and a QEMU that starts with -accel kvm' };
 }

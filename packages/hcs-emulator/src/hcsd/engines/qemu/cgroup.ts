@@ -17,7 +17,8 @@ function detect(): Flavour | undefined {
   if (existsSync(join(v1, 'cpu.cfs_quota_us'))) return { version: 1, root: v1 };
   const v2 = '/sys/fs/cgroup';
   try {
-    if (readFileSync(join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu')) return { version: 2, root: v2 };
+    if (readFileSync(join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu'))
+      return { version: 2, root: v2 };
   } catch {
     // no v2 cpu controller
   }
@@ -41,7 +42,11 @@ export class CpuLimiter {
   apply(pid: number, processors: number, limit: number | undefined, weight: number | undefined): void {
     this.#flavour ??= detect();
     const f = this.#flavour;
-    if (!f) fail(HR.ERROR_NOT_SUPPORTED, 'Processor limits: no writable cgroup cpu controller on this host (v1 /sys/fs/cgroup/cpu or v2 cpu.max)');
+    if (!f)
+      fail(
+        HR.ERROR_NOT_SUPPORTED,
+        'Processor limits: no writable cgroup cpu controller on this host (v1 /sys/fs/cgroup/cpu or v2 cpu.max)',
+      );
     try {
       if (!this.#dir) {
         const dir = join(f.root, `uvmkit-${this.#name}`);
@@ -51,7 +56,8 @@ export class CpuLimiter {
       }
       const dir = this.#dir;
       if (limit !== undefined) {
-        const quota = limit >= 10000 ? -1 : Math.max(1000, Math.round((PERIOD_US * processors * limit) / 10000));
+        const quota =
+          limit >= 10000 ? -1 : Math.max(1000, Math.round((PERIOD_US * processors * limit) / 10000));
         if (f.version === 1) {
           writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
           writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quota));
@@ -59,7 +65,8 @@ export class CpuLimiter {
       }
       if (weight !== undefined) {
         const w = Math.max(1, Math.min(10000, weight));
-        if (f.version === 1) writeFileSync(join(dir, 'cpu.shares'), String(Math.max(2, Math.round((w * 1024) / 100))));
+        if (f.version === 1)
+          writeFileSync(join(dir, 'cpu.shares'), String(Math.max(2, Math.round((w * 1024) / 100))));
         else writeFileSync(join(dir, 'cpu.weight'), String(w));
       }
     } catch (e) {
@@ -71,7 +78,10 @@ export class CpuLimiter {
   /** What the cgroup holds now (inspection). */
   read(): Record<string, string> | undefined {
     if (!this.#dir || !this.#flavour) return undefined;
-    const files = this.#flavour.version === 1 ? ['cpu.cfs_period_us', 'cpu.cfs_quota_us', 'cpu.shares', 'cgroup.procs'] : ['cpu.max', 'cpu.weight', 'cgroup.procs'];
+    const files =
+      this.#flavour.version === 1
+        ? ['cpu.cfs_period_us', 'cpu.cfs_quota_us', 'cpu.shares', 'cgroup.procs']
+        : ['cpu.max', 'cpu.weight', 'cgroup.procs'];
     const out: Record<string, string> = {};
     for (const f of files) {
       try {

@@ -114,10 +114,14 @@ export function blockFormat(path: string): string {
 /** `blockdev-add` arguments (and the `-blockdev` JSON) for one SCSI attachment. */
 export function scsiBlockdev(controller: string, lun: number, attachment: Obj): Obj {
   const path = attachment.Path;
-  if (typeof path !== 'string' || path === '') fail(HR.E_INVALIDARG, `Scsi ${controller} LUN ${lun}: Path is required`);
+  if (typeof path !== 'string' || path === '')
+    fail(HR.E_INVALIDARG, `Scsi ${controller} LUN ${lun}: Path is required`);
   const type = attachment.Type ?? 'VirtualDisk';
   if (type === 'PassThru' || type === 'ExtensibleVirtualDisk')
-    fail(HR.ERROR_NOT_SUPPORTED, `Scsi attachment Type ${String(type)}: the qemu engine attaches image files only (no host disk pass-through here)`);
+    fail(
+      HR.ERROR_NOT_SUPPORTED,
+      `Scsi attachment Type ${String(type)}: the qemu engine attaches image files only (no host disk pass-through here)`,
+    );
   const readOnly = attachment.ReadOnly === true || type === 'Iso';
   const cache = attachment.CachingMode === 'Uncached' ? { direct: false, 'no-flush': false } : undefined;
   return {
@@ -155,12 +159,19 @@ export function netdevArgs(key: string): Obj {
 
 export function nicDevice(key: string, adapter: Obj, port: string): Obj {
   const mac = macAddress(adapter.MacAddress);
-  return { driver: 'virtio-net-pci', id: nicId(key), netdev: netdevId(key), bus: port, ...(mac ? { mac } : {}) };
+  return {
+    driver: 'virtio-net-pci',
+    id: nicId(key),
+    netdev: netdevId(key),
+    bus: port,
+    ...(mac ? { mac } : {}),
+  };
 }
 
 export function pmemObject(index: string, device: Obj, size: number): Obj {
   const path = device.HostPath;
-  if (typeof path !== 'string' || path === '') fail(HR.E_INVALIDARG, `VirtualPMem device ${index}: HostPath is required`);
+  if (typeof path !== 'string' || path === '')
+    fail(HR.E_INVALIDARG, `VirtualPMem device ${index}: HostPath is required`);
   const readOnly = device.ReadOnly === true;
   return {
     'qom-type': 'memory-backend-file',
@@ -183,13 +194,18 @@ export function shareDevice(share: Obj, fsdev: string, port: string): Obj {
   return { driver: 'virtio-9p-pci', id: shareId(name), fsdev, mount_tag: name, bus: port };
 }
 
-export const shareReadOnly = (share: Obj) => share.ReadOnly === true || (typeof share.Flags === 'number' && (share.Flags & 1) === 1);
+export const shareReadOnly = (share: Obj) =>
+  share.ReadOnly === true || (typeof share.Flags === 'number' && (share.Flags & 1) === 1);
 
 /** Windows pipe name (`\\.\pipe\x`) or Unix path → the Unix socket path a ComPort listens on. */
 export function pipeSocketPath(vmDir: string, pipe: string): string {
   if (pipe.startsWith('/')) return pipe;
   const m = /^\\\\[.?]\\pipe\\(.+)$/i.exec(pipe);
-  if (!m?.[1]) fail(HR.E_INVALIDARG, `ComPort NamedPipe ${JSON.stringify(pipe)}: not a pipe name (\\\\.\\pipe\\<name>) or a Unix path`);
+  if (!m?.[1])
+    fail(
+      HR.E_INVALIDARG,
+      `ComPort NamedPipe ${JSON.stringify(pipe)}: not a pipe name (\\\\.\\pipe\\<name>) or a Unix path`,
+    );
   return join(vmDir, `pipe-${m[1].replace(/[^A-Za-z0-9_.-]/g, '_')}.sock`);
 }
 
@@ -204,7 +220,18 @@ const UNREALIZABLE_DEVICES: Record<string, string> = {
   Gpu: 'GPU partitioning needs a host GPU and VFIO',
 };
 /** Fields accepted at start because they change nothing a Linux guest can see. */
-const ACCEPTED_DEVICES = new Set(['Scsi', 'NetworkAdapters', 'Plan9', 'VirtualPMem', 'ComPorts', 'HvSocket', 'Keyboard', 'Mouse', 'GuestCrashReporting', 'Battery']);
+const ACCEPTED_DEVICES = new Set([
+  'Scsi',
+  'NetworkAdapters',
+  'Plan9',
+  'VirtualPMem',
+  'ComPorts',
+  'HvSocket',
+  'Keyboard',
+  'Mouse',
+  'GuestCrashReporting',
+  'Battery',
+]);
 
 function unsupported(what: string, why: string): never {
   fail(HR.ERROR_NOT_SUPPORTED, `${what}: not realizable by the qemu engine: ${why}`);
@@ -229,7 +256,8 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
     unsupported('Chipset.Uefi', 'UEFI boot needs OVMF firmware; give Chipset.LinuxKernelDirect');
   if (!isObj(direct)) fail(HR.E_INVALIDARG, 'Chipset.LinuxKernelDirect: is required by the qemu engine');
   const kernel = direct.KernelFilePath;
-  if (typeof kernel !== 'string' || kernel === '') fail(HR.E_INVALIDARG, 'LinuxKernelDirect.KernelFilePath: is required');
+  if (typeof kernel !== 'string' || kernel === '')
+    fail(HR.E_INVALIDARG, 'LinuxKernelDirect.KernelFilePath: is required');
   const initrd = direct.InitRdPath;
   if (initrd !== undefined && (typeof initrd !== 'string' || initrd === ''))
     fail(HR.E_INVALIDARG, 'LinuxKernelDirect.InitRdPath: must be a path');
@@ -237,7 +265,10 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
 
   const memoryMB = get(vm, 'ComputeTopology', 'Memory', 'SizeInMB') ?? 1024;
   if (typeof memoryMB !== 'number' || !Number.isInteger(memoryMB) || memoryMB < 64)
-    fail(HR.E_INVALIDARG, `ComputeTopology.Memory.SizeInMB ${JSON.stringify(memoryMB)}: at least 64 (MB) is needed`);
+    fail(
+      HR.E_INVALIDARG,
+      `ComputeTopology.Memory.SizeInMB ${JSON.stringify(memoryMB)}: at least 64 (MB) is needed`,
+    );
   const processors = get(vm, 'ComputeTopology', 'Processor', 'Count') ?? 1;
   if (typeof processors !== 'number' || !Number.isInteger(processors) || processors < 1 || processors > 64)
     fail(HR.E_INVALIDARG, `ComputeTopology.Processor.Count ${JSON.stringify(processors)}: 1…64`);
@@ -245,7 +276,8 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   const qmpPath = join(vmDir, 'qmp.sock');
   const relayPath = join(vmDir, 'relay.sock');
   const logPath = join(vmDir, 'vm.log');
-  if (vmDir.includes(',')) fail(HR.E_INVALIDARG, `state directory ${vmDir}: QEMU option values cannot hold a comma`);
+  if (vmDir.includes(','))
+    fail(HR.E_INVALIDARG, `state directory ${vmDir}: QEMU option values cannot hold a comma`);
   const argv: string[] = [];
   if (input.name !== undefined) argv.push('-name', `guest=${input.name.replace(/,/g, ',,')}`);
   argv.push('-machine', input.accel === 'kvm' ? 'q35,accel=kvm' : 'q35,accel=tcg');
@@ -265,7 +297,8 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
     const why = UNREALIZABLE_DEVICES[key];
     if (why !== undefined) {
       const v = devs[key];
-      const empty = v === null || (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+      const empty =
+        v === null || (isObj(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
       if (!empty) unsupported(`Devices.${key}`, why);
     } else if (!ACCEPTED_DEVICES.has(key)) unsupported(`Devices.${key}`, 'unknown device class');
   }
@@ -273,7 +306,8 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   // Serial console (COM1): a ComPorts["0"] pipe (logged to the VM log too), else the VM log.
   const com = get(devs, 'ComPorts');
   if (com !== undefined && !isObj(com)) fail(HR.E_INVALIDARG, 'Devices.ComPorts: must be an object');
-  for (const k of Object.keys(com ?? {})) if (k !== '0' && k !== '1') fail(HR.E_INVALIDARG, `Devices.ComPorts.${k}: index 0 or 1`);
+  for (const k of Object.keys(com ?? {}))
+    if (k !== '0' && k !== '1') fail(HR.E_INVALIDARG, `Devices.ComPorts.${k}: index 0 or 1`);
   for (const idx of ['0', '1']) {
     const port = get(com, idx);
     if (port === undefined) {
@@ -281,9 +315,13 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
       else continue;
     } else {
       const pipe = get(port, 'NamedPipe');
-      if (typeof pipe !== 'string' || pipe === '') fail(HR.E_INVALIDARG, `Devices.ComPorts.${idx}.NamedPipe: is required`);
+      if (typeof pipe !== 'string' || pipe === '')
+        fail(HR.E_INVALIDARG, `Devices.ComPorts.${idx}.NamedPipe: is required`);
       const sock = pipeSocketPath(vmDir, pipe);
-      argv.push('-chardev', `socket,id=com${idx},path=${sock},server=on,wait=off,logfile=${logPath},logappend=on`);
+      argv.push(
+        '-chardev',
+        `socket,id=com${idx},path=${sock},server=on,wait=off,logfile=${logPath},logappend=on`,
+      );
     }
     argv.push('-serial', `chardev:com${idx}`);
   }
@@ -293,7 +331,10 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   for (let i = 0; i < ROOT_PORTS; i++) {
     const id = `rp${i}`;
     ports.push(id);
-    argv.push('-device', `pcie-root-port,id=${id},bus=pcie.0,chassis=${i + 1},addr=0x${(FIRST_PORT_SLOT + i).toString(16)}`);
+    argv.push(
+      '-device',
+      `pcie-root-port,id=${id},bus=pcie.0,chassis=${i + 1},addr=0x${(FIRST_PORT_SLOT + i).toString(16)}`,
+    );
   }
   const placement: Record<string, string> = {};
   const preset = input.placement ?? {};
@@ -301,7 +342,8 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   const portFor = (deviceId: string): string => {
     const fixed = preset[deviceId];
     if (fixed !== undefined) {
-      if (!ports.includes(fixed)) fail(HR.E_INVALIDARG, `saved placement of ${deviceId}: unknown port ${fixed}`);
+      if (!ports.includes(fixed))
+        fail(HR.E_INVALIDARG, `saved placement of ${deviceId}: unknown port ${fixed}`);
       placement[deviceId] = fixed;
       return fixed;
     }
@@ -318,14 +360,19 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   const scsi: ScsiController[] = [];
   const blockArgs: string[] = [];
   for (const [key, ctl] of Object.entries(scsiMap ?? {})) {
-    if (scsi.length === MAX_SCSI_CONTROLLERS) fail(HR.E_INVALIDARG, `Devices.Scsi: at most ${MAX_SCSI_CONTROLLERS} controllers`);
+    if (scsi.length === MAX_SCSI_CONTROLLERS)
+      fail(HR.E_INVALIDARG, `Devices.Scsi: at most ${MAX_SCSI_CONTROLLERS} controllers`);
     const id = `scsi${scsi.length}`;
-    argv.push('-device', `virtio-scsi-pci,id=${id},bus=pcie.0,addr=0x${(FIRST_CONTROLLER_SLOT + scsi.length).toString(16)}`);
+    argv.push(
+      '-device',
+      `virtio-scsi-pci,id=${id},bus=pcie.0,addr=0x${(FIRST_CONTROLLER_SLOT + scsi.length).toString(16)}`,
+    );
     scsi.push({ key, id });
     const att = get(ctl, 'Attachments');
     for (const [lunKey, a] of Object.entries(isObj(att) ? att : {})) {
       const lun = Number(lunKey);
-      if (!/^\d+$/.test(lunKey) || lun > MAX_LUN) fail(HR.E_INVALIDARG, `Devices.Scsi.${key}.Attachments.${lunKey}: LUN 0…${MAX_LUN}`);
+      if (!/^\d+$/.test(lunKey) || lun > MAX_LUN)
+        fail(HR.E_INVALIDARG, `Devices.Scsi.${key}.Attachments.${lunKey}: LUN 0…${MAX_LUN}`);
       if (!isObj(a)) fail(HR.E_INVALIDARG, `Devices.Scsi.${key}.Attachments.${lunKey}: must be an object`);
       blockArgs.push('-blockdev', JSON.stringify(scsiBlockdev(id, lun, a)));
       blockArgs.push('-device', JSON.stringify(scsiDevice(id, lun, a)));
@@ -357,20 +404,28 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
     const fsdev = readOnly ? `p9ro${i - P9_SLOTS_RW}` : `p9rw${i}`;
     const link = join(vmDir, `9p-${fsdev}`);
     p9Slots.push({ fsdev, readOnly, link });
-    argv.push('-fsdev', `local,id=${fsdev},path=${link},security_model=none${readOnly ? ',readonly=on' : ''}`);
+    argv.push(
+      '-fsdev',
+      `local,id=${fsdev},path=${link},security_model=none${readOnly ? ',readonly=on' : ''}`,
+    );
   }
   const p9Used: Record<string, string> = {};
   const p9Links: Record<string, string> = {};
   for (const slot of p9Slots) p9Links[slot.link] = vmDir;
   const shares = get(devs, 'Plan9', 'Shares');
-  if (shares !== undefined && !Array.isArray(shares)) fail(HR.E_INVALIDARG, 'Devices.Plan9.Shares: must be an array');
+  if (shares !== undefined && !Array.isArray(shares))
+    fail(HR.E_INVALIDARG, 'Devices.Plan9.Shares: must be an array');
   for (const share of (shares ?? []) as unknown[]) {
     if (!isObj(share)) fail(HR.E_INVALIDARG, 'Devices.Plan9.Shares[]: must be an object');
     const path = share.Path;
     if (typeof path !== 'string' || path === '') fail(HR.E_INVALIDARG, 'Plan9 share: Path is required');
     const ro = shareReadOnly(share);
     const slot = p9Slots.find((s) => s.readOnly === ro && !Object.values(p9Used).includes(s.fsdev));
-    if (!slot) fail(HR.E_FAIL, `Plan9 share ${String(share.Name)}: all ${ro ? P9_SLOTS_RO : P9_SLOTS_RW} ${ro ? 'read-only' : 'read-write'} 9p slots are in use`);
+    if (!slot)
+      fail(
+        HR.E_FAIL,
+        `Plan9 share ${String(share.Name)}: all ${ro ? P9_SLOTS_RO : P9_SLOTS_RW} ${ro ? 'read-only' : 'read-write'} 9p slots are in use`,
+      );
     const dev = shareDevice(share, slot.fsdev, 'rp?');
     p9Used[dev.id as string] = slot.fsdev;
     p9Links[slot.link] = path;
@@ -379,16 +434,33 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
 
   // VPMem devices.
   const pmem = get(devs, 'VirtualPMem', 'Devices');
-  if (pmem !== undefined && !isObj(pmem)) fail(HR.E_INVALIDARG, 'Devices.VirtualPMem.Devices: must be an object');
+  if (pmem !== undefined && !isObj(pmem))
+    fail(HR.E_INVALIDARG, 'Devices.VirtualPMem.Devices: must be an object');
   for (const [index, d] of Object.entries(pmem ?? {})) {
     if (!isObj(d)) fail(HR.E_INVALIDARG, `Devices.VirtualPMem.Devices.${index}: must be an object`);
     if (isObj(d.Mappings) && Object.keys(d.Mappings).length > 0)
-      unsupported(`VirtualPMem.Devices.${index}.Mappings`, 'multi-mapped VPMem has no virtio-pmem counterpart');
+      unsupported(
+        `VirtualPMem.Devices.${index}.Mappings`,
+        'multi-mapped VPMem has no virtio-pmem counterpart',
+      );
     const size = input.fileSize(String(d.HostPath));
     argv.push('-object', JSON.stringify(pmemObject(index, d, size)));
     argv.push('-device', JSON.stringify(pmemDevice(index, portFor(pmemId(index)))));
   }
 
   if (input.incoming !== undefined) argv.push('-incoming', input.incoming);
-  return { argv, qmpPath, relayPath, logPath, ports, placement, scsi, p9Slots, p9Used, p9Links, memoryMB, processors };
+  return {
+    argv,
+    qmpPath,
+    relayPath,
+    logPath,
+    ports,
+    placement,
+    scsi,
+    p9Slots,
+    p9Used,
+    p9Links,
+    memoryMB,
+    processors,
+  };
 }

@@ -10,7 +10,16 @@
  * its stdout/stderr and the serial console go to `<vmDir>/vm.log`, readable through inspection.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type {
   Engine,
@@ -91,17 +100,29 @@ export class QemuEngine implements Engine {
       AcceleratorReason: this.#accel.reason,
       StateDirectory: this.#stateDir,
     };
-    this.#logger.info(`hcsd qemu engine: ${this.#binary} ${this.#version ?? '(missing)'}, accelerator ${this.#accel.accel} (${this.#accel.reason})`);
+    this.#logger.info(
+      `hcsd qemu engine: ${this.#binary} ${this.#version ?? '(missing)'}, accelerator ${this.#accel.accel} (${this.#accel.reason})`,
+    );
   }
 
   async create(system: SystemView, host: EngineHost, _signal: AbortSignal): Promise<EngineVm> {
     if (!this.#version)
-      fail(HR.ERROR_FILE_NOT_FOUND, `${this.#binary}: QEMU is not installed (apt-get install -y --no-install-recommends qemu-system-x86)`);
-    if (system.kind !== 'VirtualMachine') fail(HR.ERROR_NOT_SUPPORTED, `the qemu engine runs virtual machines only, not ${system.kind}`);
+      fail(
+        HR.ERROR_FILE_NOT_FOUND,
+        `${this.#binary}: QEMU is not installed (apt-get install -y --no-install-recommends qemu-system-x86)`,
+      );
+    if (system.kind !== 'VirtualMachine')
+      fail(HR.ERROR_NOT_SUPPORTED, `the qemu engine runs virtual machines only, not ${system.kind}`);
     mkdirSync(this.#stateDir, { recursive: true });
     const vmDir = join(this.#stateDir, `vm${++this.#counter}`);
     // Refuse what the command line cannot express now, before anything exists.
-    buildCmdline({ config: system.config, vmDir, accel: this.#accel.accel, fileSize: () => 0, name: system.id });
+    buildCmdline({
+      config: system.config,
+      vmDir,
+      accel: this.#accel.accel,
+      fileSize: () => 0,
+      name: system.id,
+    });
     preflight(system.config);
     const vm = new QemuVm({
       system,
@@ -174,7 +195,8 @@ export class QemuVm implements EngineVm {
   }
 
   #requireQmp(): QmpClient {
-    if (!this.#qmp || !this.#proc || this.#proc.exit) fail(HR.HCS_E_INVALID_STATE, `system ${this.#o.system.id}: QEMU is not running`);
+    if (!this.#qmp || !this.#proc || this.#proc.exit)
+      fail(HR.HCS_E_INVALID_STATE, `system ${this.#o.system.id}: QEMU is not running`);
     return this.#qmp;
   }
 
@@ -192,11 +214,14 @@ export class QemuVm implements EngineVm {
     const { system, vmDir } = this.#o;
     preflight(system.config);
     const restore = system.config.VirtualMachine;
-    const restorePath = isObj(restore) && isObj(restore.RestoreState) ? restore.RestoreState.SaveStateFilePath : undefined;
+    const restorePath =
+      isObj(restore) && isObj(restore.RestoreState) ? restore.RestoreState.SaveStateFilePath : undefined;
     let sidecar: SaveSidecar | undefined;
     if (restorePath !== undefined) {
-      if (typeof restorePath !== 'string' || restorePath === '') fail(HR.E_INVALIDARG, 'RestoreState.SaveStateFilePath: must be a path');
-      if (!existsSync(restorePath)) fail(HR.ERROR_FILE_NOT_FOUND, `RestoreState.SaveStateFilePath ${restorePath}: no such file`);
+      if (typeof restorePath !== 'string' || restorePath === '')
+        fail(HR.E_INVALIDARG, 'RestoreState.SaveStateFilePath: must be a path');
+      if (!existsSync(restorePath))
+        fail(HR.ERROR_FILE_NOT_FOUND, `RestoreState.SaveStateFilePath ${restorePath}: no such file`);
       try {
         sidecar = JSON.parse(readFileSync(SIDECAR(restorePath), 'utf8')) as SaveSidecar;
       } catch {
@@ -218,7 +243,10 @@ export class QemuVm implements EngineVm {
     this.#placement = { ...plan.placement };
     this.#p9Used = { ...plan.p9Used };
     for (const [link, target] of Object.entries(plan.p9Links)) symlinkSync(target, link);
-    writeFileSync(this.#log, `uvmkit: ${this.#o.binary} ${plan.argv.join(' ')}\nuvmkit: accelerator ${this.#o.accel}\n`);
+    writeFileSync(
+      this.#log,
+      `uvmkit: ${this.#o.binary} ${plan.argv.join(' ')}\nuvmkit: accelerator ${this.#o.accel}\n`,
+    );
     this.#stopping = false;
     this.#shutdownEvent = undefined;
     const proc = QemuProcess.spawn(this.#o.binary, plan.argv, this.#log);
@@ -251,7 +279,8 @@ export class QemuVm implements EngineVm {
         fail(HR.E_FAIL, `QEMU exited at start (${describeExit(proc.exit)}): ${tail}`);
       }
       if (signal.aborted) fail(HR.ERROR_CANCELLED, 'Start: cancelled');
-      if (Date.now() > deadline) fail(HR.ERROR_TIMEOUT, `QEMU did not open QMP within ${this.#o.startTimeoutMs} ms`);
+      if (Date.now() > deadline)
+        fail(HR.ERROR_TIMEOUT, `QEMU did not open QMP within ${this.#o.startTimeoutMs} ms`);
       if (existsSync(path)) {
         const qmp = new QmpClient({ timeoutMs: 30_000 });
         try {
@@ -272,9 +301,16 @@ export class QemuVm implements EngineVm {
       const { status } = await qmp.execute<{ status: string }>('query-status', undefined, { signal });
       if (status === 'paused' || status === 'postmigrate' || status === 'prelaunch') break;
       if (status !== 'inmigrate') fail(HR.E_FAIL, `restore: QEMU is ${status} after the incoming migration`);
-      const mig = await qmp.execute<{ status?: string; 'error-desc'?: string }>('query-migrate', undefined, { signal });
-      if (mig.status === 'failed') fail(HR.ERROR_INVALID_DATA, `restore: the saved state could not be loaded: ${mig['error-desc'] ?? this.#logTail(2)}`);
-      if (Date.now() > deadline) fail(HR.ERROR_TIMEOUT, 'restore: the incoming migration did not finish within 120 s');
+      const mig = await qmp.execute<{ status?: string; 'error-desc'?: string }>('query-migrate', undefined, {
+        signal,
+      });
+      if (mig.status === 'failed')
+        fail(
+          HR.ERROR_INVALID_DATA,
+          `restore: the saved state could not be loaded: ${mig['error-desc'] ?? this.#logTail(2)}`,
+        );
+      if (Date.now() > deadline)
+        fail(HR.ERROR_TIMEOUT, 'restore: the incoming migration did not finish within 120 s');
       await sleep(50);
     }
     await qmp.execute('cont', undefined, { signal });
@@ -293,9 +329,17 @@ export class QemuVm implements EngineVm {
       exitType = 'GracefulExit';
       detail = { detail: 'Shutdown', initiator: 'GuestOS', message: `the guest powered off; QEMU ${how}` };
     } else if (ev?.guest === true) {
-      detail = { detail: 'UnexpectedExit', initiator: 'GuestOS', message: `QEMU ${how} after ${String(ev.reason)}` };
+      detail = {
+        detail: 'UnexpectedExit',
+        initiator: 'GuestOS',
+        message: `QEMU ${how} after ${String(ev.reason)}`,
+      };
     } else {
-      detail = { detail: 'UnexpectedExit', initiator: 'Internal', message: `QEMU ${how}: ${this.#logTail(2)}` };
+      detail = {
+        detail: 'UnexpectedExit',
+        initiator: 'Internal',
+        message: `QEMU ${how}: ${this.#logTail(2)}`,
+      };
     }
     this.#o.logger.info(`hcsd qemu: ${this.#o.system.id}: ${exitType} (${detail.message})`);
     this.#o.host.exited(exitType, detail);
@@ -319,11 +363,18 @@ export class QemuVm implements EngineVm {
 
   async save(call: SaveCall, signal: AbortSignal): Promise<void> {
     if (call.saveType === 'AsTemplate')
-      fail(HR.ERROR_NOT_SUPPORTED, 'Save AsTemplate: not realizable by the qemu engine: QEMU has no clone templates (save ToFile and restore instead)');
+      fail(
+        HR.ERROR_NOT_SUPPORTED,
+        'Save AsTemplate: not realizable by the qemu engine: QEMU has no clone templates (save ToFile and restore instead)',
+      );
     const path = call.path;
-    if (path === undefined || path === '') fail(HR.E_INVALIDARG, 'SaveOptions.SaveStateFilePath: is required for ToFile');
+    if (path === undefined || path === '')
+      fail(HR.E_INVALIDARG, 'SaveOptions.SaveStateFilePath: is required for ToFile');
     if (!existsSync(dirname(path)) || !statSync(dirname(path)).isDirectory())
-      fail(HR.ERROR_PATH_NOT_FOUND, `SaveOptions.SaveStateFilePath ${path}: directory ${dirname(path)} does not exist`);
+      fail(
+        HR.ERROR_PATH_NOT_FOUND,
+        `SaveOptions.SaveStateFilePath ${path}: directory ${dirname(path)} does not exist`,
+      );
     const qmp = this.#requireQmp();
     await qmp.execute('stop', undefined, { signal });
     await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(path)}` }, { signal });
@@ -358,7 +409,9 @@ export class QemuVm implements EngineVm {
     const qmp = this.#qmp;
     let status = 'unknown';
     try {
-      status = (await qmp?.execute<{ status: string }>('query-status', undefined, { timeoutMs: 5_000 }))?.status ?? 'unknown';
+      status =
+        (await qmp?.execute<{ status: string }>('query-status', undefined, { timeoutMs: 5_000 }))?.status ??
+        'unknown';
       if (status === 'running') await qmp?.execute('system_powerdown', undefined, { timeoutMs: 5_000 });
     } catch {
       // QMP gone: the kill below
@@ -367,7 +420,8 @@ export class QemuVm implements EngineVm {
       const aborted = new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
       await Promise.race([proc.exited, sleep(this.#o.shutdownTimeoutMs), aborted]);
     }
-    if (!proc.exit) this.#o.logger.info(`hcsd qemu: ${this.#o.system.id}: no ACPI power-off (${status}); killing QEMU`);
+    if (!proc.exit)
+      this.#o.logger.info(`hcsd qemu: ${this.#o.system.id}: no ACPI power-off (${status}); killing QEMU`);
     await this.#kill();
   }
 
@@ -429,7 +483,8 @@ export class QemuVm implements EngineVm {
         return { path: this.#log, text: '' };
       }
     }
-    if (what !== 'qemu') fail(HR.E_INVALIDARG, `inspect ${what}: the qemu engine has the views 'qemu' and 'log'`);
+    if (what !== 'qemu')
+      fail(HR.E_INVALIDARG, `inspect ${what}: the qemu engine has the views 'qemu' and 'log'`);
     if (typeof query.command === 'string') {
       const args = isObj(query.arguments) ? query.arguments : undefined;
       return this.#requireQmp().execute(query.command, args);
@@ -450,26 +505,36 @@ export class QemuVm implements EngineVm {
     const qmp = this.#qmp;
     const [status, block, pci] = await Promise.all([
       qmp.execute<{ status: string }>('query-status'),
-      qmp.execute<{ device?: string; qdev?: string; inserted?: { 'node-name'?: string; file?: string } }[]>('query-block'),
+      qmp.execute<{ device?: string; qdev?: string; inserted?: { 'node-name'?: string; file?: string } }[]>(
+        'query-block',
+      ),
       qmp.execute<PciBus[]>('query-pci'),
     ]);
     return {
       ...base,
       status: status.status,
-      block: block.map((b) => ({ qdev: b.qdev ?? b.device ?? '', node: b.inserted?.['node-name'] ?? null, file: b.inserted?.file ?? null })),
+      block: block.map((b) => ({
+        qdev: b.qdev ?? b.device ?? '',
+        node: b.inserted?.['node-name'] ?? null,
+        file: b.inserted?.file ?? null,
+      })),
       pci: flattenPci(pci),
     };
   }
 
-  /** `{kind: 'engine', id, action: 'killVmm'}`: SIGKILL QEMU (the exit is then unexpected). */
+  /** `engineFault(id, {action: 'killVmm'})`: SIGKILL QEMU (the exit is then unexpected). */
   async fault(doc: Obj): Promise<unknown> {
-    if (doc.action === 'killVmm') {
+    const action = isObj(doc.fault) ? doc.fault.action : undefined;
+    if (action === 'killVmm') {
       const proc = this.#proc;
       if (!proc || proc.exit) fail(HR.HCS_E_INVALID_STATE, 'QEMU is not running');
       process.kill(proc.pid, 'SIGKILL');
       return { killed: proc.pid };
     }
-    fail(HR.ERROR_NOT_SUPPORTED, `engine fault ${JSON.stringify(doc.action)}: the qemu engine injects only killVmm`);
+    fail(
+      HR.ERROR_NOT_SUPPORTED,
+      `engine fault ${JSON.stringify(action)}: the qemu engine injects only killVmm`,
+    );
   }
 
   clearFaults(): void {
@@ -505,7 +570,8 @@ function flattenPci(buses: PciBus[]): { id: string; bus: number; slot: number; p
   const walk = (devices: PciDevice[], bus: number, port: string | null) => {
     for (const d of devices) {
       out.push({ id: d.qdev_id ?? '', bus, slot: d.slot ?? 0, port });
-      if (d.pci_bridge?.devices) walk(d.pci_bridge.devices, d.pci_bridge.bus?.number ?? -1, d.qdev_id ?? null);
+      if (d.pci_bridge?.devices)
+        walk(d.pci_bridge.devices, d.pci_bridge.bus?.number ?? -1, d.qdev_id ?? null);
     }
   };
   for (const b of buses) walk(b.devices, b.bus, null);

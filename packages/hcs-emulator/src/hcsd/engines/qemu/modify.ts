@@ -64,14 +64,17 @@ export const UNREALIZABLE: Readonly<Record<string, string>> = {
   MappedPipe: 'a mapped pipe needs the Hyper-V VMBus pipe transport (use the HvSocket relay)',
   ComPort: 'COM ports are ISA serial devices, which QEMU cannot hot-plug (give them in the create document)',
   CpuGroup: 'Hyper-V CPU groups have no counterpart (processor limits use a cgroup instead)',
-  IdledProcessors: 'a vCPU count change is vCPU hot-plug, which stalls the guest for 12–30 s under TCG and crashed QEMU 7.2 (qemu.md §4)',
+  IdledProcessors:
+    'a vCPU count change is vCPU hot-plug, which stalls the guest for 12–30 s under TCG and crashed QEMU 7.2 (qemu.md §4)',
   CpuFrequencyPowerCap: 'QEMU cannot cap a vCPU frequency',
   Gpu: 'GPU partitioning needs a host GPU and VFIO',
   Licensing: 'Hyper-V licensing state has no QEMU counterpart',
-  MemoryAboveBoot: 'the balloon cannot grow a VM above its boot memory (ComputeTopology.Memory.SizeInMB at start)',
+  MemoryAboveBoot:
+    'the balloon cannot grow a VM above its boot memory (ComputeTopology.Memory.SizeInMB at start)',
   ProcessorReservation: 'a CPU reservation has no cgroup counterpart on this host',
   ProcessorMaximumFrequency: 'QEMU cannot cap a vCPU frequency',
-  NicUpdate: 'only ConnectionState can change on a running NIC (QEMU set_link); MAC and endpoint are fixed at device_add',
+  NicUpdate:
+    'only ConnectionState can change on a running NIC (QEMU set_link); MAC and endpoint are fixed at device_add',
 };
 
 function refuse(row: keyof typeof UNREALIZABLE, what: string): never {
@@ -87,13 +90,17 @@ const get = (o: unknown, ...keys: string[]): unknown => {
 function freePort(ctx: ModifyContext, deviceId: string): string {
   const used = new Set(Object.values(ctx.placement));
   const port = ctx.ports.find((p) => !used.has(p));
-  if (port === undefined) fail(HR.E_FAIL, `no free PCI root port for ${deviceId} (all ${ctx.ports.length} are in use)`);
+  if (port === undefined)
+    fail(HR.E_FAIL, `no free PCI root port for ${deviceId} (all ${ctx.ports.length} are in use)`);
   return port;
 }
 
 /** `device_del` and wait for the guest to release the device. */
 async function unplug(ctx: ModifyContext, id: string, signal: AbortSignal): Promise<void> {
-  const deleted = ctx.qmp.waitEvent('DEVICE_DELETED', (d) => d.device === id, { timeoutMs: DEVICE_DELETE_TIMEOUT_MS, signal });
+  const deleted = ctx.qmp.waitEvent('DEVICE_DELETED', (d) => d.device === id, {
+    timeoutMs: DEVICE_DELETE_TIMEOUT_MS,
+    signal,
+  });
   deleted.catch(() => {});
   try {
     await ctx.qmp.execute('device_del', { id }, { signal });
@@ -105,7 +112,10 @@ async function unplug(ctx: ModifyContext, id: string, signal: AbortSignal): Prom
     await deleted;
   } catch (e) {
     if (e instanceof HcsdFailure && e.hresult === HR.E_FAIL)
-      fail(HR.ERROR_TIMEOUT, `device ${id}: the guest did not release it within ${DEVICE_DELETE_TIMEOUT_MS} ms (${e.message})`);
+      fail(
+        HR.ERROR_TIMEOUT,
+        `device ${id}: the guest did not release it within ${DEVICE_DELETE_TIMEOUT_MS} ms (${e.message})`,
+      );
     throw e;
   }
 }
@@ -170,7 +180,9 @@ async function nic(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal): P
   }
   // Update: only the link state can change.
   const nics = get(ctx.config, 'VirtualMachine', 'Devices', 'NetworkAdapters');
-  const current = isObj(nics) ? Object.entries(nics).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1] : undefined;
+  const current = isObj(nics)
+    ? Object.entries(nics).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1]
+    : undefined;
   for (const field of ['MacAddress', 'EndpointId', 'InstanceId']) {
     const now = get(current, field);
     const next = settings[field];
@@ -178,7 +190,8 @@ async function nic(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal): P
       refuse('NicUpdate', `NetworkAdapters/${key} Update of ${field}`);
   }
   const state = settings.ConnectionState;
-  if (state !== undefined) await ctx.qmp.execute('set_link', { name: id, up: state !== 'Disabled' }, { signal });
+  if (state !== undefined)
+    await ctx.qmp.execute('set_link', { name: id, up: state !== 'Disabled' }, { signal });
 }
 
 function setLink(link: string, target: string): void {
@@ -207,7 +220,8 @@ async function plan9(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal):
     const ro = shareReadOnly(share);
     const inUse = new Set(Object.values(ctx.p9Used));
     const slot = ctx.p9Slots.find((s) => s.readOnly === ro && !inUse.has(s.fsdev));
-    if (!slot) fail(HR.E_FAIL, `Plan9 share ${name}: every ${ro ? 'read-only' : 'read-write'} 9p slot is in use`);
+    if (!slot)
+      fail(HR.E_FAIL, `Plan9 share ${name}: every ${ro ? 'read-only' : 'read-write'} 9p slot is in use`);
     const port = freePort(ctx, id);
     setLink(slot.link, path);
     try {
@@ -232,7 +246,8 @@ async function vpmem(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal):
   const index = String(call.match.params.deviceNumber);
   if (call.requestType === 'Remove') refuse('VPMemRemove', `VirtualPMem/Devices/${index} Remove`);
   const dev = call.settings as Obj;
-  if (isObj(dev.Mappings) && Object.keys(dev.Mappings).length > 0) refuse('VPMemMapping', `VirtualPMem/Devices/${index}.Mappings`);
+  if (isObj(dev.Mappings) && Object.keys(dev.Mappings).length > 0)
+    refuse('VPMemMapping', `VirtualPMem/Devices/${index}.Mappings`);
   const size = checkPmem(index, dev);
   const id = pmemId(index);
   const port = freePort(ctx, id);
@@ -250,18 +265,21 @@ async function vpmem(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal):
 async function memory(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal): Promise<void> {
   const mb = call.settings;
   if (typeof mb !== 'number') fail(HR.E_INVALIDARG, 'Memory/SizeInMB: Settings must be a number');
-  if (mb > ctx.bootMemoryMB) refuse('MemoryAboveBoot', `Memory/SizeInMB ${mb} (boot memory ${ctx.bootMemoryMB} MB)`);
+  if (mb > ctx.bootMemoryMB)
+    refuse('MemoryAboveBoot', `Memory/SizeInMB ${mb} (boot memory ${ctx.bootMemoryMB} MB)`);
   await ctx.qmp.execute('balloon', { value: mb * 1024 * 1024 }, { signal });
 }
 
 function limits(ctx: ModifyContext, call: ModifyCall): void {
   const s = (call.settings ?? {}) as Obj;
-  if (typeof s.Reservation === 'number' && s.Reservation > 0) refuse('ProcessorReservation', 'Processor/Limits.Reservation');
+  if (typeof s.Reservation === 'number' && s.Reservation > 0)
+    refuse('ProcessorReservation', 'Processor/Limits.Reservation');
   if (typeof s.MaximumFrequencyMHz === 'number' && s.MaximumFrequencyMHz > 0)
     refuse('ProcessorMaximumFrequency', 'Processor/Limits.MaximumFrequencyMHz');
   const limit = typeof s.Limit === 'number' ? s.Limit : undefined;
   const weight = typeof s.Weight === 'number' ? s.Weight : undefined;
-  if (limit !== undefined && (limit < 1 || limit > 10000)) fail(HR.E_INVALIDARG, `Processor/Limits.Limit ${limit}: 1…10000`);
+  if (limit !== undefined && (limit < 1 || limit > 10000))
+    fail(HR.E_INVALIDARG, `Processor/Limits.Limit ${limit}: 1…10000`);
   ctx.limiter.apply(ctx.pid, ctx.processors, limit, weight);
 }
 
@@ -269,7 +287,11 @@ const resourcePath = (call: ModifyCall): string =>
   typeof call.document.ResourcePath === 'string' ? call.document.ResourcePath : call.match.kind;
 
 /** Realize one validated Modify. */
-export async function realizeModify(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal): Promise<void> {
+export async function realizeModify(
+  ctx: ModifyContext,
+  call: ModifyCall,
+  signal: AbortSignal,
+): Promise<void> {
   const kind = call.match.kind;
   switch (kind) {
     case 'ScsiAttachment':
@@ -289,7 +311,8 @@ export async function realizeModify(ctx: ModifyContext, call: ModifyCall, signal
       return;
     case 'CpuGroup': {
       const id = get(call.settings, 'Id');
-      const inGroup = get(ctx.config, 'VirtualMachine', 'ComputeTopology', 'Processor', 'CpuGroup') !== undefined;
+      const inGroup =
+        get(ctx.config, 'VirtualMachine', 'ComputeTopology', 'Processor', 'CpuGroup') !== undefined;
       // Leaving no group is what the VM already is: nothing to realize.
       if (typeof id === 'string' && id.toLowerCase() === NULL_GUID && !inGroup) return;
       return refuse('CpuGroup', resourcePath(call));

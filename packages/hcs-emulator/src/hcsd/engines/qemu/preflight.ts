@@ -36,7 +36,10 @@ export function checkFile(what: string, path: string, write = false): void {
     accessSync(path, constants.R_OK | (write ? constants.W_OK : 0));
     closeSync(openSync(path, write ? 'r+' : 'r'));
   } catch (e) {
-    fail(HR.ERROR_ACCESS_DENIED, `${what} ${path}: cannot be opened for ${write ? 'reading and writing' : 'reading'} (${(e as NodeJS.ErrnoException).code ?? e})`);
+    fail(
+      HR.ERROR_ACCESS_DENIED,
+      `${what} ${path}: cannot be opened for ${write ? 'reading and writing' : 'reading'} (${(e as NodeJS.ErrnoException).code ?? e})`,
+    );
   }
 }
 
@@ -64,7 +67,10 @@ export function checkInitrd(path: string): void {
   checkFile('initrd', path);
   const h = head(path, 8);
   if (!INITRD_MAGIC.some(([, m]) => h.subarray(0, m.length).equals(m)))
-    fail(HR.ERROR_BAD_FORMAT, `initrd ${path}: not a cpio archive (plain or gzip/xz/zstd/lz4/bzip2/lzma compressed)`);
+    fail(
+      HR.ERROR_BAD_FORMAT,
+      `initrd ${path}: not a cpio archive (plain or gzip/xz/zstd/lz4/bzip2/lzma compressed)`,
+    );
 }
 
 const get = (o: unknown, ...keys: string[]): unknown => {
@@ -82,11 +88,15 @@ export function preflight(config: Obj, hostMemoryBytes = totalmem()): void {
   if (typeof initrd === 'string') checkInitrd(initrd);
   const mb = get(config, 'VirtualMachine', 'ComputeTopology', 'Memory', 'SizeInMB');
   if (typeof mb === 'number' && mb * 1024 * 1024 > hostMemoryBytes)
-    fail(HR.ERROR_NOT_ENOUGH_MEMORY, `ComputeTopology.Memory.SizeInMB ${mb}: more than the host's ${Math.floor(hostMemoryBytes / 1048576)} MB`);
+    fail(
+      HR.ERROR_NOT_ENOUGH_MEMORY,
+      `ComputeTopology.Memory.SizeInMB ${mb}: more than the host's ${Math.floor(hostMemoryBytes / 1048576)} MB`,
+    );
   const scsi = get(config, 'VirtualMachine', 'Devices', 'Scsi');
   for (const [key, ctl] of Object.entries(isObj(scsi) ? scsi : {})) {
     const atts = get(ctl, 'Attachments');
-    for (const [lun, a] of Object.entries(isObj(atts) ? atts : {})) checkAttachment(`Scsi ${key} LUN ${lun}`, a);
+    for (const [lun, a] of Object.entries(isObj(atts) ? atts : {}))
+      checkAttachment(`Scsi ${key} LUN ${lun}`, a);
   }
   const pmem = get(config, 'VirtualMachine', 'Devices', 'VirtualPMem', 'Devices');
   for (const [n, d] of Object.entries(isObj(pmem) ? pmem : {})) checkPmem(n, d);
@@ -104,6 +114,9 @@ export function checkPmem(index: string, d: unknown): number {
   checkFile(`VirtualPMem device ${index}: image`, path, get(d, 'ReadOnly') !== true);
   const size = statSync(path).size;
   if (size === 0 || size % (2 << 20) !== 0)
-    fail(HR.ERROR_BAD_FORMAT, `VirtualPMem device ${index}: image ${path} is ${size} bytes; virtio-pmem needs a non-zero multiple of 2 MiB`);
+    fail(
+      HR.ERROR_BAD_FORMAT,
+      `VirtualPMem device ${index}: image ${path} is ${size} bytes; virtio-pmem needs a non-zero multiple of 2 MiB`,
+    );
   return size;
 }

@@ -117,7 +117,11 @@ export class QmpClient {
   }
 
   /** Resolve on the first event named `name` for which `match` holds. */
-  waitEvent(name: string, match: (data: Record<string, unknown>) => boolean, options: QmpCommandOptions = {}): Promise<QmpEvent> {
+  waitEvent(
+    name: string,
+    match: (data: Record<string, unknown>) => boolean,
+    options: QmpCommandOptions = {},
+  ): Promise<QmpEvent> {
     let off: (() => void) | undefined;
     return this.#wait<QmpEvent>(
       `event ${name}`,
@@ -133,7 +137,11 @@ export class QmpClient {
   }
 
   /** Run one command; resolves with its `return` value. */
-  execute<T = unknown>(command: string, args?: Record<string, unknown>, options: QmpCommandOptions = {}): Promise<T> {
+  execute<T = unknown>(
+    command: string,
+    args?: Record<string, unknown>,
+    options: QmpCommandOptions = {},
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closed);
     const socket = this.#socket;
     if (!socket) return Promise.reject(new HcsdFailure(HR.E_FAIL, `QMP ${command}: not connected`));
@@ -199,7 +207,8 @@ export class QmpClient {
         () => finish(() => reject(new HcsdFailure(HR.E_FAIL, `QMP: no ${what} within ${timeoutMs} ms`))),
         timeoutMs,
       );
-      const onAbort = () => finish(() => reject(new HcsdFailure(HR.ERROR_CANCELLED, `QMP: waiting for ${what}: cancelled`)));
+      const onAbort = () =>
+        finish(() => reject(new HcsdFailure(HR.ERROR_CANCELLED, `QMP: waiting for ${what}: cancelled`)));
       const onClose = (err: Error | undefined) =>
         finish(() => reject(err ?? new HcsdFailure(HR.E_FAIL, `QMP: closed while waiting for ${what}`)));
       if (signal?.aborted) {
