@@ -3,7 +3,8 @@
 # loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
 # that the image carries (/bin/uvmkit-relay, then /bin/uvmkit-gcs), reports the devices on the
 # serial console, prints the ready marker, and then reports every device change (checked each
-# second). Lines start with `uvmkit-init:` so a host can find them in the serial log.
+# second; hot-plugged disks and pmem devices at once, as `uvmkit-init: uevent add sda`). Lines
+# start with `uvmkit-init:` so a host can find them in the serial log.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /mnt /sbin /usr/bin /usr/sbin /etc/acpi/PWRF
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -22,6 +23,12 @@ echo "uvmkit-init: modules uptime=$(cut -d' ' -f1 /proc/uptime)"
 printf '#!/bin/sh\necho "uvmkit-init: power button: poweroff" >/dev/console\npoweroff -f\n' >/etc/acpi/PWRF/00000080
 chmod 755 /etc/acpi/PWRF/00000080
 acpid -d >/dev/null 2>&1 &
+
+# Hot-plugged disks and pmem devices are reported at once (a uevent runs mdev, which runs this).
+printf '#!/bin/sh\necho "uvmkit-init: uevent $ACTION $MDEV uptime=$(cut -d" " -f1 /proc/uptime)" >/dev/console\n' >/bin/uvmkit-uevent
+chmod 755 /bin/uvmkit-uevent
+printf 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent\npmem[0-9]+ 0:0 660 */bin/uvmkit-uevent\n' >/etc/mdev.conf
+echo /bin/mdev >/proc/sys/kernel/hotplug
 
 for prog in uvmkit-relay uvmkit-gcs; do
   if [ -x "/bin/$prog" ]; then

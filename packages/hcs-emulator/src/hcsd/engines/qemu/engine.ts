@@ -245,7 +245,7 @@ export class QemuVm implements EngineVm {
     for (const [link, target] of Object.entries(plan.p9Links)) symlinkSync(target, link);
     writeFileSync(
       this.#log,
-      `uvmkit: ${this.#o.binary} ${plan.argv.join(' ')}\nuvmkit: accelerator ${this.#o.accel}\n`,
+      `uvmkit: argv ${JSON.stringify([this.#o.binary, ...plan.argv])}\nuvmkit: accelerator ${this.#o.accel}\n`,
     );
     this.#stopping = false;
     this.#shutdownEvent = undefined;
