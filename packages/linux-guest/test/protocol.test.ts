@@ -62,7 +62,16 @@ beforeAll(async () => {
   buildHost();
   relay = await startFakeRelay({ path: join(dir, 'relay.sock'), hvsockDir: dir, vmId });
   await listenGcs();
-  agent = startAgent(['--relay', relay.path, '--no-entropy', '--no-log-stream', '--loglevel', 'debug', '--max-backoff', '400']);
+  agent = startAgent([
+    '--relay',
+    relay.path,
+    '--no-entropy',
+    '--no-log-stream',
+    '--loglevel',
+    'debug',
+    '--max-backoff',
+    '400',
+  ]);
   // The first connection is taken by the first test.
 }, 120_000);
 
@@ -90,7 +99,12 @@ describe('uvmkit-gcs on the wire', () => {
     expect(r.payload).toBe(payload);
     expect(r.size).toBe(342);
     expect(r.type >>> 0).toBe(0x20100b01);
-    const again = request(NEGOTIATE, 1n, { ContainerId: '', ActivityId: ZERO, MinimumVersion: 4, MaximumVersion: 4 });
+    const again = request(NEGOTIATE, 1n, {
+      ContainerId: '',
+      ActivityId: ZERO,
+      MinimumVersion: 4,
+      MaximumVersion: 4,
+    });
     c.socket.write(again);
     expect((await c.reader.reply(1n)).body.Result).toBe(-2147467263);
   });
@@ -99,17 +113,29 @@ describe('uvmkit-gcs on the wire', () => {
     const w = (id: bigint, type: number, body: object | string) => c.socket.write(request(type, id, body));
     w(10n, 0x10100a01, '{"ContainerId":"x",broken');
     w(11n, 0x10100a01, { ContainerId: ZERO, ActivityId: ZERO, Request: '{"ResourceType":"Network"}' });
-    w(12n, 0x10100a01, { ContainerId: ZERO, ActivityId: '', Request: { ResourceType: 'Bogus', RequestType: 'Add' } });
+    w(12n, 0x10100a01, {
+      ContainerId: ZERO,
+      ActivityId: '',
+      Request: { ResourceType: 'Bogus', RequestType: 'Add' },
+    });
     w(13n, 0x10100201, { ContainerId: 'no-such', ActivityId: 'not-a-guid' });
     w(14n, 0x10100401, { ContainerId: 'no-such', ActivityId: ZERO });
     w(15n, 0x10100d01, { ContainerId: 'no-such', ActivityId: ZERO });
     w(16n, 0x10100e01, { ContainerId: 'no-such', ActivityId: ZERO });
     w(17n, 0x10200101, { ContainerId: ZERO, ActivityId: ZERO });
-    w(18n, 0x10100a01, { ContainerId: ZERO, ActivityId: ZERO, Request: { ResourceType: 'HvSocket', RequestType: 'Update' } });
+    w(18n, 0x10100a01, {
+      ContainerId: ZERO,
+      ActivityId: ZERO,
+      Request: { ResourceType: 'HvSocket', RequestType: 'Update' },
+    });
     w(19n, 0x10100a01, {
       ContainerId: ZERO,
       ActivityId: ZERO,
-      Request: { ResourceType: 'MappedDirectory', RequestType: 'Remove', Settings: { MountPath: join(dir, 'absent') } },
+      Request: {
+        ResourceType: 'MappedDirectory',
+        RequestType: 'Remove',
+        Settings: { MountPath: join(dir, 'absent') },
+      },
     });
     w(20n, 0x10100601, { ContainerId: ZERO, ActivityId: ZERO, ProcessId: 999999, TimeoutInMs: 0xffffffff });
     w(21n, 0x10100701, { ContainerId: 'c1', ActivityId: ZERO, ProcessId: 1 });
@@ -167,7 +193,9 @@ describe('uvmkit-gcs on the wire', () => {
     c.socket.write(bad);
     await until(() => c.reader.ended, 20_000, 'the agent to drop the bridge');
     const d = await nextConnection();
-    d.socket.write(Buffer.concat([negotiateFrame(0n), request(0x10100c01, 1n, { ContainerId: ZERO, ActivityId: ZERO })]));
+    d.socket.write(
+      Buffer.concat([negotiateFrame(0n), request(0x10100c01, 1n, { ContainerId: ZERO, ActivityId: ZERO })]),
+    );
     expect((await d.reader.reply(0n)).body.Version).toBe(4);
     expect((await d.reader.reply(1n)).body.Result).toBe(-2147467263);
     d.socket.write(request(0x10100c01, 2n, { ContainerId: ZERO, ActivityId: ZERO }));
@@ -188,6 +216,15 @@ describe('uvmkit-gcs on the wire', () => {
     const attempts = relay.dials.slice(before);
     expect(attempts.every((x) => x.guid === GCS)).toBe(true);
     expect(attempts.at(-1)?.ok).toBe(true);
-    expect(agent.logs().some((l) => /bridge: dial failed: relay refused 40000000-facb-11e6-bd58-64006a7986d3/.test(l.msg))).toBe(true);
+    expect(
+      agent
+        .logs()
+        .some((l) => /bridge: dial failed: relay refused 40000000-facb-11e6-bd58-64006a7986d3/.test(l.msg)),
+    ).toBe(true);
+  });
+
+  it('the agent reported no AddressSanitizer or UndefinedBehaviorSanitizer error and is still running', () => {
+    expect(agent.stderr()).not.toMatch(/AddressSanitizer|LeakSanitizer|runtime error:/);
+    expect(() => process.kill(agent.pid, 0)).not.toThrow();
   });
 });

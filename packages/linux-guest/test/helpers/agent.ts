@@ -29,7 +29,11 @@ export function startAgent(args: string[], wrap: string[] = []): Agent {
   const argv = [...wrap, AGENT, ...args];
   const child = spawn(argv[0] as string, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
+    env: {
+      ...process.env,
+      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0',
+      UBSAN_OPTIONS: 'print_stacktrace=1',
+    },
   });
   let err = '';
   child.stderr?.on('data', (b: Buffer) => {
@@ -57,7 +61,11 @@ export function startAgent(args: string[], wrap: string[] = []): Agent {
 }
 
 /** Poll `cond` every 20 ms until it holds (or throw after `ms`). */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  ms = 20_000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

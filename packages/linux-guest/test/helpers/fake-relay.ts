@@ -18,7 +18,11 @@ export interface FakeRelay {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export async function startFakeRelay(options: { path: string; hvsockDir: string; vmId: string }): Promise<FakeRelay> {
+export async function startFakeRelay(options: {
+  path: string;
+  hvsockDir: string;
+  vmId: string;
+}): Promise<FakeRelay> {
   const dials: { guid: string; ok: boolean }[] = [];
   const sockets = new Set<Socket>();
   const track = (s: Socket): Socket => {
@@ -48,7 +52,9 @@ export async function startFakeRelay(options: { path: string; hvsockDir: string;
         guest.end('ERR 22 bad CONNECT header\n');
         return;
       }
-      const host = track(connect({ path: join(options.hvsockDir, `${options.vmId}-${guid}.sock`), allowHalfOpen: true }));
+      const host = track(
+        connect({ path: join(options.hvsockDir, `${options.vmId}-${guid}.sock`), allowHalfOpen: true }),
+      );
       host.once('error', (err: NodeJS.ErrnoException) => {
         dials.push({ guid, ok: false });
         guest.end(`ERR ${err.code === 'ENOENT' ? 2 : 111} ${err.code ?? err.message}\n`);
