@@ -171,6 +171,53 @@ describe('uvmkit-gcs on the wire', () => {
     for (const f of c.reader.frames) expect(f.size).toBeLessThanOrEqual(0x10000);
   });
 
+  it('answers the container-level and policy requests as the Linux GCS (no containers exist yet)', async () => {
+    const w = (id: bigint, type: number, body: object) => c.socket.write(request(type, id, body));
+    const config = (minor: number) =>
+      JSON.stringify({
+        SchemaVersion: { Major: 2, Minor: minor },
+        OciBundlePath: '/run/gcs/c/c1',
+        OciSpecification: {},
+      });
+    const modify = (ResourceType: string, RequestType: string, Settings?: object) => ({
+      ContainerId: ZERO,
+      ActivityId: ZERO,
+      Request: { ResourceType, RequestType, Settings },
+    });
+    w(40n, 0x10100101, { ContainerId: 'c1', ActivityId: ZERO, ContainerConfig: config(0) });
+    w(41n, 0x10100101, { ContainerId: 'c1', ActivityId: ZERO, ContainerConfig: config(1) });
+    w(42n, 0x10100f01, { ContainerId: 'c1', ActivityId: ZERO });
+    w(43n, 0x10100a01, {
+      ContainerId: 'c1',
+      ActivityId: ZERO,
+      Request: { ResourceType: 'ContainerConstraints', RequestType: 'Update', Settings: {} },
+    });
+    w(44n, 0x10100a01, modify('SecurityPolicy', 'Add', { EnforcerType: 'rego', EncodedSecurityPolicy: '' }));
+    await c.reader.reply(44n);
+    w(45n, 0x10100a01, modify('SecurityPolicy', 'Add', { EnforcerType: 'rego', EncodedSecurityPolicy: '' }));
+    w(46n, 0x10100a01, modify('SecurityPolicyFragment', 'Add', { Fragment: 'junk' }));
+    w(47n, 0x10100a01, modify('VPCIDevice', 'Add', { VMBusGUID: randomUUID() }));
+    w(48n, 0x10100a01, modify('MappedVirtualDisk', 'Update', { MountPath: '/x' }));
+    w(49n, 0x10100701, { ContainerId: ZERO, ActivityId: ZERO, ProcessId: 999999, Options: { Signal: 15 } });
+    w(50n, 0x10100a01, modify('MappedVirtualDisk', 'Add', { MountPath: '/x', Lun: 'one' }));
+    const result = async (id: bigint) => ((await c.reader.reply(id)).body.Result as number) >>> 0;
+    expect(await result(40n)).toBe(0xc037010d);
+    expect(await result(41n)).toBe(0x80004005);
+    expect(await result(42n)).toBe(0x80004001);
+    expect(await result(43n)).toBe(0xc037010e);
+    expect(await result(44n)).toBe(0);
+    expect(await result(45n)).toBe(0x80004005);
+    expect(await result(46n)).toBe(0x80004005);
+    expect(await result(47n)).toBe(0x80004005);
+    expect((await c.reader.reply(48n)).body.ErrorMessage).toBe(
+      'invalid RequestType Update for ResourceType MappedVirtualDisk',
+    );
+    expect(await result(49n)).toBe(0x80070490);
+    expect((await c.reader.reply(50n)).body.ErrorMessage).toBe(
+      'json: cannot unmarshal string into Go struct field Lun of type uint8',
+    );
+  });
+
   it('skips an oversized request (answering E_INVALIDARG), ignores a non-request frame, and stays in sync', async () => {
     const big = Buffer.alloc(70_000, 0x20);
     Buffer.from('{"ContainerId":""}').copy(big);
