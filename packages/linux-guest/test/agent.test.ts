@@ -54,13 +54,13 @@ function ext4Loop(name: string, files: Record<string, string>): string {
   return loop.replace('/dev/', '');
 }
 
-function collect(s: Duplex): Promise<string> {
+/** Everything the stream carries until its end; `sofar` holds what arrived already. */
+function collect(s: Duplex, sofar: { text: string } = { text: '' }): Promise<string> {
   return new Promise((resolve, reject) => {
-    let text = '';
     s.on('data', (b: Buffer) => {
-      text += b.toString('utf8');
+      sofar.text += b.toString('utf8');
     });
-    s.on('end', () => resolve(text));
+    s.on('end', () => resolve(sofar.text));
     s.on('error', reject);
     s.resume();
   });
@@ -69,6 +69,8 @@ function collect(s: Duplex): Promise<string> {
 interface Run {
   pid: number;
   stdout: Promise<string>;
+  /** stdout received so far */
+  seen: { text: string };
   stderr: Promise<string>;
   stdin: Duplex | undefined;
   wait(timeout?: number): Promise<number>;
@@ -106,9 +108,11 @@ async function exec(
     const streams: Record<string, Duplex> = {};
     for (const [k, l] of Object.entries(listeners)) streams[k] = await l.accept({ timeout: 10_000 });
     const pid = r.ProcessId;
+    const seen = { text: '' };
     return {
       pid,
-      stdout: collect(streams.StdOut as Duplex),
+      seen,
+      stdout: collect(streams.StdOut as Duplex, seen),
       stderr: streams.StdErr ? collect(streams.StdErr) : Promise.resolve(''),
       stdin: streams.StdIn,
       async wait(timeout = 0xffffffff) {
@@ -161,6 +165,12 @@ beforeAll(async () => {
   mkdirSync(join(sys, 'bus/scsi/devices/9:0:0:3/block', disk), { recursive: true });
   writeFileSync(join(sys, 'bus/scsi/devices/9:0:0:3/delete'), '');
   symlinkSync(`/dev/${disk}`, join(dev, disk));
+  const blankImg = join(dir, 'blank.img');
+  sh('truncate', ['-s', '16M', blankImg]);
+  const blank = sh('losetup', ['-f', '--show', blankImg]).trim();
+  loops.push(blank);
+  mkdirSync(join(sys, 'bus/scsi/devices/5:0:0:0/block', blank.replace('/dev/', '')), { recursive: true });
+  symlinkSync(blank, join(dev, blank.replace('/dev/', '')));
   const pmem = ext4Loop('pmem', { 'layer.txt': 'from vpmem\n' });
   symlinkSync(`/dev/${pmem}`, join(dev, 'pmem0'));
   mkdirSync(join(sys, 'class/net/eth7'), { recursive: true });
@@ -304,8 +314,7 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
     const p = await exec({
       CommandArgs: ['sh', '-c', 'trap "echo term; exit 143" TERM; echo ready; while :; do sleep 0.05; done'],
     });
-    await until(() => agent.stderr().includes(`process ${p.pid} started`), 20_000, 'the process');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => p.seen.text.includes('ready'), 20_000, 'the trap to be set');
     await guest.rpc(RpcProc.SignalProcess, { ProcessId: p.pid, Options: { Signal: 15 } });
     expect(await Promise.all([p.stdout, p.wait()])).toEqual(['ready\nterm\n', 143]);
   });
@@ -319,17 +328,11 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
       },
       { stdin: true },
     );
-    let out = '';
-    const done = p.stdout.then((s) => {
-      out = s;
-      return s;
-    });
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => p.seen.text.includes('24 80'), 20_000, 'the first stty size');
     await guest.rpc(RpcProc.ResizeConsole, { ProcessId: p.pid, Height: 40, Width: 100 });
     p.stdin?.write('go\n');
     expect(await p.wait()).toBe(0);
-    await done;
-    expect(out.replace(/\r/g, '')).toMatch(/^24 80\n(go\n)?40 100\n$/);
+    expect((await p.stdout).replace(/\r/g, '')).toMatch(/^24 80\n(go\n)?40 100\n$/);
   });
 
   it('MappedVirtualDisk: SCSI controller 1 LUN 3 (the 2nd virtio-scsi host) mounts read-only; Remove unmounts; SCSIDevice Remove deletes it', async () => {
@@ -350,6 +353,27 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
     );
     expect(absent.hresult).toBe(0x80070490);
     expect(absent.message).toContain('no SCSI disk at controller 0 LUN 9 after 1500 ms');
+  });
+
+  it('MappedVirtualDisk EnsureFilesystem formats an empty disk (mkfs.ext4) and mounts it read-write; BlockDev binds the device node', async () => {
+    const mount = join(dir, 'mnt/blank');
+    await guest.addMappedVirtualDisk({
+      MountPath: mount,
+      Controller: 0,
+      Lun: 0,
+      EnsureFilesystem: true,
+      Filesystem: 'ext4',
+    });
+    expect(await run(['sh', '-c', `echo saved > ${mount}/f; cat ${mount}/f; ls ${mount}`])).toEqual({
+      out: 'saved\nf\nlost+found\n',
+      code: 0,
+    });
+    await guest.removeMappedVirtualDisk({ MountPath: mount, Controller: 0, Lun: 0 });
+    const node = join(dir, 'mnt/blockdev');
+    await guest.addMappedVirtualDisk({ MountPath: node, Controller: 0, Lun: 0, BlockDev: true });
+    expect(await run(['sh', '-c', `test -b ${node} && echo block`])).toEqual({ out: 'block\n', code: 0 });
+    await guest.removeMappedVirtualDisk({ MountPath: node, Controller: 0, Lun: 0, BlockDev: true });
+    expect(agentMounts()).not.toContain(` ${node} `);
   });
 
   it('MappedDirectory (bind root), VPMemDevice and CombinedLayers mount for real; a Remove of something absent succeeds', async () => {

@@ -3,7 +3,7 @@
  * build/host/test-<name>) and checks each one's own "N passed, 0 failed" line and exit status.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildHost, PACKAGE_DIR } from './helpers/agent.js';
@@ -28,5 +28,18 @@ describe('C unit tests under ASan/UBSan', () => {
     const m = /^(\d+) passed, (\d+) failed$/m.exec(out);
     expect(m?.[2]).toBe('0');
     expect(Number(m?.[1])).toBeGreaterThan(10);
+  });
+
+  it('`make guest` builds uvmkit-gcs as a static x86-64 ELF (no program interpreter)', () => {
+    execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'build/guest/uvmkit-gcs'], { stdio: 'inherit' });
+    const elf = readFileSync(join(PACKAGE_DIR, 'build/guest/uvmkit-gcs'));
+    expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(elf.readUInt16LE(18)).toBe(62); // EM_X86_64
+    const phoff = Number(elf.readBigUInt64LE(32));
+    const phentsize = elf.readUInt16LE(54);
+    const phnum = elf.readUInt16LE(56);
+    const types = Array.from({ length: phnum }, (_, i) => elf.readUInt32LE(phoff + i * phentsize));
+    expect(types).not.toContain(3); // PT_INTERP
+    expect(types).not.toContain(2); // PT_DYNAMIC
   });
 });
