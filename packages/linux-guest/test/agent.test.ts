@@ -291,6 +291,13 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
     expect(await Promise.all([cat.stdout, cat.wait()])).toEqual(['through stdin\n', 0]);
   });
 
+  it('24 processes at once each return their own output and exit code', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => run(['sh', '-c', `echo n${i}; exit ${i}`])),
+    );
+    expect(runs).toEqual(Array.from({ length: 24 }, (_, i) => ({ out: `n${i}\n`, code: i })));
+  });
+
   it('a missing executable fails ExecuteProcess; unknown pids and timeouts answer as the Linux GCS', async () => {
     const err = await rejection<HcsError>(exec({ CommandArgs: ['/no/such/program'] }));
     expect(err.hresult).toBe(0x80004005);

@@ -187,8 +187,12 @@ int main(int argc, char **argv) {
 #undef VALUE
   }
   if (cfg.device_timeout_ms < 0) cfg.device_timeout_ms = 0;
-  struct sigaction ign = {.sa_handler = SIG_IGN};
+  struct sigaction ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL};
   sigaction(SIGPIPE, &ign, NULL);
+  sigaction(SIGCHLD, &dfl, NULL); /* an inherited SIG_IGN would auto-reap children: no exit codes */
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, NULL);
   log_init();
   log_start_stream();
   LOGI("uvmkit-gcs %s starting (pid %d, relay %s)", GCS_VERSION, getpid(), cfg.relay);
