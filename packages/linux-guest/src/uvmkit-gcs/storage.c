@@ -69,8 +69,7 @@ static int unmount_path(const char *path, bool remove_dir, gerr *e) {
   struct stat st;
   if (lstat(path, &st) != 0) return 0; /* absent */
   if (is_mount_point(path)) {
-    if (umount2(path, 0) != 0) return GFAIL(e, hr_from_errno(errno) == HR_E_INVALIDARG ? HR_E_FAIL : HR_E_FAIL,
-                                            "unmount %s: %s", path, strerror(errno));
+    if (umount2(path, 0) != 0) return GFAIL(e, HR_E_FAIL, "unmount %s: %s", path, strerror(errno));
   }
   if (remove_dir) {
     if (S_ISDIR(st.st_mode)) rmdir(path);
@@ -418,9 +417,13 @@ int res_combined_layers(bool add, const json_value *s, gerr *e) {
   }
   int rc;
   if (scratch[0] != '\0') {
-    if (check_path("ScratchPath", scratch, e) != 0 || strpbrk(scratch, ":,") != NULL) {
+    if (check_path("ScratchPath", scratch, e) != 0) {
       free(lower);
-      return e->hr ? -1 : GFAIL(e, HR_E_INVALIDARG, "ScratchPath contains ':' or ','");
+      return -1;
+    }
+    if (strpbrk(scratch, ":,") != NULL) {
+      free(lower);
+      return GFAIL(e, HR_E_INVALIDARG, "ScratchPath %s contains ':' or ','", scratch);
     }
     char upper[PATH_MAX], work[PATH_MAX];
     snprintf(upper, sizeof upper, "%s/upper", scratch);

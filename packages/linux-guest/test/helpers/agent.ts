@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const AGENT = fileURLToPath(new URL('../../build/host/uvmkit-gcs', import.meta.url));
+/** The static binary `make guest` builds for the image. */
+export const GUEST_AGENT = fileURLToPath(new URL('../../build/guest/uvmkit-gcs', import.meta.url));
 
 /** `make host` (a no-op when up to date). */
 export function buildHost(): void {
@@ -25,8 +27,8 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-export function startAgent(args: string[], wrap: string[] = []): Agent {
-  const argv = [...wrap, AGENT, ...args];
+export function startAgent(args: string[], wrap: string[] = [], binary = AGENT): Agent {
+  const argv = [...wrap, binary, ...args];
   const child = spawn(argv[0] as string, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {

@@ -1,0 +1,106 @@
+/**
+ * The binary that goes into the image (`make guest`: static, -O2, no sanitizers) on the same
+ * host path as the ASan build: through the fake relay to a host played by the test, it
+ * negotiates with the exact Linux GCS reply and runs a process whose stdout comes back over a
+ * stdio relay stream dialled before the ExecuteProcess reply.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { encodeFrame } from '@uvmkit/guestmanager';
+import { hvsocketPath } from '@uvmkit/hcs-core/hvsocket';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Agent, FrameReader, GUEST_AGENT, PACKAGE_DIR, startAgent, until } from './helpers/agent.js';
+import { type FakeRelay, startFakeRelay } from './helpers/fake-relay.js';
+
+const ZERO = '00000000-0000-0000-0000-000000000000';
+const dir = mkdtempSync('/tmp/lgs-');
+const vmId = randomUUID();
+const servers: Server[] = [];
+let relay: FakeRelay;
+let agent: Agent;
+
+function serve(port: number, onConn: (s: Socket) => void): Promise<void> {
+  const guid = `${port.toString(16).padStart(8, '0')}-facb-11e6-bd58-64006a7986d3`;
+  const s = createServer(onConn);
+  servers.push(s);
+  return new Promise((r) => s.listen(hvsocketPath({ vmId, serviceId: guid }, dir), () => r()));
+}
+
+beforeAll(async () => {
+  execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'build/guest/uvmkit-gcs'], { stdio: 'inherit' });
+  relay = await startFakeRelay({ path: join(dir, 'relay.sock'), hvsockDir: dir, vmId });
+}, 120_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  for (const s of servers) s.close();
+  await relay?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('the static guest build negotiates and runs /bin/sh -c "echo hi; exit 3" (stdout hi, exit 3)', async () => {
+  const reader = new FrameReader();
+  let bridge: Socket | undefined;
+  await serve(0x40000000, (s) => {
+    bridge = s;
+    s.on('data', (b: Buffer) => reader.push(b));
+  });
+  let stdout = '';
+  let stdoutEnded = false;
+  await serve(0x40000001, (s) => {
+    s.on('data', (b: Buffer) => {
+      stdout += b.toString('utf8');
+    });
+    s.on('end', () => {
+      stdoutEnded = true;
+    });
+  });
+  agent = startAgent(['--relay', relay.path, '--no-entropy', '--no-log-stream'], [], GUEST_AGENT);
+  await until(() => bridge !== undefined, 20_000, 'the bridge');
+  const b = bridge as Socket;
+  b.write(
+    encodeFrame(
+      0x10100b01,
+      0n,
+      `${JSON.stringify({ ContainerId: '', ActivityId: ZERO, MinimumVersion: 4, MaximumVersion: 4 })}\n`,
+    ),
+  );
+  const n = await reader.reply(0n);
+  expect(n.size).toBe(342);
+  expect(n.body.Version).toBe(4);
+  const params = JSON.stringify({
+    CommandArgs: ['/bin/sh', '-c', 'echo hi; exit 3'],
+    CreateStdOutPipe: true,
+  });
+  b.write(
+    encodeFrame(
+      0x10100501,
+      1n,
+      JSON.stringify({
+        ContainerId: ZERO,
+        ActivityId: ZERO,
+        Settings: { ProcessParameters: params, VsockStdioRelaySettings: { StdOut: 0x40000001 } },
+      }),
+    ),
+  );
+  const started = await reader.reply(1n);
+  expect(relay.dials.map((d) => d.guid)).toEqual([
+    '40000000-facb-11e6-bd58-64006a7986d3',
+    '40000001-facb-11e6-bd58-64006a7986d3',
+  ]);
+  const pid = started.body.ProcessId as number;
+  expect(pid).toBeGreaterThan(0);
+  b.write(
+    encodeFrame(
+      0x10100601,
+      2n,
+      JSON.stringify({ ContainerId: ZERO, ProcessId: pid, TimeoutInMs: 0xffffffff }),
+    ),
+  );
+  expect((await reader.reply(2n)).body).toEqual({ Result: 0, ExitCode: 3 });
+  await until(() => stdoutEnded, 20_000, 'stdout EOF');
+  expect(stdout).toBe('hi\n');
+});
