@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { anyInString, Guest, type ResponseBase, RpcProc } from '@uvmkit/guestmanager';
+import { anyInString, BridgeClosedError, Guest, type ResponseBase, RpcProc } from '@uvmkit/guestmanager';
 import { type HcsError, UtilityVM } from '@uvmkit/hcs-core';
 import { type HvSocketListener, listen, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
@@ -472,10 +472,13 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
     expect(await guest.dumpStacks()).toMatch(/^uvmkit-gcs 0\.1\.0 pid \d+\nthread \d+ /);
   });
 
-  it('survives bridge loss: re-dials, a process started before keeps running and is waited on the new bridge', async () => {
+  it('survives bridge loss: a pending wait fails with the bridge, the agent re-dials, the process keeps running and is waited on the new bridge', async () => {
     const p = await exec({ CommandArgs: ['sh', '-c', 'sleep 1; echo after; exit 5'] });
     const out = p.stdout;
+    const pending = rejection<BridgeClosedError>(p.wait());
+    await new Promise((r) => setTimeout(r, 100));
     await guest.closeConnection();
+    expect(await pending).toBeInstanceOf(BridgeClosedError);
     await guest.prepareConnection();
     await guest.createConnection({ coldStart: false, timeout: 60_000 });
     expect(await p.wait()).toBe(5);

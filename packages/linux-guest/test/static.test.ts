@@ -31,7 +31,6 @@ function serve(port: number, onConn: (s: Socket) => void): Promise<void> {
 
 beforeAll(async () => {
   execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'build/guest/uvmkit-gcs'], { stdio: 'inherit' });
-  relay = await startFakeRelay({ path: join(dir, 'relay.sock'), hvsockDir: dir, vmId });
 }, 120_000);
 
 afterAll(async () => {
@@ -41,7 +40,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('the static guest build negotiates and runs /bin/sh -c "echo hi; exit 3" (stdout hi, exit 3)', async () => {
+it('the static guest build waits for the relay, negotiates and runs /bin/sh -c "echo hi; exit 3" (stdout hi, exit 3)', async () => {
   const reader = new FrameReader();
   let bridge: Socket | undefined;
   await serve(0x40000000, (s) => {
@@ -58,7 +57,15 @@ it('the static guest build negotiates and runs /bin/sh -c "echo hi; exit 3" (std
       stdoutEnded = true;
     });
   });
-  agent = startAgent(['--relay', relay.path, '--no-entropy', '--no-log-stream'], [], GUEST_AGENT);
+  // The agent starts before the relay (as it may at boot) and connects once the relay is up.
+  const relayPath = join(dir, 'relay.sock');
+  agent = startAgent(['--relay', relayPath, '--no-entropy', '--no-log-stream'], [], GUEST_AGENT);
+  await until(
+    () => agent.logs().some((l) => l.msg.includes('No such file or directory')),
+    20_000,
+    'a failed dial',
+  );
+  relay = await startFakeRelay({ path: relayPath, hvsockDir: dir, vmId });
   await until(() => bridge !== undefined, 20_000, 'the bridge');
   const b = bridge as Socket;
   b.write(

@@ -1,7 +1,9 @@
 /*
  * bridge.c — the bridge to the host (gcs-protocol.md §2, §6.4): dial the GCS service (vsock port
- * 0x40000000) through the relay, read frames, answer, and re-dial after any loss (a failed dial
- * backs off 100 ms doubling up to --max-backoff; a lost bridge is re-dialled after 100 ms).
+ * 0x40000000) through the relay, read frames, answer, and re-dial after any loss (a dial the
+ * relay refuses backs off 100 ms doubling up to --max-backoff; while the relay's own socket is not
+ * there yet it is retried every 50 ms, so boot does not wait on a grown backoff; a lost bridge is
+ * re-dialled after 100 ms).
  *
  * Per connection: un-negotiated at first. The negotiated state is captured for each batch of
  * frames read together, so a request pipelined in the same write as NegotiateProtocol gets
@@ -410,9 +412,14 @@ void bridge_run(void) {
     char why[256];
     int fd = relay_dial(GCS_PORT, 10000, why, sizeof why);
     if (fd < 0) {
+      int err = errno;
       if (!quiet) LOGW("bridge: dial failed: %s (retrying, backoff up to %d ms)", why, cfg.max_backoff_ms);
       else LOGD("bridge: dial failed: %s", why);
       quiet = true;
+      if (err == ENOENT || err == ECONNREFUSED) {
+        sleep_ms(50); /* the relay is not up yet */
+        continue;
+      }
       sleep_ms(backoff);
       backoff = backoff * 2 > cfg.max_backoff_ms ? cfg.max_backoff_ms : backoff * 2;
       continue;

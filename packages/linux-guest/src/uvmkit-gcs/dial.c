@@ -3,6 +3,8 @@
  * Unix socket, write `CONNECT <service-guid>\n`, read one line: `OK\n` (the connection is now a
  * raw byte stream to the host's listener) or `ERR <code> <text>\n`. The reply is read one byte at
  * a time so no stream byte is consumed; the whole exchange is bounded by `timeout_ms`.
+ * errno after a failure: ENOENT/ECONNREFUSED = the relay itself is not up (yet); EHOSTUNREACH =
+ * the relay answered ERR (nobody listens on the host, or the relay has no host).
  * Service GUID of vsock port N: NNNNNNNN-facb-11e6-bd58-64006a7986d3.
  */
 #include <errno.h>
@@ -96,6 +98,6 @@ int relay_dial(uint32_t port, int timeout_ms, char *why, size_t why_len) {
   if (strcmp(line, "OK") == 0) return fd;
   snprintf(why, why_len, "relay refused %s: %s", guid, line);
   close(fd);
-  errno = strncmp(line, "ERR", 3) == 0 ? ECONNREFUSED : EPROTO;
+  errno = strncmp(line, "ERR", 3) == 0 ? EHOSTUNREACH : EPROTO;
   return -1;
 }

@@ -25,7 +25,7 @@ gcs_config cfg = {
     .random_device = "/dev/urandom",
     .resolv_conf = "/etc/resolv.conf",
     .device_timeout_ms = 10000,
-    .max_backoff_ms = 2000,
+    .max_backoff_ms = 1000,
     .log_level = 1,
     .entropy = true,
     .log_stream = true,
@@ -43,7 +43,7 @@ static void usage(FILE *f) {
           "  --allow-poweroff        Shutdown of the null container powers the VM off\n"
           "  --strict-null-container SignalProcess/ResizeConsole on the null container answer 0xC037010E\n"
           "  --device-timeout MS     wait for hot-added devices (default 10000)\n"
-          "  --max-backoff MS        cap of the bridge re-dial backoff (default 2000)\n"
+          "  --max-backoff MS        cap of the bridge re-dial backoff (default 1000)\n"
           "  --root-mem-reserve-bytes N  memory kept out of the containers cgroup (default 78643200)\n"
           "  --sysfs DIR --dev DIR --cgroup DIR --random-device PATH --resolv-conf PATH\n"
           "  --share-bind-root DIR   (tests) MappedDirectory bind-mounts DIR/<ShareName>\n"
