@@ -59,7 +59,11 @@ it('the static guest build waits for the relay, negotiates and runs /bin/sh -c "
   });
   // The agent starts before the relay (as it may at boot) and connects once the relay is up.
   const relayPath = join(dir, 'relay.sock');
-  agent = startAgent(['--relay', relayPath, '--no-entropy', '--no-log-stream'], [], GUEST_AGENT);
+  agent = startAgent(
+    ['--relay', relayPath, '--no-entropy', '--no-log-stream', '--strict-null-container'],
+    [],
+    GUEST_AGENT,
+  );
   await until(
     () => agent.logs().some((l) => l.msg.includes('No such file or directory')),
     20_000,
@@ -110,4 +114,36 @@ it('the static guest build waits for the relay, negotiates and runs /bin/sh -c "
   expect((await reader.reply(2n)).body).toEqual({ Result: 0, ExitCode: 3 });
   await until(() => stdoutEnded, 20_000, 'stdout EOF');
   expect(stdout).toBe('hi\n');
+
+  // --strict-null-container: SignalProcess and ResizeConsole on the null container answer
+  // 0xC037010E even for a live process, as the Linux GCS does (§10).
+  const sleeper = JSON.stringify({ CommandArgs: ['sleep', '1'] });
+  b.write(
+    encodeFrame(
+      0x10100501,
+      3n,
+      JSON.stringify({ ContainerId: ZERO, Settings: { ProcessParameters: sleeper } }),
+    ),
+  );
+  const live = (await reader.reply(3n)).body.ProcessId as number;
+  b.write(
+    encodeFrame(
+      0x10100701,
+      4n,
+      JSON.stringify({ ContainerId: ZERO, ProcessId: live, Options: { Signal: 9 } }),
+    ),
+  );
+  b.write(
+    encodeFrame(0x10100801, 5n, JSON.stringify({ ContainerId: ZERO, ProcessId: live, Height: 1, Width: 1 })),
+  );
+  b.write(
+    encodeFrame(
+      0x10100601,
+      6n,
+      JSON.stringify({ ContainerId: ZERO, ProcessId: live, TimeoutInMs: 0xffffffff }),
+    ),
+  );
+  expect(((await reader.reply(4n)).body.Result as number) >>> 0).toBe(0xc037010e);
+  expect(((await reader.reply(5n)).body.Result as number) >>> 0).toBe(0xc037010e);
+  expect((await reader.reply(6n)).body).toEqual({ Result: 0, ExitCode: 0 });
 });
