@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { encodeFrame } from '@uvmkit/guestmanager';
@@ -60,7 +60,15 @@ it('the static guest build waits for the relay, negotiates and runs /bin/sh -c "
   // The agent starts before the relay (as it may at boot) and connects once the relay is up.
   const relayPath = join(dir, 'relay.sock');
   agent = startAgent(
-    ['--relay', relayPath, '--no-entropy', '--no-log-stream', '--strict-null-container'],
+    [
+      '--relay',
+      relayPath,
+      '--no-entropy',
+      '--no-log-stream',
+      '--strict-null-container',
+      '--device-timeout',
+      '300',
+    ],
     [],
     GUEST_AGENT,
   );
@@ -146,4 +154,25 @@ it('the static guest build waits for the relay, negotiates and runs /bin/sh -c "
   expect(((await reader.reply(4n)).body.Result as number) >>> 0).toBe(0xc037010e);
   expect(((await reader.reply(5n)).body.Result as number) >>> 0).toBe(0xc037010e);
   expect((await reader.reply(6n)).body).toEqual({ Result: 0, ExitCode: 0 });
+
+  // A share tag no 9p or virtiofs device carries: retried until --device-timeout, then NOT_FOUND.
+  const share = join(dir, 'share-mount');
+  b.write(
+    encodeFrame(
+      0x10100a01,
+      7n,
+      JSON.stringify({
+        ContainerId: ZERO,
+        Request: {
+          ResourceType: 'MappedDirectory',
+          RequestType: 'Add',
+          Settings: { MountPath: share, ShareName: 'nosuch', Port: 564 },
+        },
+      }),
+    ),
+  );
+  const missing = (await reader.reply(7n)).body;
+  expect((missing.Result as number) >>> 0).toBe(0x80070490);
+  expect(missing.ErrorMessage).toMatch(/^mount share nosuch at \/tmp\/lgs-\w+\/share-mount \(9p\): /);
+  expect(existsSync(share)).toBe(false);
 });

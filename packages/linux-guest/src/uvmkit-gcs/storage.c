@@ -295,31 +295,36 @@ int res_mapped_directory(bool add, const json_value *s, gerr *e) {
     LOGI("share %s bound at %s%s", share, mount_path, ro ? " read-only" : "");
     return 0;
   }
+  /* A 9p device lists its tag in sysfs; a virtiofs tag is only visible from kernel 6.10 on, so
+   * virtiofs is simply tried. Hot-plugged devices may still be probing: retry until the deadline. */
   uint64_t deadline = now_ms() + (uint64_t)cfg.device_timeout_ms;
-  int kind = -1;
-  for (;;) {
-    if (has_tag(0, share)) kind = 0;
-    else if (has_tag(1, share)) kind = 1;
-    if (kind >= 0 || now_ms() >= deadline) break;
-    sleep_ms(20);
-  }
   if (make_target(mount_path, false, e) != 0) return -1;
   int rc = -1, err = ENOENT;
   const char *how = "";
-  if (kind != 0) {
-    rc = mount(share, mount_path, "virtiofs", flags, NULL);
+  for (;;) {
+    bool ninep = has_tag(0, share);
+    if (ninep) {
+      rc = mount(share, mount_path, "9p", flags, "trans=virtio,version=9p2000.L,msize=262144");
+      how = "9p";
+    } else {
+      rc = mount(share, mount_path, "virtiofs", flags, NULL);
+      how = "virtiofs";
+    }
     err = errno;
-    how = "virtiofs";
-  }
-  if (rc != 0 && kind != 1) {
-    rc = mount(share, mount_path, "9p", flags, "trans=virtio,version=9p2000.L,msize=262144");
-    err = errno;
-    how = "9p";
+    bool last = now_ms() >= deadline;
+    if (rc != 0 && last && !ninep) {
+      rc = mount(share, mount_path, "9p", flags, "trans=virtio,version=9p2000.L,msize=262144");
+      err = errno;
+      how = "9p";
+    }
+    if (rc == 0 || last || (ninep && err != ENOENT)) break;
+    sleep_ms(50);
   }
   if (rc != 0) {
     rmdir(mount_path);
-    return GFAIL(e, kind < 0 ? HR_NOT_FOUND : HR_E_FAIL, "mount share %s at %s: %s%s", share, mount_path,
-                 strerror(err), kind < 0 ? " (no 9p or virtiofs device has this tag)" : "");
+    return GFAIL(e, err == ENOENT || err == ENODEV ? HR_NOT_FOUND : HR_E_FAIL,
+                 "mount share %s at %s (%s): %s%s", share, mount_path, how, strerror(err),
+                 err == ENOENT ? " (no 9p or virtiofs device has this tag)" : "");
   }
   LOGI("share %s mounted at %s over %s%s (vsock port %lld unused: virtio transport)", share, mount_path, how,
        ro ? " read-only" : "", (long long)port);
