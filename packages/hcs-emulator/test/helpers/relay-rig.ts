@@ -56,13 +56,9 @@ export class PortProxy {
   }
 
   async listen(): Promise<void> {
-    this.#chardev.listen(this.#chardevPathArg());
+    this.#chardev.listen(this.chardevPath);
     this.#port.listen(this.portPath);
     await Promise.all([once(this.#chardev, 'listening'), once(this.#port, 'listening')]);
-  }
-
-  #chardevPathArg(): string {
-    return this.chardevPath;
   }
 
   #hostArrived(s: Socket): void {
@@ -112,6 +108,16 @@ export class PortProxy {
   /** Disconnect the host after forwarding `n` more guest bytes (a cut mid-frame, usually). */
   cutHostAfter(n: number): void {
     this.#cutAfter = n;
+  }
+
+  /** Disconnect the host now. */
+  cutHost(): void {
+    const h = this.host;
+    if (h === undefined) return;
+    this.host = undefined;
+    h.destroy();
+    const next = this.#waiting.shift();
+    if (next !== undefined) this.#serve(next);
   }
 
   injectToHost(b: Buffer): void {

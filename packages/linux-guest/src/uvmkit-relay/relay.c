@@ -138,9 +138,7 @@ static struct conn *conn_new(enum kind k, int fd) {
   for (size_t i = 0; i < MAX_CONNS; i++) {
     if (conns[i].kind == K_FREE) {
       struct conn *c = &conns[i];
-      memset(c, 0, offsetof(struct conn, hdr));
-      c->hdr_len = 0;
-      c->pre_len = 0;
+      memset(c, 0, sizeof *c);
       c->kind = k;
       c->fd = fd;
       return c;
@@ -382,6 +380,7 @@ static const char *on_frame(void *ctx, const struct relay_frame *f) {
     s->opening = 0;
     s->credit = s->rwin = RELAY_WINDOW;
     say(s->fd, "OK\n");
+    vlog("stream %u open", s->id);
     if (s->pre_len > 0) {
       emit(RF_DATA, s->id, s->pre, s->pre_len);
       s->credit -= (uint32_t)s->pre_len;
@@ -554,6 +553,7 @@ static void stream_read(struct conn *s) {
     return;
   }
   if (n == 0) {
+    vlog("stream %u: local EOF", s->id);
     s->local_eof = 1;
     emit(RF_CLOSE, s->id, NULL, 0);
     s->close_sent = 1;

@@ -71,6 +71,8 @@ export interface RelayStreamInspection {
   readonly guestCredit: number;
   /** What the host may still send before it needs credit. */
   readonly hostCredit: number;
+  /** Bytes hcsd holds for the stream: guest data not yet taken by the local socket, local data not yet sent. */
+  readonly hostBuffered: number;
 }
 
 export interface RelayInspection {
@@ -183,6 +185,7 @@ export class RelayHost {
         bytesOut: s.bytesOut,
         guestCredit: s.rwin,
         hostCredit: s.credit,
+        hostBuffered: s.socket.writableLength + s.held.reduce((n, b) => n + b.length, 0),
       })),
       listeners: [...this.#listeners.values()].map((l) => ({ service: l.service, path: l.path })),
     };
