@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RelayHost } from '../src/hcsd/engines/qemu/relay.js';
 import {
   encodeFrame,
   encodeHello,
@@ -21,7 +22,6 @@ import {
   type RelayFrame,
   u32,
 } from '../src/hcsd/engines/qemu/relay-frame.js';
-import { RelayHost } from '../src/hcsd/engines/qemu/relay.js';
 import {
   buildGuestRelay,
   type GuestRelay,
@@ -53,7 +53,9 @@ class ScriptedGuest {
   readonly frames: Seen[] = [];
   readonly nonces: Buffer[] = [];
   #buf = Buffer.alloc(0);
-  constructor(readonly sock: Socket) {
+  readonly sock: Socket;
+  constructor(sock: Socket) {
+    this.sock = sock;
     sock.on('data', (b: Buffer) => this.#feed(b));
   }
   #feed(b: Buffer): void {
@@ -65,7 +67,11 @@ class ScriptedGuest {
       if (this.#buf.length < 8) return;
       const len = this.#buf.readUInt16LE(2);
       if (this.#buf.length < 8 + len) return;
-      const f = { type: this.#buf[0]!, stream: this.#buf.readUInt32LE(4), payload: this.#buf.subarray(8, 8 + len) };
+      const f = {
+        type: this.#buf[0]!,
+        stream: this.#buf.readUInt32LE(4),
+        payload: this.#buf.subarray(8, 8 + len),
+      };
       this.#buf = this.#buf.subarray(8 + len);
       if (f.type === FrameType.Sync) this.nonces.push(Buffer.from(f.payload.subarray(8, 16)));
       this.frames.push(f);
@@ -156,7 +162,9 @@ describe('relay host against a scripted guest', () => {
     await until(() => answers() === 20, 'the burst answered');
     expect(guest.of(FrameType.OpenOk)).toHaveLength(16);
     const failText = (f: Seen) => [f.payload.readUInt32LE(0), f.payload.subarray(4).toString()];
-    expect(guest.of(FrameType.OpenFail).map(failText)).toEqual(Array(4).fill([2, 'too many opens in progress']));
+    expect(guest.of(FrameType.OpenFail).map(failText)).toEqual(
+      Array(4).fill([2, 'too many opens in progress']),
+    );
     // in steps of 16 up to 128 streams; the next one is refused
     let id = 41;
     while (host.inspect().streams.length < 128) {
@@ -175,7 +183,10 @@ describe('relay host against a scripted guest', () => {
   });
 
   const guids = (n: number) =>
-    Array.from({ length: n }, (_, i) => `${(0x7000 + i).toString(16).padStart(8, '0')}-facb-11e6-bd58-64006a7986d3`);
+    Array.from(
+      { length: n },
+      (_, i) => `${(0x7000 + i).toString(16).padStart(8, '0')}-facb-11e6-bd58-64006a7986d3`,
+    );
   const violations: [string, string, () => Buffer[]][] = [
     [
       'DATA beyond the granted credit',
@@ -185,7 +196,11 @@ describe('relay host against a scripted guest', () => {
         ...Array.from({ length: 64 }, () => encodeFrame(FrameType.Data, 1001, Buffer.alloc(MAX_PAYLOAD))),
       ],
     ],
-    ['65 listeners', 'too many listeners', () => guids(65).map((g) => encodeFrame(FrameType.Listen, 0, guidToBytes(g)))],
+    [
+      '65 listeners',
+      'too many listeners',
+      () => guids(65).map((g) => encodeFrame(FrameType.Listen, 0, guidToBytes(g))),
+    ],
     ['an OPEN id that is not new', 'OPEN with a stream id that is not new', () => [open(1005), open(1003)]],
     [
       'a frame for a stream never opened',
@@ -225,7 +240,9 @@ class ScriptedHost {
   readonly frames: RelayFrame[] = [];
   hello = false;
   readonly #dec = new RelayDecoder();
-  constructor(readonly sock: Socket) {
+  readonly sock: Socket;
+  constructor(sock: Socket) {
+    this.sock = sock;
     const nonce = randomBytes(8);
     this.#dec.expect(nonce);
     sock.on('data', (b: Buffer) =>
@@ -293,9 +310,14 @@ describe('guest relay against a scripted host', () => {
     await until(() => host.of(FrameType.Listen).length === 1, 'the LISTEN frame');
     for (let i = 1; i <= 129; i++) host.sock.write(encodeFrame(FrameType.Open, 2 * i, guidToBytes(SERVICE)));
     host.sock.write(encodeFrame(FrameType.Open, 1000, guidToBytes(vsockService(0x6001))));
-    await until(() => host.of(FrameType.OpenOk).length + host.of(FrameType.OpenFail).length === 130, 'all answers');
+    await until(
+      () => host.of(FrameType.OpenOk).length + host.of(FrameType.OpenFail).length === 130,
+      'all answers',
+    );
     expect(host.of(FrameType.OpenOk)).toHaveLength(128);
-    const fails = host.of(FrameType.OpenFail).map((f) => [f.stream, f.payload.readUInt32LE(0), f.payload.subarray(4).toString()]);
+    const fails = host
+      .of(FrameType.OpenFail)
+      .map((f) => [f.stream, f.payload.readUInt32LE(0), f.payload.subarray(4).toString()]);
     expect(fails).toEqual([
       [258, 2, 'too many streams'],
       [1000, 1, 'no guest listener for the service'],
@@ -323,6 +345,8 @@ describe('guest relay against a scripted host', () => {
       const r = await register(vsockService(0x8000 + i), join(dir, `l${i}.sock`));
       expect(r.reply).toBe('OK\n');
     }
-    expect((await register(vsockService(0x9000), join(dir, 'x.sock'))).reply).toBe('ERR limit too many listeners\n');
+    expect((await register(vsockService(0x9000), join(dir, 'x.sock'))).reply).toBe(
+      'ERR limit too many listeners\n',
+    );
   });
 });

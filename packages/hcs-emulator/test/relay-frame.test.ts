@@ -2,17 +2,17 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  bytesToGuid,
   encodeFrame,
   encodeHello,
   encodeOpenFail,
   encodeSync,
   FrameType,
   guidToBytes,
-  bytesToGuid,
+  type HelloFrame,
   MAX_PAYLOAD,
   PAD_SIZE,
   RelayDecoder,
-  type HelloFrame,
   type RelayFrame,
   RelayProtocolError,
   u32,
@@ -49,7 +49,9 @@ function splitsOf(len: number, seed: number): number[] {
 
 describe('relay codec', () => {
   it('encodes the header little-endian: type, flags 0, length, stream', () => {
-    expect(encodeFrame(FrameType.Data, 0x01020304, Buffer.from('ab')).toString('hex')).toBe('070002000403020161' + '62');
+    expect(encodeFrame(FrameType.Data, 0x01020304, Buffer.from('ab')).toString('hex')).toBe(
+      '070002000403020161' + '62',
+    );
     expect(encodeFrame(FrameType.Close, 5).toString('hex')).toBe('0900000005000000');
     expect(encodeOpenFail(2, 1, 'no\nlistener').toString('hex')).toBe(
       `06000f0002000000${'01000000'}${Buffer.from('no?listener').toString('hex')}`,
@@ -102,7 +104,13 @@ describe('relay codec', () => {
     // and one byte at a time
     const dec = new RelayDecoder();
     dec.expect(nonce);
-    expect(decodeAll(dec, stream, Array.from({ length: stream.length - 1 }, (_, i) => i + 1))).toEqual(want);
+    expect(
+      decodeAll(
+        dec,
+        stream,
+        Array.from({ length: stream.length - 1 }, (_, i) => i + 1),
+      ),
+    ).toEqual(want);
   });
 
   it('holds a bounded tail while scanning', () => {
@@ -116,14 +124,22 @@ describe('relay codec', () => {
     ['a zero frame type', Buffer.alloc(8), 'zero frame type'],
     ['nonzero flags', Buffer.from('0901000001000000', 'hex'), 'nonzero flags'],
     ['a length over 32760', Buffer.from('0700f97f01000000', 'hex'), 'payload length 32761 > 32760'],
-    ['a SYNC (host only)', encodeFrame(FrameType.Sync, 0, Buffer.alloc(24)), 'frame type 1 not sent by the guest'],
+    [
+      'a SYNC (host only)',
+      encodeFrame(FrameType.Sync, 0, Buffer.alloc(24)),
+      'frame type 1 not sent by the guest',
+    ],
     ['an OPEN with an even id', encodeFrame(FrameType.Open, 2, Buffer.alloc(16)), 'bad OPEN shape'],
     ['an OPEN_OK for a guest id', encodeFrame(FrameType.OpenOk, 3), 'bad OPEN_OK shape'],
     ['an empty DATA', encodeFrame(FrameType.Data, 1), 'bad DATA shape'],
     ['a CREDIT over the window', encodeFrame(FrameType.Credit, 1, u32(262145)), 'bad CREDIT value'],
     ['a RESET without a code', encodeFrame(FrameType.Reset, 1), 'bad RESET shape'],
     ['a LISTEN on a stream', encodeFrame(FrameType.Listen, 1, Buffer.alloc(16)), 'bad LISTEN shape'],
-    ['a RESYNC reason over 200 bytes', encodeFrame(FrameType.Resync, 0, Buffer.alloc(201, 65)), 'bad RESYNC shape'],
+    [
+      'a RESYNC reason over 200 bytes',
+      encodeFrame(FrameType.Resync, 0, Buffer.alloc(201, 65)),
+      'bad RESYNC shape',
+    ],
     ['type 200', Buffer.from('c800000000000000', 'hex'), 'frame type 200 not sent by the guest'],
   ];
 

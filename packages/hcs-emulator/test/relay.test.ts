@@ -89,7 +89,14 @@ async function hostService(service: string, onConn: (s: Socket) => void): Promis
 
 /** Start `uvmkit-relay echo` in the guest and wait until the host listens for it. */
 async function guestEcho(service = ECHO) {
-  const echo = guestTool(['echo', service, '--sock', rig.guest.apiPath, '--path', join(rig.dir, `echo-${service}.sock`)]);
+  const echo = guestTool([
+    'echo',
+    service,
+    '--sock',
+    rig.guest.apiPath,
+    '--path',
+    join(rig.dir, `echo-${service}.sock`),
+  ]);
   rig.cleanup.unshift(async () => {
     if (echo.proc.exitCode === null) {
       echo.proc.kill('SIGKILL');
@@ -102,7 +109,12 @@ async function guestEcho(service = ECHO) {
 }
 
 /** Connect to the guest service through the host listener and collect what comes back. */
-function dialGuest(service = ECHO): { sock: Socket; data: () => Buffer; ended: Promise<void>; closed: Promise<void> } {
+function dialGuest(service = ECHO): {
+  sock: Socket;
+  data: () => Buffer;
+  ended: Promise<void>;
+  closed: Promise<void>;
+} {
   const sock = connect({ path: hvsockPath(service), allowHalfOpen: true });
   const chunks: Buffer[] = [];
   sock.on('data', (b: Buffer) => chunks.push(b));
@@ -142,7 +154,14 @@ afterEach(async () => {
 describe('relay: sync', () => {
   it('syncs on connect: one resync, no streams, no protocol errors', () => {
     const i = rig.host.inspect();
-    expect(i).toEqual({ connected: true, synced: true, resyncs: 1, protocolErrors: 0, streams: [], listeners: [] });
+    expect(i).toEqual({
+      connected: true,
+      synced: true,
+      resyncs: 1,
+      protocolErrors: 0,
+      streams: [],
+      listeners: [],
+    });
     expect(rig.guest.stderr()).toContain('synchronized with the host');
   });
 });
@@ -173,7 +192,9 @@ describe('relay: the guest dials a host service', () => {
     const dial = guestTool(['dial', vsockService(0x1234), '--sock', rig.guest.apiPath]);
     dial.proc.stdin!.end();
     expect(await dial.exited).toBe(1);
-    expect(dial.err()).toMatch(/^uvmkit-relay: ERR refused ENOENT: no host listener for 00001234-facb-11e6-bd58-64006a7986d3\n$/);
+    expect(dial.err()).toMatch(
+      /^uvmkit-relay: ERR refused ENOENT: no host listener for 00001234-facb-11e6-bd58-64006a7986d3\n$/,
+    );
     expect(rig.host.inspect().streams).toEqual([]);
   });
 });
@@ -352,7 +373,9 @@ describe('relay: garbage', () => {
     await hello;
     await c.closed;
     expect(rig.host.inspect()).toMatchObject({ resyncs: 2, protocolErrors: 1, synced: true });
-    expect(rig.logs.some((l) => l.includes('guest protocol error (frame type 238 not sent by the guest)'))).toBe(true);
+    expect(
+      rig.logs.some((l) => l.includes('guest protocol error (frame type 238 not sent by the guest)')),
+    ).toBe(true);
     const d = dialGuest();
     d.sock.end('ok');
     await d.ended;
@@ -366,9 +389,9 @@ describe('relay: garbage', () => {
     await hello;
     expect(rig.host.inspect()).toMatchObject({ resyncs: 2, protocolErrors: 0, synced: true });
     expect(rig.guest.stderr()).toContain('protocol error: frame type not sent by the host; resynchronizing');
-    expect(rig.logs.some((l) => l.includes('guest asks for a resync (frame type not sent by the host)'))).toBe(
-      true,
-    );
+    expect(
+      rig.logs.some((l) => l.includes('guest asks for a resync (frame type not sent by the host)')),
+    ).toBe(true);
     const d = dialGuest();
     d.sock.end('ok');
     await d.ended;

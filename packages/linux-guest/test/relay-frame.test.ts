@@ -32,7 +32,14 @@ describe('uvmkit-relay frame parser', () => {
     try {
       const r = spawnSync(
         join(PKG, 'build/fuzz/relay-frame'),
-        ['-max_total_time=20', '-seed=1', '-timeout=10', '-rss_limit_mb=1024', '-print_final_stats=1', corpus],
+        [
+          '-max_total_time=20',
+          '-seed=1',
+          '-timeout=10',
+          '-rss_limit_mb=1024',
+          '-print_final_stats=1',
+          corpus,
+        ],
         { encoding: 'utf8', timeout: 120_000 },
       );
       const runs = /Done (\d+) runs/.exec(r.stderr);

@@ -18,9 +18,13 @@ export const RELAY_BIN = join(GUEST_PKG, 'build/host/uvmkit-relay');
 
 /** Build the guest programs for the host (sanitizers on), serialized across test files. */
 export function buildGuestRelay(): string {
-  execFileSync('flock', [join(tmpdir(), 'uvmkit-linux-guest-make.lock'), 'make', '-s', '-C', GUEST_PKG, 'host'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'flock',
+    [join(tmpdir(), 'uvmkit-linux-guest-make.lock'), 'make', '-s', '-C', GUEST_PKG, 'host'],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (!existsSync(RELAY_BIN)) throw new Error(`${RELAY_BIN} was not built`);
   return RELAY_BIN;
 }
@@ -132,10 +136,7 @@ export class PortProxy {
     this.host?.destroy();
     this.guest?.destroy();
     for (const w of this.#waiting) w.destroy();
-    await Promise.all([
-      new Promise((r) => this.#chardev.close(r)),
-      new Promise((r) => this.#port.close(r)),
-    ]);
+    await Promise.all([new Promise((r) => this.#chardev.close(r)), new Promise((r) => this.#port.close(r))]);
   }
 }
 
