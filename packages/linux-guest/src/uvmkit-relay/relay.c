@@ -413,6 +413,7 @@ static const char *on_frame(void *ctx, const struct relay_frame *f) {
   case RF_CLOSE:
     if (s->opening) return "CLOSE before OPEN_OK";
     if (s->peer_closed) return "second CLOSE";
+    vlog("stream %u: host CLOSE", s->id);
     s->peer_closed = 1;
     stream_settle(s);
     return NULL;
@@ -435,8 +436,16 @@ static void protocol_error(const char *why) {
 
 static void on_parse_error(void *ctx, const char *why) {
   (void)ctx;
-  /* Garbage before the first SYNC (or the host's pad) is expected: only a synced error counts. */
-  if (synced) protocol_error(why);
+  if (!synced) return; /* garbage before a SYNC is expected */
+  if (strcmp(why, "zero frame type") == 0) {
+    /* The host's pad: it is resyncing (its streams are gone already); the SYNC follows. */
+    logf_("host resync");
+    reset_all_streams("ERR unavailable relay resynchronized\n");
+    synced = 0;
+    out_off = out_len = 0;
+    return;
+  }
+  protocol_error(why);
 }
 
 static const struct relay_parser_cb parser_cb = {.on_frame = on_frame, .on_error = on_parse_error};
@@ -542,27 +551,42 @@ static int stream_can_read(const struct conn *s) {
   return synced && !s->opening && !s->local_eof && s->credit > 0 && out_pending() < OUT_SOFT;
 }
 
+/* Read local bytes into one DATA frame: up to 32760 bytes (or the credit), so each port write carries
+ * as much as the local writer has ready (a virtqueue kick per write, qemu.md §8). */
 static void stream_read(struct conn *s) {
   size_t max = s->credit < RELAY_MAX_PAYLOAD ? s->credit : RELAY_MAX_PAYLOAD;
   uint8_t *p = out_reserve(RELAY_HDR + max);
   if (p == NULL) return;
-  ssize_t n = recv(s->fd, p + RELAY_HDR, max, MSG_DONTWAIT);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-    stream_reset(s, 1, NULL);
-    return;
+  size_t got = 0;
+  int eof = 0;
+  while (got < max) {
+    ssize_t n = recv(s->fd, p + RELAY_HDR + got, max - got, MSG_DONTWAIT);
+    if (n > 0) {
+      got += (size_t)n;
+      continue;
+    }
+    if (n == 0) {
+      eof = 1;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && got == 0) {
+      stream_reset(s, 1, NULL);
+      return;
+    }
+    break;
   }
-  if (n == 0) {
+  if (got > 0) {
+    relay_put_header(p, RF_DATA, (uint16_t)got, s->id);
+    out_len += RELAY_HDR + got;
+    s->credit -= (uint32_t)got;
+  }
+  if (eof) {
     vlog("stream %u: local EOF", s->id);
     s->local_eof = 1;
     emit(RF_CLOSE, s->id, NULL, 0);
     s->close_sent = 1;
     stream_settle(s);
-    return;
   }
-  relay_put_header(p, RF_DATA, (uint16_t)n, s->id);
-  out_len += RELAY_HDR + (size_t)n;
-  s->credit -= (uint32_t)n;
 }
 
 /* The local peer closed both directions (POLLHUP/POLLERR). */
