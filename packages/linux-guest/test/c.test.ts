@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildHost, PACKAGE_DIR } from './helpers/agent.js';
+import { buildHost, make, PACKAGE_DIR } from './helpers/agent.js';
 
 const tests = readdirSync(join(PACKAGE_DIR, 'test/c'))
   .filter((f) => f.endsWith('.c'))
@@ -31,7 +31,7 @@ describe('C unit tests under ASan/UBSan', () => {
   });
 
   it('`make guest` builds uvmkit-gcs as a static x86-64 ELF (no program interpreter)', () => {
-    execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'build/guest/uvmkit-gcs'], { stdio: 'inherit' });
+    make('build/guest/uvmkit-gcs');
     const elf = readFileSync(join(PACKAGE_DIR, 'build/guest/uvmkit-gcs'));
     expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(elf.readUInt16LE(18)).toBe(62); // EM_X86_64

@@ -4,12 +4,12 @@
  * from a small seed corpus of real bridge documents. A crash, sanitizer report or leak fails.
  * Needs Debian's `clang` and `libclang-rt-14-dev` (installed by .ci/run).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrame } from '@uvmkit/guestmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_DIR } from './helpers/agent.js';
+import { make, PACKAGE_DIR } from './helpers/agent.js';
 
 const BUDGET_S = 10;
 const dir = mkdtempSync('/tmp/lgf-');
@@ -22,7 +22,7 @@ const SEEDS = [
 ];
 
 beforeAll(() => {
-  execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'fuzz'], { stdio: 'inherit' });
+  make('fuzz');
   for (const name of ['json', 'gcsframe']) mkdirSync(join(dir, name));
   SEEDS.forEach((s, i) => {
     writeFileSync(join(dir, 'json', `seed${i}`), s);

@@ -1,10 +1,3 @@
-/**
- * The binary that goes into the image (`make guest`: static, -O2, no sanitizers) on the same
- * host path as the ASan build: through the fake relay to a host played by the test, it
- * negotiates with the exact Linux GCS reply and runs a process whose stdout comes back over a
- * stdio relay stream dialled before the ExecuteProcess reply.
- */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -12,7 +5,7 @@ import { join } from 'node:path';
 import { encodeFrame } from '@uvmkit/guestmanager';
 import { hvsocketPath } from '@uvmkit/hcs-core/hvsocket';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Agent, FrameReader, GUEST_AGENT, PACKAGE_DIR, startAgent, until } from './helpers/agent.js';
+import { type Agent, FrameReader, GUEST_AGENT, make, startAgent, until } from './helpers/agent.js';
 import { type FakeRelay, startFakeRelay } from './helpers/fake-relay.js';
 
 const ZERO = '00000000-0000-0000-0000-000000000000';
@@ -30,7 +23,7 @@ function serve(port: number, onConn: (s: Socket) => void): Promise<void> {
 }
 
 beforeAll(async () => {
-  execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'build/guest/uvmkit-gcs'], { stdio: 'inherit' });
+  make('build/guest/uvmkit-gcs');
 }, 120_000);
 
 afterAll(async () => {

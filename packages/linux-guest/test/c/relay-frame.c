@@ -194,10 +194,6 @@ int main(void) {
   test_errors_recover();
   test_semantic_rejection_rescans();
   test_guid();
-  if (failures) {
-    fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-    return 1;
-  }
-  printf("relay-frame: %d checks passed\n", checks);
-  return 0;
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures ? 1 : 0;
 }

@@ -5,6 +5,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,8 +15,14 @@ export const AGENT = fileURLToPath(new URL('../../build/host/uvmkit-gcs', import
 export const GUEST_AGENT = fileURLToPath(new URL('../../build/guest/uvmkit-gcs', import.meta.url));
 
 /** `make host` (a no-op when up to date). */
+/** `make <target>` in this package, one at a time across test files (they run in parallel). */
+export function make(target: string): void {
+  const lock = join(tmpdir(), 'uvmkit-linux-guest-make.lock');
+  execFileSync('flock', [lock, 'make', '-s', '-C', PACKAGE_DIR, target], { stdio: 'inherit' });
+}
+
 export function buildHost(): void {
-  execFileSync('make', ['-s', '-C', PACKAGE_DIR, 'host'], { stdio: 'inherit' });
+  make('host');
 }
 
 export interface Agent {
