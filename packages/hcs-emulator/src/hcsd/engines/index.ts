@@ -1,6 +1,5 @@
 /** The engines hcsd can run with, by name (`hcsd --engine sim|qemu`). */
 import { ENGINE_NAMES, type Engine, type EngineName, type Logger } from '../engine.js';
-import { QemuEngine } from './qemu/index.js';
 import { SimEngine } from './sim/engine.js';
 
 export interface EngineOptions {
@@ -17,7 +16,10 @@ export async function createEngine(name: EngineName, options: EngineOptions): Pr
   switch (name) {
     case 'sim':
       return new SimEngine(options.logger);
-    case 'qemu':
+    case 'qemu': {
+      // Loaded only when asked for: a sim daemon never loads the QEMU code.
+      const { QemuEngine } = await import('./qemu/index.js');
       return new QemuEngine({ logger: options.logger, stateDir: options.stateDir });
+    }
   }
 }
