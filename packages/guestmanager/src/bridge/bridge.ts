@@ -137,7 +137,8 @@ export class Bridge {
     this.#decoder = new FrameDecoder(
       this.#maxFrameSize,
       (type, id) =>
-        (type & KIND_MASK) >>> 0 === MessageKind.Response && (this.#pending.has(id) || this.#abandoned.has(id)),
+        (type & KIND_MASK) >>> 0 === MessageKind.Response &&
+        (this.#pending.has(id) || this.#abandoned.has(id)),
     );
     this.#vmId = options.vmId;
     this.#defaultTimeout =

@@ -97,7 +97,11 @@ export class FrameDecoder {
           );
           throw this.#fail();
         }
-        if (size > this.maxFrameSize && size <= MAX_SKIPPED_FRAME && this.#filter?.(type, id, size) === true) {
+        if (
+          size > this.maxFrameSize &&
+          size <= MAX_SKIPPED_FRAME &&
+          this.#filter?.(type, id, size) === true
+        ) {
           frames.push({ type, id, payload: Buffer.alloc(0), oversized: size });
           this.#skip = size - HEADER_SIZE;
           continue;
