@@ -122,6 +122,7 @@ export class BootListeners {
         partial = partial.slice(MAX_LOG_LINE);
       }
     });
+    s.resume(); // accepted streams come back explicitly paused
     await new Promise<void>((resolve) => s.once('close', () => resolve()));
     emit(partial);
     this.#streams.delete(s);
