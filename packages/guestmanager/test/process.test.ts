@@ -270,6 +270,10 @@ describe('containers', () => {
     expect(await ex.wait()).toBe(143);
     expect(await ex.signal('SIGTERM')).toBe(false); // gone: ERROR_NOT_FOUND → not delivered
     const ex2 = await c.exec({ OciProcess: { args: ['sleep', '60'] } });
+    // no terminal: ResizeConsole → E_FAIL; a bad signal never reaches the guest
+    expect((await rejection<HcsError>(ex2.resize(80, 24))).code).toBe('E_FAIL');
+    expect((await rejection<HcsError>(ex2.signal(0))).code).toBe('InvalidArgument');
+    expect((await rejection<HcsError>(ex2.resize(-1, 24))).code).toBe('InvalidArgument');
     const exit = await c.shutdown({ gracePeriod: 200 });
     expect(exit.exitType).toBe('ForcedExit');
     expect(await init.wait()).toBe(137);
