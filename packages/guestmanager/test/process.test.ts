@@ -386,6 +386,30 @@ describe('the bridge under faults', () => {
     await again.close();
   });
 
+  it('the guest dropping the bridge AND the stdio relays: stdout errors StdioLost, wait ConnectionLost (no hang)', async () => {
+    const { vm, guest } = await up();
+    const p = await guest.execIntoUVM({ CommandArgs: ['cat'] });
+    p.stdin?.write('before\n');
+    const chunks: string[] = [];
+    const out = (async () => {
+      try {
+        for await (const c of p.stdout as Readable) chunks.push(String(c));
+        return 'ended';
+      } catch (e) {
+        return e;
+      }
+    })();
+    await until(() => chunks.join('') === 'before\n');
+    const waited = rejection<HcsError>(p.wait());
+    await hcsd.control.guestFault(vm.id, { kind: 'drop', stdio: true });
+    const so = await out;
+    expect(so).toBeInstanceOf(StdioLostError);
+    expect((so as StdioLostError).code).toBe('StdioLost');
+    expect((await waited).code).toBe('ConnectionLost');
+    expect(guest.connected).toBe(false);
+    await p.close();
+  });
+
   it('the exit notification follows the init exit AND a host wait: an init that exited while disconnected notifies after the new wait', async () => {
     const { vm, guest } = await up();
     const c = await guest.createContainer('q1', spec(['sleep', '0.3']));

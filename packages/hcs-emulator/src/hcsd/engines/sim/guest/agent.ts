@@ -2,7 +2,11 @@
  * The emulated guest agent (GCS) of one VM. After the VM starts it dials the host's listener at
  * the HvSocket path of (RuntimeId, GCS service id) every 100 ms until connected, and again after
  * a bridge loss, until the VM stops. Each connection starts un-negotiated; requests are handled
- * concurrently and answered in any order (gcs-protocol.md §2–§6).
+ * concurrently and answered in any order (gcs-protocol.md §2–§6). Before the first dial it reads
+ * entropy and opens its log stream when the kernel command line asks (./boot.ts). Processes are
+ * emulated (./exec.ts, ./processes.ts, ./commands.ts: never a host process) and outlive bridge
+ * reconnects; container exit notifications produced while disconnected are sent after the next
+ * Negotiate reply.
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';

@@ -1,8 +1,8 @@
 /**
  * The guest-side table: what the emulated GCS has mounted or configured inside the VM (mapped
  * virtual disks, mapped directories, VPMem mounts, NICs, combined layers, VPCI devices, security
- * policy…). Survives bridge reconnects; lives as long as the VM. Modified only by `resources.ts`
- * and `containers.ts`.
+ * policy…), its containers and emulated processes. Survives bridge reconnects; lives as long as
+ * the VM. Modified only by `resources/`, `containers.ts` and `exec.ts`.
  */
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import type { DeviceTable } from '../../../devices.js';
