@@ -179,15 +179,19 @@ export class ConnectionLostError extends HcsError {
   }
 }
 
-/** A process's stdio relay was lost with its bridge (code `StdioLost`); relays are never re-attached. */
+/** A process's stdio relay was lost (code `StdioLost`): with its bridge, or closed by the guest without an end. Relays are never re-attached. */
 export class StdioLostError extends HcsError {
   readonly stream: 'stdin' | 'stdout' | 'stderr';
-  constructor(pid: number, stream: 'stdin' | 'stdout' | 'stderr', cause?: unknown) {
-    super(
-      GuestCode.StdioLost,
-      `${stream} of guest process ${pid} was lost: its bridge closed before the process's exit was known`,
-      { op: 'GuestProcess', ...(cause === undefined ? {} : { cause }) },
-    );
+  constructor(
+    pid: number,
+    stream: 'stdin' | 'stdout' | 'stderr',
+    cause?: unknown,
+    why = "its bridge closed before the process's exit was known",
+  ) {
+    super(GuestCode.StdioLost, `${stream} of guest process ${pid} was lost: ${why}`, {
+      op: 'GuestProcess',
+      ...(cause === undefined ? {} : { cause }),
+    });
     this.name = 'StdioLostError';
     this.stream = stream;
     brand(this, STDIO_LOST);

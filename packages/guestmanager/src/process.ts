@@ -173,7 +173,11 @@ export async function startProcess(
   return new GuestProcess(guest, bridge, containerId, pid, streams, terminal);
 }
 
-/** A process in the guest (in the UVM or in a container). */
+/**
+ * A process in the guest (in the UVM or in a container). `stdout` / `stderr` end once their relay
+ * ended AND the exit code is known (so a relay EOF that comes with a lost bridge is reported as
+ * `StdioLost`, not as complete output).
+ */
 export class GuestProcess {
   readonly guest: Guest;
   /** The container it runs in (the null container for a UVM process). */
@@ -189,7 +193,7 @@ export class GuestProcess {
   readonly stderr: Readable | null;
   readonly #bridge: Bridge;
   readonly #sockets: { name: 'stdin' | 'stdout' | 'stderr'; s: Duplex }[] = [];
-  readonly #outputs: { name: 'stdout' | 'stderr'; out: PassThrough }[] = [];
+  readonly #outputs: { name: 'stdout' | 'stderr'; out: PassThrough; relay: Duplex }[] = [];
   readonly #exit: Promise<number>;
   #exitCode: number | undefined;
   #closed = false;
@@ -229,6 +233,7 @@ export class GuestProcess {
         (r) => {
           const code = typeof r.ExitCode === 'number' ? r.ExitCode >>> 0 : 0;
           this.#exitCode = code;
+          this.#endOutputs();
           return code;
         },
         (err: unknown) => {
@@ -359,14 +364,24 @@ export class GuestProcess {
     const out = new PassThrough();
     relay.on('error', () => {});
     out.on('error', () => {}); // errors reach consumers that listen (for await, pipeline); never a crash
-    relay.pipe(out);
+    // The stream ends when the relay ended AND the exit is known: an EOF that comes with a lost
+    // bridge (the guest side closed with it) must not look like complete output.
+    relay.pipe(out, { end: false });
+    relay.once('end', () => this.#endOutputs());
     relay.once('close', () => {
       if (!relay.readableEnded && !out.destroyed)
-        out.destroy(new StdioLostError(this.pid, name, relay.errored ?? undefined));
+        out.destroy(
+          new StdioLostError(this.pid, name, relay.errored ?? undefined, 'the relay closed without an end'),
+        );
     });
     this.#sockets.push({ name, s: relay });
-    this.#outputs.push({ name, out });
+    this.#outputs.push({ name, out, relay });
     return out;
+  }
+
+  #endOutputs(): void {
+    if (this.#exitCode === undefined) return;
+    for (const { out, relay } of this.#outputs) if (relay.readableEnded && !out.writableEnded) out.end();
   }
 
   #check(op: string): void {
