@@ -37,7 +37,11 @@ export interface GuestRequestFilter {
 /**
  * A fault of the emulated guest agent of one VM (`HcsdControl.guestFault`).
  * - `neverDial`: the agent does not dial (set before Start; `enabled: false` re-enables dialing).
- * - `drop`: close the bridge now (the agent re-dials after 100 ms while the VM runs).
+ * - `drop`: close the bridge now (the agent re-dials after 100 ms while the VM runs); processes
+ *   keep running; `stdio: true` also drops their stdio relay connections.
+ * - `gcsPanics`: a Create whose OCI spec has no `linux` section makes the agent behave as the real
+ *   Linux GCS (panic: the bridge drops without a reply and the agent no longer runs); without it
+ *   such a Create is refused with `E_FAIL`.
  * - `dropOnRequest`: close the bridge when a matching request arrives, without replying.
  * - `silent`: never answer matching requests.
  * - `fail`: answer matching requests with `hresult` (+ ErrorMessage `message`), no effect.
@@ -53,7 +57,8 @@ export interface GuestRequestFilter {
  */
 export type GuestFaultSpec =
   | { kind: 'neverDial'; enabled?: boolean }
-  | { kind: 'drop' }
+  | { kind: 'drop'; stdio?: boolean }
+  | { kind: 'gcsPanics'; enabled?: boolean }
   | ({ kind: 'dropOnRequest' } & GuestRequestFilter)
   | ({ kind: 'silent' } & GuestRequestFilter)
   | ({ kind: 'fail'; hresult: number; message?: string } & GuestRequestFilter)

@@ -219,6 +219,7 @@ describe('replies', () => {
     await h.hcsd.control.guestFault(id, { kind: 'silent', count: 2, procedure: 'Create' });
     expect((await h.hcsd.control.guest(id)).faults).toEqual({
       neverDial: false,
+      gcsPanics: false,
       rules: [{ action: 'silent', remaining: 2, procedure: 'Create', resourceType: null }],
       delays: [{ ms: 5, remaining: -1, procedure: null }],
       reorder: 0,
@@ -226,6 +227,7 @@ describe('replies', () => {
     await h.hcsd.control.clearFaults();
     expect((await h.hcsd.control.guest(id)).faults).toEqual({
       neverDial: false,
+      gcsPanics: false,
       rules: [],
       delays: [],
       reorder: 0,

@@ -166,7 +166,8 @@ class SimVm implements EngineVm {
     try {
       switch (f.kind) {
         case 'drop':
-          if (!agent.drop()) fail(HR.HCS_E_INVALID_STATE, `guest of ${this.#system.id} is not connected`);
+          if (!agent.drop(f.stdio === true))
+            fail(HR.HCS_E_INVALID_STATE, `guest of ${this.#system.id} is not connected`);
           break;
         case 'garbage':
         case 'oversized':
