@@ -1,24 +1,47 @@
 /**
- * `hcsd [--socket <path>]`: run the emulated Host Compute Service on a Unix socket.
- * Default socket: `$UVMKIT_HCSD_SOCKET`, else `/tmp/uvmkit-hcsd.sock`. Prints one ready line
- * (`hcsd ready {"socket":…,"pid":…}`) on stdout once listening. SIGTERM/SIGINT stop gracefully.
+ * `hcsd [--socket <path>] [--listen tcp:127.0.0.1:PORT [--secret-file <path>]]`: run the
+ * emulated Host Compute Service on a Unix socket, and also on loopback TCP when asked (for
+ * Windows processes under Wine; port 0 picks a free port). Default socket: `$UVMKIT_HCSD_SOCKET`
+ * (when it is a path), else `/tmp/uvmkit-hcsd.sock`. Prints one ready line
+ * (`hcsd ready {"socket":…,"pid":…}`, plus `"tcp"` and `"secretFile"` with `--listen`) on stdout
+ * once listening. SIGTERM/SIGINT stop gracefully.
  */
 import { serve } from './server.js';
 import type { Logger } from './service.js';
+import { isTcpEndpoint } from './tcp.js';
 
 export const READY_PREFIX = 'hcsd ready ';
 export const DEFAULT_SOCKET = '/tmp/uvmkit-hcsd.sock';
 
-function parseArgs(argv: readonly string[]): { socketPath: string } | { help: true } {
-  let socketPath = process.env.UVMKIT_HCSD_SOCKET || DEFAULT_SOCKET;
+const USAGE = 'usage: hcsd [--socket <path>] [--listen tcp:127.0.0.1:PORT [--secret-file <path>]]';
+
+interface Args {
+  socketPath: string;
+  listen: string | undefined;
+  secretFile: string | undefined;
+}
+
+function parseArgs(argv: readonly string[]): Args | { help: true } {
+  const fromEnv = process.env.UVMKIT_HCSD_SOCKET;
+  const args: Args = {
+    socketPath: fromEnv && !isTcpEndpoint(fromEnv) ? fromEnv : DEFAULT_SOCKET,
+    listen: undefined,
+    secretFile: undefined,
+  };
+  const options = { '--socket': 'socketPath', '--listen': 'listen', '--secret-file': 'secretFile' } as const;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') return { help: true };
-    if (a === '--socket' && argv[i + 1] !== undefined) socketPath = argv[++i]!;
-    else if (a.startsWith('--socket=')) socketPath = a.slice('--socket='.length);
-    else throw new Error(`unknown argument ${a}`);
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const key = Object.hasOwn(options, name) ? options[name as keyof typeof options] : undefined;
+    if (key === undefined) throw new Error(`unknown argument ${a}`);
+    const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
+    if (value === undefined) throw new Error(`${name} needs a value`);
+    args[key] = value;
   }
-  return { socketPath };
+  if (args.secretFile !== undefined && args.listen === undefined) throw new Error('--secret-file needs --listen');
+  return args;
 }
 
 const logger: Logger = {
@@ -36,17 +59,17 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`hcsd: ${(e as Error).message}\nusage: hcsd [--socket <path>]\n`);
+    process.stderr.write(`hcsd: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
   if ('help' in args) {
-    process.stdout.write(
-      'usage: hcsd [--socket <path>]   (default $UVMKIT_HCSD_SOCKET or /tmp/uvmkit-hcsd.sock)\n',
-    );
+    process.stdout.write(`${USAGE}   (default socket $UVMKIT_HCSD_SOCKET or ${DEFAULT_SOCKET})\n`);
     return;
   }
   const server = await serve({
     socketPath: args.socketPath,
+    listen: args.listen,
+    secretFile: args.secretFile,
     logger,
     onStop: (mode) => process.exit(mode === 'abrupt' ? 137 : 0),
   });
@@ -62,7 +85,8 @@ async function main(): Promise<void> {
     process.stdin.resume();
   }
   process.on('uncaughtException', (e) => logger.error('hcsd: uncaught exception', e));
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ socket: server.socketPath, pid: process.pid })}\n`);
+  const ready = { socket: server.socketPath, pid: process.pid, tcp: server.tcp, secretFile: server.secretFile };
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify(ready)}\n`);
 }
 
 main().catch((e: unknown) => {
