@@ -73,7 +73,9 @@ it('a wrong or missing secret is refused with E_ACCESSDENIED, and hcsd logs why'
       if (secret === undefined) delete process.env.UVMKIT_HCSD_SECRET_FILE;
       else process.env.UVMKIT_HCSD_SECRET_FILE = secret;
       const attempt = async () => {
-        const err = (await HcsService.getProperties({ PropertyTypes: ['Basic'] }).catch((e: unknown) => e)) as HcsError;
+        const err = (await HcsService.getProperties({ PropertyTypes: ['Basic'] }).catch(
+          (e: unknown) => e,
+        )) as HcsError;
         return { code: err.code, hresult: err.hresult };
       };
       // The first call after the stop may still meet the old connection (HCS_E_SERVICE_DISCONNECT).

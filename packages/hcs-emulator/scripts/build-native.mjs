@@ -39,7 +39,9 @@ function run(args, compiler = cc()) {
   try {
     execFileSync(compiler, args, { stdio: 'inherit' });
   } catch (e) {
-    throw new Error(`build-native: ${compiler} failed (${e.status ?? e.code}); see the compiler output above`);
+    throw new Error(
+      `build-native: ${compiler} failed (${e.status ?? e.code}); see the compiler output above`,
+    );
   }
 }
 
@@ -56,7 +58,12 @@ export function hcsExports() {
 export function buildDll() {
   mkdirSync(outDir, { recursive: true });
   const def = join(outDir, 'computecore.def');
-  writeFileSync(def, `LIBRARY computecore.dll\nEXPORTS\n${hcsExports().map((n) => `  ${n}\n`).join('')}`);
+  writeFileSync(
+    def,
+    `LIBRARY computecore.dll\nEXPORTS\n${hcsExports()
+      .map((n) => `  ${n}\n`)
+      .join('')}`,
+  );
   const out = join(outDir, 'computecore.dll');
   run(
     [

@@ -113,14 +113,21 @@ export class HcsdControl {
    * Connect to the hcsd at `socketPath`. Over TCP (`tcp:127.0.0.1:PORT`) the Hello presents the
    * secret read from `secretFile`; a refusal rejects with `HcsdControlError` (E_ACCESSDENIED).
    */
-  static async connect(socketPath: string, options: { secretFile?: string | undefined } = {}): Promise<HcsdControl> {
+  static async connect(
+    socketPath: string,
+    options: { secretFile?: string | undefined } = {},
+  ): Promise<HcsdControl> {
     const client = await HcsdClient.connect(socketPath);
     const hello = ['hcsd-control', String(process.pid), '1'];
-    if (isTcpEndpoint(socketPath) && options.secretFile !== undefined) hello.push(readSecretFile(options.secretFile));
+    if (isTcpEndpoint(socketPath) && options.secretFile !== undefined)
+      hello.push(readSecretFile(options.secretFile));
     const r = await client.request(Method.Hello, 0n, hello);
     if (r.hresult !== 0) {
       client.close();
-      throw new HcsdControlError(r.hresult, `hcsd refused the control connection: ${r.document ?? hex(r.hresult)}`);
+      throw new HcsdControlError(
+        r.hresult,
+        `hcsd refused the control connection: ${r.document ?? hex(r.hresult)}`,
+      );
     }
     return new HcsdControl(client);
   }

@@ -15,7 +15,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { formatTcpEndpoint, LOOPBACK, parseTcpEndpoint, readSecretFile, runtimeDir, secretMatches, writeSecretFile } from './hcsd/tcp.js';
+import {
+  formatTcpEndpoint,
+  LOOPBACK,
+  parseTcpEndpoint,
+  readSecretFile,
+  runtimeDir,
+  secretMatches,
+  writeSecretFile,
+} from './hcsd/tcp.js';
 import { hcsdCliPath } from './paths.js';
 
 /** `tcp:127.0.0.1:PORT` of a launcher; with {@link LAUNCHER_SECRET_ENV} makes `startHcsd()` use it. */
@@ -54,7 +62,9 @@ const send = (socket: Socket, msg: unknown): void => {
 };
 
 /** Serve launch requests on `tcp:127.0.0.1:<port>` (0: any free port). */
-export async function serveLauncher(options: { port?: number; log?: (line: string) => void } = {}): Promise<LauncherServer> {
+export async function serveLauncher(
+  options: { port?: number; log?: (line: string) => void } = {},
+): Promise<LauncherServer> {
   const dir = runtimeDir();
   const children = new Set<ChildProcess>();
   let secret = '';
@@ -67,17 +77,31 @@ export async function serveLauncher(options: { port?: number; log?: (line: strin
     lines(socket, (msg) => {
       if (child === undefined) {
         if (typeof msg.secret !== 'string' || !secretMatches(msg.secret, secret)) {
-          options.log?.(`launcher: refused ${socket.remoteAddress}:${socket.remotePort}: wrong or missing secret`);
+          options.log?.(
+            `launcher: refused ${socket.remoteAddress}:${socket.remotePort}: wrong or missing secret`,
+          );
           send(socket, { error: 'access denied: wrong or missing launcher secret' });
           socket.end();
           return;
         }
-        const env = typeof msg.env === 'object' && msg.env !== null ? (msg.env as Record<string, string>) : {};
+        const env =
+          typeof msg.env === 'object' && msg.env !== null ? (msg.env as Record<string, string>) : {};
         secretFile = join(dir, `hcsd-launched-${process.pid}-${++n}.secret`);
         const c = spawn(
           process.execPath,
-          [hcsdCliPath(), '--socket', join(dir, `hcsd-launched-${process.pid}-${n}.sock`), '--listen', formatTcpEndpoint(0), '--secret-file', secretFile],
-          { env: { ...process.env, ...env, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
+          [
+            hcsdCliPath(),
+            '--socket',
+            join(dir, `hcsd-launched-${process.pid}-${n}.sock`),
+            '--listen',
+            formatTcpEndpoint(0),
+            '--secret-file',
+            secretFile,
+          ],
+          {
+            env: { ...process.env, ...env, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
         );
         child = c;
         children.add(c);
@@ -92,7 +116,11 @@ export async function serveLauncher(options: { port?: number; log?: (line: strin
           ready = true;
           const line = out.slice(0, nl);
           if (!line.startsWith('hcsd ready ')) return;
-          const info = JSON.parse(line.slice('hcsd ready '.length)) as { tcp: string; pid: number; secretFile: string };
+          const info = JSON.parse(line.slice('hcsd ready '.length)) as {
+            tcp: string;
+            pid: number;
+            secretFile: string;
+          };
           send(socket, { ready: { tcp: info.tcp, pid: info.pid, secretFile: info.secretFile } });
         });
         c.stderr?.setEncoding('utf8');
@@ -150,7 +178,9 @@ export interface LaunchedHcsd {
 
 /** A path the launcher (Linux) reported, as this process opens it: `Z:\…` under Wine. */
 export function localPath(linuxPath: string): string {
-  return process.platform === 'win32' && linuxPath.startsWith('/') ? `Z:${linuxPath.replaceAll('/', '\\')}` : linuxPath;
+  return process.platform === 'win32' && linuxPath.startsWith('/')
+    ? `Z:${linuxPath.replaceAll('/', '\\')}`
+    : linuxPath;
 }
 
 /** Ask the launcher at `$UVMKIT_HCSD_LAUNCHER` for a fresh hcsd. */
@@ -171,7 +201,10 @@ export function startHcsdViaLauncher(options: {
       resolveExit = r;
     });
     let settled = false;
-    const timer = setTimeout(() => fail(new Error(`hcsd did not become ready within ${options.timeoutMs} ms: ${stderr}`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`hcsd did not become ready within ${options.timeoutMs} ms: ${stderr}`)),
+      options.timeoutMs,
+    );
     const fail = (e: Error): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -181,7 +214,9 @@ export function startHcsdViaLauncher(options: {
       }
     };
     options.signal?.addEventListener('abort', () => fail(options.signal?.reason as Error), { once: true });
-    socket.on('error', (e) => fail(new Error(`cannot reach the hcsd launcher at ${process.env[LAUNCHER_ENV]}: ${e.message}`)));
+    socket.on('error', (e) =>
+      fail(new Error(`cannot reach the hcsd launcher at ${process.env[LAUNCHER_ENV]}: ${e.message}`)),
+    );
     socket.on('close', () => {
       resolveExit(-1);
       fail(new Error(`the hcsd launcher closed the connection before hcsd was ready: ${stderr}`));

@@ -40,7 +40,8 @@ function parseArgs(argv: readonly string[]): Args | { help: true } {
     if (value === undefined) throw new Error(`${name} needs a value`);
     args[key] = value;
   }
-  if (args.secretFile !== undefined && args.listen === undefined) throw new Error('--secret-file needs --listen');
+  if (args.secretFile !== undefined && args.listen === undefined)
+    throw new Error('--secret-file needs --listen');
   return args;
 }
 
@@ -85,7 +86,12 @@ async function main(): Promise<void> {
     process.stdin.resume();
   }
   process.on('uncaughtException', (e) => logger.error('hcsd: uncaught exception', e));
-  const ready = { socket: server.socketPath, pid: process.pid, tcp: server.tcp, secretFile: server.secretFile };
+  const ready = {
+    socket: server.socketPath,
+    pid: process.pid,
+    tcp: server.tcp,
+    secretFile: server.secretFile,
+  };
   process.stdout.write(`${READY_PREFIX}${JSON.stringify(ready)}\n`);
 }
 

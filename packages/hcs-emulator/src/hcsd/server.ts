@@ -112,7 +112,15 @@ class Connection {
               const peer = `${socket.remoteAddress}:${socket.remotePort}`;
               logger.error(`hcsd: refused TCP client ${peer} (E_ACCESSDENIED 0x80070005): ${reason}`);
               const message = `access denied: a TCP client must present the secret in ${auth.secretFile} as the 4th Hello argument (${reason})`;
-              socket.end(encodeResponse(f.method, f.id, E_ACCESSDENIED, 0n, resultErrorDocument(E_ACCESSDENIED, message)));
+              socket.end(
+                encodeResponse(
+                  f.method,
+                  f.id,
+                  E_ACCESSDENIED,
+                  0n,
+                  resultErrorDocument(E_ACCESSDENIED, message),
+                ),
+              );
               service.disconnect(client);
               throw new RefusedError();
             }
@@ -207,7 +215,10 @@ export async function serve(options: ServeOptions): Promise<HcsdServer> {
       await listenOn(tcpServer, tcpWhere);
     } catch (e) {
       server.close();
-      throw new HcsdStartError('ERR_HCSD_LISTEN', `cannot listen on ${options.listen}: ${(e as Error).message}`);
+      throw new HcsdStartError(
+        'ERR_HCSD_LISTEN',
+        `cannot listen on ${options.listen}: ${(e as Error).message}`,
+      );
     }
     const port = (tcpServer.address() as AddressInfo).port;
     tcp = formatTcpEndpoint(port);

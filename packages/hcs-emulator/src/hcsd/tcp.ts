@@ -39,7 +39,8 @@ export function isTcpEndpoint(endpoint: string): boolean {
 /** Parse `tcp:127.0.0.1:PORT`; any other host is refused (hcsd is never reachable off the machine). */
 export function parseTcpEndpoint(endpoint: string, options: { allowPortZero?: boolean } = {}): TcpEndpoint {
   const m = /^tcp:([^:]*):(\d{1,5})$/.exec(endpoint);
-  if (m === null) throw new TcpEndpointError(`${JSON.stringify(endpoint)} is not of the form tcp:127.0.0.1:PORT`);
+  if (m === null)
+    throw new TcpEndpointError(`${JSON.stringify(endpoint)} is not of the form tcp:127.0.0.1:PORT`);
   const [, host, portText] = m as unknown as [string, string, string];
   if (host !== LOOPBACK) {
     throw new TcpEndpointError(
