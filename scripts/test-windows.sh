@@ -9,7 +9,7 @@
 # scripts/windows/vitest.config.ts under Windows Node. Prints vitest's output, the tests excluded
 # as Linux-only with their reasons, and last a line "N passed, N failed".
 # Exit status: 0 only when nothing failed, something passed, and every skipped test is a marked
-# Linux-only one.
+# Linux-only one. With $UVMKIT_WINDOWS_SUMMARY set, also writes {"passed","failed","excluded"} there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -115,7 +115,8 @@ unset NODE_OPTIONS
 
 [ -f "$report" ] || fail "vitest wrote no report"
 node - "$report" "$vitest_status" <<'JS'
-const r = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));
+const fs = require('node:fs');
+const r = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const vitestStatus = Number(process.argv[3]);
 const tests = r.testResults.flatMap((f) => f.assertionResults.map((t) => ({ ...t, file: f.name })));
 const skipped = tests.filter((t) => t.status === 'skipped' || t.status === 'pending' || t.status === 'todo');
@@ -126,6 +127,11 @@ for (const t of marked) console.log(`  - ${t.fullName}`);
 for (const t of unmarked) console.log(`  UNMARKED SKIP (counted as a failure): ${t.fullName}`);
 const failed = r.numFailedTests + unmarked.length;
 if (vitestStatus !== 0 && failed === 0) console.log(`vitest exited ${vitestStatus} (errors outside the tests, see above)`);
+const summary = process.env.UVMKIT_WINDOWS_SUMMARY;
+if (summary) {
+  const excluded = marked.map((t) => t.fullName);
+  fs.writeFileSync(summary, `${JSON.stringify({ passed: r.numPassedTests, failed, excluded }, null, 2)}\n`);
+}
 console.log(`${r.numPassedTests} passed, ${failed} failed`);
 process.exitCode = failed === 0 && r.numPassedTests > 0 && vitestStatus === 0 ? 0 : 1;
 JS

@@ -112,6 +112,21 @@ describe('lifecycle', () => {
     await cs.close();
   });
 
+  it('UTF-16 both ways: a non-BMP Owner and id arrive in hcsd and come back exactly', async () => {
+    // Surrogate pairs (𝄞 U+1D11E, 😀 U+1F600), BMP non-ASCII, and a NUL-free long tail: what a
+    // wrong string width or a wrong free would corrupt (the result strings are freed by LocalFree).
+    const owner = `ünïcødé ✓ 𝄞 😀 ${'ж'.repeat(300)}`;
+    const id = uniqueId('utf16-𝄞');
+    const cs = await ComputeSystem.create(id, { ...vmConfig(), Owner: owner });
+    expect((await hcsd.control.system(id)).owner).toBe(owner);
+    const props = await cs.getProperties();
+    expect({ Id: props.Id, Owner: props.Owner }).toEqual({ Id: id, Owner: owner });
+    const listed = await ComputeSystem.enumerate({ Ids: [id] });
+    expect(listed.map((p) => [p.Id, p.Owner])).toEqual([[id, owner]]);
+    await cs.terminate();
+    await cs.close();
+  });
+
   it('enumerate returns Properties of the systems, filtered by a SystemQuery', async () => {
     const id = uniqueId('enum');
     const cs = await ComputeSystem.create(id, vmConfig());

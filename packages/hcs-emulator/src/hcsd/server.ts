@@ -86,12 +86,15 @@ class Connection {
   #corked = false;
   /** Set until a TCP client presented the secret in its Hello. */
   #auth: TcpAuth | undefined;
+  /** A refused TCP client: whatever else it sends is ignored until the socket closes. */
+  #refused = false;
 
   constructor(socket: Socket, service: Service, logger: Logger, auth?: TcpAuth) {
     this.#socket = socket;
     this.#auth = auth;
     const client = service.connect((frame) => this.#write(frame));
     socket.on('data', (chunk: Buffer) => {
+      if (this.#refused) return;
       try {
         this.#decoder.push(chunk, (f) => {
           if (f.kind !== FrameKind.Request)
@@ -122,6 +125,7 @@ class Connection {
                 ),
               );
               service.disconnect(client);
+              this.#refused = true;
               throw new RefusedError();
             }
             this.#auth = undefined;
