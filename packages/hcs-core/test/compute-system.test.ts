@@ -256,7 +256,8 @@ describe('abort and timeout', () => {
 
   it('1,000 operations in flight at once complete; the event loop stays responsive', async () => {
     const cs = await ComputeSystem.create(uniqueId('burst'), vmConfig());
-    await hcsd.control.delay({ method: 'GetProperties', ms: 300, count: 1000 });
+    // held long enough to count all 1,000 even on a loaded machine (under Wine polling is slow)
+    await hcsd.control.delay({ method: 'GetProperties', ms: 2000, count: 1000 });
     const all = Array.from({ length: 1000 }, () => cs.getProperties());
     for (let i = 0; i < 300 && (await hcsd.control.pending()).length < 1000; i++) {
       await new Promise((r) => setTimeout(r, 5));
