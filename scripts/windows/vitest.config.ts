@@ -26,9 +26,9 @@ export default defineConfig({
     ],
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
     // Wine starts processes slowly and this machine is shared: no test may fail on time alone.
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     // Most of a file's time under Wine is process start-up and module loading, not CPU: overlap them.
     maxWorkers: 4,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
   },
 });
