@@ -19,6 +19,7 @@ import {
   normalizeGuid,
   vsockServiceId,
 } from '../src/hvsocket/index.js';
+import { linuxOnlyDescribe } from './helpers/platform.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hvsock-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +94,12 @@ describe('SOCKADDR_HV', () => {
   });
 });
 
-describe('emulator path', () => {
+/** The emulator's Unix-socket mapping, and the `unix` transport built on it. */
+const unixMapping = linuxOnlyDescribe(
+  "the emulator's Unix-socket mapping of HvSocket addresses; Windows uses AF_HYPERV (test-windows/winsock.test.ts), and Windows Node has no AF_UNIX under Wine",
+);
+
+unixMapping('emulator path', () => {
   it('is <dir>/<vmId>-<serviceId>.sock, lower-case, from UVMKIT_HVSOCK_DIR or <tmpdir>/uvmkit-hvsock', () => {
     expect(hvsocketDir({ UVMKIT_HVSOCK_DIR: '/x/y' })).toBe('/x/y');
     expect(hvsocketDir({})).toBe(join(tmpdir(), 'uvmkit-hvsock'));
@@ -103,7 +109,7 @@ describe('emulator path', () => {
   });
 });
 
-describe('listen / accept / dial (unix transport)', () => {
+unixMapping('listen / accept / dial (unix transport)', () => {
   it('accepts exactly once, then closes the listener and removes the socket file', async () => {
     const serviceId = service();
     const l = await listen({ vmId: VM, serviceId, dir, transport: 'unix' });
@@ -240,7 +246,9 @@ describe('listen / accept / dial (unix transport)', () => {
     expect((await rejection(l.accept({ timeout: -1 }))).code).toBe('InvalidArgument');
     await l.close();
   });
+});
 
+describe('dial (default transport)', () => {
   it('dial honours signal and timeout when nobody listens', async () => {
     const ac = new AbortController();
     ac.abort('early');

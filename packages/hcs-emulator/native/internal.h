@@ -61,6 +61,8 @@ typedef struct u8str {
 HRESULT utf16_to_utf8(const char16_t *s, u8str *out);
 /* Convert UTF-8 bytes (invalid sequences become U+FFFD) to a malloc'd NUL-terminated UTF-16 string. */
 char16_t *utf8_to_utf16(const char *s, size_t len);
+/* The same, allocated with `alloc` (out_doc: shim_result_alloc, freed by the caller's LocalFree). */
+char16_t *utf8_to_utf16_with(const char *s, size_t len, void *(*alloc)(size_t));
 
 /* ---- json_check.c ---- */
 /* True when `s` is exactly one syntactically valid JSON value (RFC 8259), optional whitespace around. */
@@ -154,7 +156,7 @@ char *result_error_doc(HRESULT hr, const char *message, size_t *len);
 /* ---- rpc.c ---- */
 struct conn {
   int refs;
-  int fd;
+  uintptr_t sock; /* shim_sock (platform.h) */
   uint32_t gen;
   bool dead;
   pthread_mutex_t write_mu;

@@ -1,13 +1,10 @@
 /* rpc.c — the hcsd connection: framing, the reader thread, pending requests, disconnect handling. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "internal.h"
+#include "platform.h"
 
 static conn_t *g_conn;     /* the live connection (one ref), NULL when none */
 static uint32_t g_conn_gen;
@@ -134,7 +131,7 @@ void conn_ref(conn_t *c) {
 
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
-  close(c->fd);
+  shim_close(c->sock);
   pthread_mutex_destroy(&c->write_mu);
   free(c);
 }
@@ -150,11 +147,10 @@ bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
   pthread_mutex_lock(&c->write_mu);
   size_t off = 0;
   while (off < len) {
-    ssize_t n = send(c->fd, frame + off, len - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    long n = shim_send(c->sock, frame + off, len - off);
     if (n <= 0) {
       ok = false;
-      shutdown(c->fd, SHUT_RDWR); /* the reader sees EOF and fails everything pending */
+      shim_shutdown(c->sock); /* the reader sees EOF and fails everything pending */
       break;
     }
     off += (size_t)n;
@@ -164,43 +160,95 @@ bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
 }
 
 static void *reader_main(void *arg);
+static bool read_full(shim_sock fd, void *buf, size_t n);
+
+#define HELLO_WAIT_MS 5000u /* how long a TCP connect waits for hcsd's answer to Hello */
+#define SECRET_MAX 256u
+
+/* The TCP access check's secret: the first line of the file $UVMKIT_HCSD_SECRET_FILE names
+ * (written by hcsd, readable by its user only), or NULL when unset or unreadable. */
+static char *read_secret(void) {
+  char *path = shim_getenv("UVMKIT_HCSD_SECRET_FILE");
+  if (path == NULL) return NULL;
+  FILE *f = fopen(path, "rb");
+  free(path);
+  if (f == NULL) return NULL;
+  char buf[SECRET_MAX + 1];
+  size_t n = fread(buf, 1, SECRET_MAX, f);
+  fclose(f);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+  buf[n] = 0;
+  char *s = malloc(n + 1);
+  if (s != NULL) memcpy(s, buf, n + 1);
+  return s;
+}
+
+/* Send Hello on a fresh socket (a small write that cannot block). Over TCP the answer is awaited
+ * here, before the reader thread exists: hcsd refuses a missing or wrong secret with an error
+ * HRESULT (E_ACCESSDENIED) and closes the connection, and that HRESULT is what the caller gets. */
+static HRESULT hello(shim_sock sock, bool tcp) {
+  char pid[24];
+  snprintf(pid, sizeof pid, "%lu", shim_pid());
+  char *secret = tcp ? read_secret() : NULL;
+  u8str args[4] = {{"libcomputecore", 14},
+                   {pid, (uint32_t)strlen(pid)},
+                   {"1", 1},
+                   {secret, secret ? (uint32_t)strlen(secret) : 0}};
+  uint32_t id = rpc_next_id();
+  frame_buf fb;
+  bool built = build_request(&fb, M_HELLO, id, 0, args, tcp ? 4 : 3);
+  free(secret);
+  if (!built) return E_OUTOFMEMORY;
+  long sent = 0;
+  while (sent >= 0 && (size_t)sent < fb.len) {
+    long n = shim_send(sock, fb.data + sent, fb.len - (size_t)sent);
+    sent = n > 0 ? sent + n : -1;
+  }
+  free(fb.data);
+  if (sent < 0) return HCS_E_SERVICE_NOT_AVAILABLE;
+  if (!tcp) return S_OK; /* Unix socket: hcsd checked the peer's credentials; not awaited */
+  shim_set_recv_timeout(sock, HELLO_WAIT_MS);
+  uint8_t hdr[4];
+  HRESULT hr = HCS_E_SERVICE_NOT_AVAILABLE;
+  if (read_full(sock, hdr, 4)) {
+    uint32_t len = (uint32_t)get_le(hdr, 4);
+    uint8_t *buf = len >= 20 && len <= HCSD_MAX_FRAME ? malloc(len) : NULL;
+    if (buf != NULL && read_full(sock, buf, len) && buf[0] == FRAME_RESPONSE && get_le(buf + 4, 4) == id) {
+      hr = (HRESULT)(uint32_t)get_le(buf + 8, 4);
+    }
+    free(buf);
+  }
+  shim_set_recv_timeout(sock, 0);
+  return hr;
+}
 
 conn_t *rpc_connection(HRESULT *hr) {
   if (g_conn != NULL && !g_conn->dead) {
     conn_ref(g_conn);
     return g_conn;
   }
-  const char *path = getenv("UVMKIT_HCSD_SOCKET");
-  if (path == NULL || *path == 0) path = HCSD_DEFAULT_SOCKET;
-  struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof addr.sun_path) {
+  char *endpoint = shim_getenv("UVMKIT_HCSD_SOCKET");
+  shim_sock sock;
+  bool tcp = false;
+  int rc = shim_connect(endpoint ? endpoint : HCSD_DEFAULT_SOCKET, &sock, &tcp);
+  free(endpoint);
+  if (rc != SC_OK) {
     *hr = HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
   }
-  strcpy(addr.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
-    return NULL;
-  }
-  int rc;
-  do {
-    rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    close(fd);
-    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+  HRESULT hhr = hello(sock, tcp);
+  if (hhr < 0) {
+    shim_close(sock);
+    *hr = hhr;
     return NULL;
   }
   conn_t *c = calloc(1, sizeof *c);
   if (c == NULL) {
-    close(fd);
+    shim_close(sock);
     *hr = E_OUTOFMEMORY;
     return NULL;
   }
-  c->fd = fd;
+  c->sock = sock;
   c->gen = ++g_conn_gen;
   c->refs = 2; /* g_conn + the reader thread */
   pthread_mutex_init(&c->write_mu, NULL);
@@ -218,15 +266,6 @@ conn_t *rpc_connection(HRESULT *hr) {
   }
   pthread_attr_destroy(&attr);
   g_conn = c;
-  /* Hello: identifies the client in hcsd's inspection output; its answer is not awaited. */
-  char pid[24];
-  snprintf(pid, sizeof pid, "%d", (int)getpid());
-  u8str args[3] = {{"libcomputecore", 14}, {pid, (uint32_t)strlen(pid)}, {"1", 1}};
-  frame_buf fb;
-  if (build_request(&fb, M_HELLO, rpc_next_id(), 0, args, 3)) {
-    rpc_send(c, fb.data, fb.len); /* a fresh socket: this small write cannot block */
-    free(fb.data);
-  }
   conn_ref(c);
   return c;
 }
@@ -419,11 +458,10 @@ void sys_flush_queue(sys_t *s) {
 }
 
 /* ---- the reader thread ---- */
-static bool read_full(int fd, void *buf, size_t n) {
+static bool read_full(shim_sock fd, void *buf, size_t n) {
   uint8_t *p = buf;
   while (n > 0) {
-    ssize_t r = recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR) continue;
+    long r = shim_recv(fd, p, n);
     if (r <= 0) return false;
     p += r;
     n -= (size_t)r;
@@ -573,12 +611,12 @@ static void *reader_main(void *arg) {
   conn_t *c = arg;
   uint8_t hdr[4];
   for (;;) {
-    if (!read_full(c->fd, hdr, 4)) break;
+    if (!read_full(c->sock, hdr, 4)) break;
     uint32_t len = (uint32_t)get_le(hdr, 4);
     if (len < 8 || len > HCSD_MAX_FRAME) break;
     uint8_t *buf = malloc(len);
     if (buf == NULL) break;
-    if (!read_full(c->fd, buf, len)) {
+    if (!read_full(c->sock, buf, len)) {
       free(buf);
       break;
     }
@@ -621,7 +659,7 @@ static void *reader_main(void *arg) {
     free(buf);
     if (!ok) break;
   }
-  shutdown(c->fd, SHUT_RDWR);
+  shim_shutdown(c->sock);
   pthread_mutex_lock(&g_mu);
   on_disconnect(c);
   conn_unref(c); /* the reader's reference */

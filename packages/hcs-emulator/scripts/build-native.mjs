@@ -5,12 +5,15 @@
  *   node scripts/build-native.mjs            # the shared library
  *   node scripts/build-native.mjs --tests    # + dist/native/shim-test (ASan+UBSan, shim sources linked in)
  *   node scripts/build-native.mjs --bench    # + dist/native/c-client (bench/c-client.c, -O2 against the .so)
+ *   node scripts/build-native.mjs --dll      # only dist/native/computecore.dll (mingw-w64, for Wine)
  *
- * Compiler: $CC, default `cc`. On Windows the native build is skipped (computecore.dll is real there).
- * Also importable: `buildShim()`, `buildTests()`, `buildBench()` return the output paths.
+ * Compiler: $CC, default `cc`; for the DLL $MINGW_CC, default `x86_64-w64-mingw32-gcc`. The same
+ * sources build both (platform_posix.c / platform_win.c hold what differs). On Windows the native
+ * build is skipped (computecore.dll is real there).
+ * Also importable: `buildShim()`, `buildDll()`, `buildTests()`, `buildBench()` return the output paths.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,12 +35,55 @@ function sources() {
     .map((f) => join(nativeDir, f));
 }
 
-function run(args) {
+function run(args, compiler = cc()) {
   try {
-    execFileSync(cc(), args, { stdio: 'inherit' });
+    execFileSync(compiler, args, { stdio: 'inherit' });
   } catch (e) {
-    throw new Error(`build-native: ${cc()} failed (${e.status ?? e.code}); see the compiler output above`);
+    throw new Error(
+      `build-native: ${compiler} failed (${e.status ?? e.code}); see the compiler output above`,
+    );
   }
+}
+
+/** The `Hcs*` functions computecore.h declares: exactly what computecore.dll exports. */
+export function hcsExports() {
+  const header = readFileSync(join(nativeDir, 'computecore.h'), 'utf8');
+  return [...new Set([...header.matchAll(/\b(Hcs[A-Za-z]+)\s*\(/g)].map((m) => m[1]))].sort();
+}
+
+/**
+ * Build dist/native/computecore.dll with mingw-w64 (x86-64, winpthreads linked statically, so it
+ * imports only KERNEL32, msvcrt and WS2_32); its .def exports exactly `hcsExports()`. Returns its path.
+ */
+export function buildDll() {
+  mkdirSync(outDir, { recursive: true });
+  const def = join(outDir, 'computecore.def');
+  writeFileSync(
+    def,
+    `LIBRARY computecore.dll\nEXPORTS\n${hcsExports()
+      .map((n) => `  ${n}\n`)
+      .join('')}`,
+  );
+  const out = join(outDir, 'computecore.dll');
+  run(
+    [
+      ...WARNINGS,
+      '-O2',
+      '-shared',
+      '-D_POSIX_C_SOURCE=200809L',
+      ...sources(),
+      def,
+      '-o',
+      out,
+      '-static-libgcc',
+      '-Wl,-Bstatic',
+      '-lpthread',
+      '-Wl,-Bdynamic',
+      '-lws2_32',
+    ],
+    process.env.MINGW_CC ?? 'x86_64-w64-mingw32-gcc',
+  );
+  return out;
 }
 
 /** Build dist/native/libcomputecore.so; returns its path. */
@@ -116,6 +162,10 @@ if (invokedDirectly) {
   } else {
     const args = new Set(process.argv.slice(2));
     try {
+      if (args.has('--dll')) {
+        console.log(`build-native: ${buildDll()}`);
+        process.exit(0);
+      }
       console.log(`build-native: ${buildShim()}`);
       if (args.has('--tests')) console.log(`build-native: ${buildTests()}`);
       if (args.has('--bench')) console.log(`build-native: ${buildBench()}`);

@@ -12,6 +12,7 @@ import {
   FrameKind,
 } from './hcsd/codec.js';
 import { Method, type MethodName } from './hcsd/methods.js';
+import { isTcpEndpoint, parseTcpEndpoint } from './hcsd/tcp.js';
 
 export { Method, type MethodName };
 
@@ -78,10 +79,12 @@ export class HcsdClient {
     socket.on('error', () => {});
   }
 
-  /** Connect to hcsd at `socketPath`. */
+  /** Connect to hcsd at `socketPath` (a Unix socket path, or `tcp:127.0.0.1:PORT`). */
   static connect(socketPath: string): Promise<HcsdClient> {
     return new Promise((resolve, reject) => {
-      const socket = createConnection(socketPath);
+      const socket = isTcpEndpoint(socketPath)
+        ? createConnection(parseTcpEndpoint(socketPath))
+        : createConnection(socketPath);
       const onError = (e: Error): void =>
         reject(new HcsdConnectionError(`cannot connect to hcsd at ${socketPath}`, { cause: e }));
       socket.once('error', onError);

@@ -11,6 +11,7 @@ import type { GcsRequestName } from './hcsd/engines/sim/guest/protocol.js';
 import { hex } from './hcsd/errors.js';
 import type { ClientInspection, PendingInspection, SystemInspection } from './hcsd/inspect.js';
 import { Method, type MethodName } from './hcsd/methods.js';
+import { isTcpEndpoint, readSecretFile } from './hcsd/tcp.js';
 
 export type {
   ClientInspection,
@@ -113,10 +114,26 @@ export class HcsdControl {
     this.#client = client;
   }
 
-  /** Connect to the hcsd at `socketPath`. */
-  static async connect(socketPath: string): Promise<HcsdControl> {
+  /**
+   * Connect to the hcsd at `socketPath`. Over TCP (`tcp:127.0.0.1:PORT`) the Hello presents the
+   * secret read from `secretFile`; a refusal rejects with `HcsdControlError` (E_ACCESSDENIED).
+   */
+  static async connect(
+    socketPath: string,
+    options: { secretFile?: string | undefined } = {},
+  ): Promise<HcsdControl> {
     const client = await HcsdClient.connect(socketPath);
-    await client.request(Method.Hello, 0n, ['hcsd-control', String(process.pid), '1']);
+    const hello = ['hcsd-control', String(process.pid), '1'];
+    if (isTcpEndpoint(socketPath) && options.secretFile !== undefined)
+      hello.push(readSecretFile(options.secretFile));
+    const r = await client.request(Method.Hello, 0n, hello);
+    if (r.hresult !== 0) {
+      client.close();
+      throw new HcsdControlError(
+        r.hresult,
+        `hcsd refused the control connection: ${r.document ?? hex(r.hresult)}`,
+      );
+    }
     return new HcsdControl(client);
   }
 

@@ -1,6 +1,8 @@
 /**
  * `startHcsd()`: spawn hcsd as a child process (never in the caller's JS thread: the shim's
  * synchronous exports would deadlock) on a fresh socket and resolve once it printed its ready line.
+ * With `$UVMKIT_HCSD_LAUNCHER` set (Windows Node under Wine) the daemon is started natively by
+ * the hcsd launcher instead (launcher.ts) and reached over TCP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HcsdControl } from './control.js';
 import type { EngineName } from './hcsd/engine.js';
+import { LAUNCHER_ENV, startHcsdViaLauncher } from './launcher.js';
 import { hcsdCliPath } from './paths.js';
 
 export interface StartHcsdOptions {
@@ -24,10 +27,17 @@ export interface StartHcsdOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for the ready line (default 10 000). */
   timeoutMs?: number;
+  /** Also listen on TCP: `tcp:127.0.0.1:PORT` (port 0: any free port). */
+  listen?: string;
 }
 
 export interface HcsdProcess {
+  /** Where clients connect: the Unix socket path, or `tcp:127.0.0.1:PORT` when launched. */
   readonly socketPath: string;
+  /** The TCP endpoint when listening on TCP, else `undefined`. */
+  readonly tcp: string | undefined;
+  /** The file holding the TCP clients' secret (for `$UVMKIT_HCSD_SECRET_FILE`), else `undefined`. */
+  readonly secretFile: string | undefined;
   readonly pid: number;
   /** Connected control client (inspection + fault injection). */
   readonly control: HcsdControl;
@@ -59,10 +69,13 @@ export function freshSocketPath(): string {
 const READY = 'hcsd ready ';
 
 export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdProcess> {
+  if (process.env[LAUNCHER_ENV]) return startLaunched(options);
   const socketPath = options.socketPath ?? freshSocketPath();
   options.signal?.throwIfAborted();
   const argv = [hcsdCliPath(), '--socket', socketPath, '--engine', options.engine ?? 'sim'];
   if (options.stateDir !== undefined) argv.push('--state-dir', options.stateDir);
+  if (options.listen !== undefined) argv.push('--listen', options.listen);
+  let ready: { tcp?: string; secretFile?: string } = {};
   const child: ChildProcess = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env, UVMKIT_HCSD_SOCKET: socketPath, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -95,6 +108,7 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
       if (out === undefined) return;
       out += d;
       if (out.includes('\n') && out.startsWith(READY)) {
+        ready = JSON.parse(out.slice(READY.length, out.indexOf('\n'))) as typeof ready;
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         resolve();
@@ -138,10 +152,58 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
 
   return {
     socketPath,
+    tcp: ready.tcp,
+    secretFile: ready.secretFile,
     pid: child.pid ?? -1,
     control,
     stderr: () => stderr,
     exited,
+    stop: () => finish('SIGTERM'),
+    kill: () => finish('SIGKILL'),
+    [Symbol.asyncDispose]: () => finish('SIGTERM'),
+  };
+}
+
+/** `startHcsd()` through the hcsd launcher: a native daemon reached over TCP with its secret. */
+async function startLaunched(options: StartHcsdOptions): Promise<HcsdProcess> {
+  options.signal?.throwIfAborted();
+  let launched: Awaited<ReturnType<typeof startHcsdViaLauncher>>;
+  try {
+    launched = await startHcsdViaLauncher({
+      env: options.env,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      signal: options.signal,
+    });
+  } catch (e) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw new HcsdSpawnError((e as Error).message);
+  }
+  let control: HcsdControl;
+  try {
+    control = await HcsdControl.connect(launched.tcp, { secretFile: launched.secretFile });
+  } catch (err) {
+    launched.signal('SIGKILL');
+    await launched.exited;
+    throw err;
+  }
+  let done: Promise<void> | undefined;
+  const finish = (sig: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+    done ??= (async () => {
+      await control.close().catch(() => {});
+      launched.signal(sig);
+      await launched.exited;
+    })();
+    return done;
+  };
+  options.signal?.addEventListener('abort', () => void finish('SIGKILL'), { once: true });
+  return {
+    socketPath: launched.tcp,
+    tcp: launched.tcp,
+    secretFile: launched.secretFile,
+    pid: launched.pid,
+    control,
+    stderr: launched.stderr,
+    exited: launched.exited,
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
     [Symbol.asyncDispose]: () => finish('SIGTERM'),
