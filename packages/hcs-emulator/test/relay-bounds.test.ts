@@ -92,7 +92,7 @@ async function hostWithScriptedGuest() {
   const t = tempDir();
   const proxy = new PortProxy(t.dir);
   await proxy.listen();
-  const hvsock = join(t.dir, 'hvsock');
+  const hvsock = join(t.dir, 'h'); // <dir>/<runtimeId>-<service>.sock must fit sun_path
   mkdirSync(hvsock);
   const gsock = connect(proxy.portPath);
   await once(gsock, 'connect');

@@ -46,7 +46,7 @@ async function startRig(): Promise<Rig> {
   await proxy.listen();
   const guest = await startGuestRelay(proxy, t.dir);
   const logs: string[] = [];
-  const hvsock = join(t.dir, 'hvsock');
+  const hvsock = join(t.dir, 'h'); // <dir>/<runtimeId>-<service>.sock must fit sun_path
   mkdirSync(hvsock, { mode: 0o700 });
   const host = new RelayHost({
     chardevPath: proxy.chardevPath,
@@ -187,6 +187,23 @@ describe('relay: the guest dials a host service', () => {
     expect(serverSawEnd).toBe(true);
     await until(() => rig.host.inspect().streams.length === 0, 'the stream to be gone');
   });
+
+  it('a host service that writes 16 MiB and closes delivers all of it (the close waits for credit)', async () => {
+    const n = 16 * 1024 * 1024;
+    await hostService(GCS, async (s) => {
+      s.resume();
+      s.on('error', () => {});
+      const chunk = Buffer.alloc(1024 * 1024, 0x33);
+      for (let sent = 0; sent < n; sent += chunk.length) if (!s.write(chunk)) await once(s, 'drain');
+      s.end();
+    });
+    const dial = guestTool(['dial', GCS, '--sock', rig.guest.apiPath]);
+    dial.proc.stdin!.end();
+    expect(await dial.exited).toBe(0);
+    expect(dial.out().length).toBe(n);
+    expect(dial.out().every((b) => b === 0x33)).toBe(true);
+    await until(() => rig.host.inspect().streams.length === 0, 'the stream to be gone');
+  }, 120_000);
 
   it('a service nobody listens on answers ERR refused', async () => {
     const dial = guestTool(['dial', vsockService(0x1234), '--sock', rig.guest.apiPath]);

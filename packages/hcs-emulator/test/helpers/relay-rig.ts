@@ -78,7 +78,10 @@ export class PortProxy {
   #serve(s: Socket): void {
     this.host = s;
     this.hostConnections++;
-    s.on('data', (b: Buffer) => this.guest?.write(b));
+    s.on('data', (b: Buffer) => {
+      // in pieces, as a guest read() of virtio-serial returns at most 4 KiB
+      for (let i = 0; i < b.length; i += 4096) this.guest?.write(b.subarray(i, i + 4096));
+    });
     s.on('close', () => {
       if (this.host !== s) return;
       this.host = undefined;

@@ -177,12 +177,14 @@ static const char *fail_name(uint32_t code) {
 }
 
 /* Drop a stream; `notify` sends RESET so the host drops its side too. */
-static void stream_reset(struct conn *s, int notify, const char *err_line) {
+static void stream_reset_(struct conn *s, int notify, const char *err_line, int line) {
   if (s->opening && err_line != NULL) say(s->fd, err_line);
   if (notify) emit_u32(RF_RESET, s->id, 0);
-  vlog("stream %u reset", s->id);
+  vlog("stream %u reset (%s, line %d, errno %d)", s->id, notify ? "by the guest" : "by the host or a resync", line, errno);
   conn_free(s);
 }
+
+#define stream_reset(s, notify, err_line) stream_reset_((s), (notify), (err_line), __LINE__)
 
 static void reset_all_streams(const char *err_line) {
   for (size_t i = 0; i < MAX_CONNS; i++)

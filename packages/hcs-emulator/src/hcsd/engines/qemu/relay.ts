@@ -100,6 +100,8 @@ const OUT_SOFT = 256 * 1024;
 /** Stop reading the guest while this much is queued toward it (it is not reading). */
 const OUT_HARD = 1024 * 1024;
 const CREDIT_BATCH = 64 * 1024;
+/** sockaddr_un.sun_path holds 108 bytes with the NUL. */
+const MAX_UNIX_PATH = 107;
 const RECONNECT_MIN_MS = 50;
 const RECONNECT_MAX_MS = 2_000;
 const SYNC_RETRY_MS = [1_000, 2_000, 5_000] as const;
@@ -116,6 +118,9 @@ interface Stream {
   /** Local bytes read but not yet sent (no credit, or the port is congested). */
   held: Buffer[];
   localEnded: boolean;
+  /** The local socket is closed after a clean EOF: nothing more can be delivered to it. */
+  localGone: boolean;
+  errored: boolean;
   closeSent: boolean;
   peerClosed: boolean;
   dead: boolean;
@@ -127,7 +132,7 @@ interface Stream {
 interface Listener {
   readonly service: string;
   readonly path: string;
-  readonly server: Server;
+  server: Server | undefined;
   listening: boolean;
   /** Settles once the listen succeeded or was given up. */
   readonly ready: Promise<void>;
@@ -369,7 +374,7 @@ export class RelayHost {
         if (s.state !== 'open') throw new RelayProtocolError('CLOSE before the stream is open');
         if (s.peerClosed) throw new RelayProtocolError('second CLOSE');
         s.peerClosed = true;
-        s.socket.end();
+        if (!s.localGone) s.socket.end();
         this.#settle(s);
         return;
       case FrameType.Reset:
@@ -392,6 +397,8 @@ export class RelayHost {
       unacked: 0,
       held: [],
       localEnded: false,
+      localGone: false,
+      errored: false,
       closeSent: false,
       peerClosed: false,
       dead: false,
@@ -403,11 +410,22 @@ export class RelayHost {
     return s;
   }
 
-  /** Any error or close of the local socket before the stream is finished resets it. */
+  /**
+   * The local socket closing resets the stream, unless it ended cleanly (EOF read): then what it
+   * left is still sent, CLOSE after it, and only DATA toward it resets the stream.
+   */
   #watch(s: Stream): void {
-    s.socket.on('error', () => {}); // 'close' follows
+    s.socket.on('error', () => {
+      s.errored = true;
+    });
     s.socket.on('close', () => {
-      if (!s.dead) this.#drop(s, true);
+      if (s.dead) return;
+      if (s.localEnded && !s.errored) {
+        s.localGone = true;
+        this.#pump(s);
+        return;
+      }
+      this.#drop(s, true);
     });
   }
 
@@ -425,6 +443,12 @@ export class RelayHost {
       return;
     }
     const path = this.#path(service);
+    if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
+      this.#write(
+        encodeOpenFail(id, OpenFailCode.Internal, `hvsock path longer than ${MAX_UNIX_PATH} bytes`),
+      );
+      return;
+    }
     const sock = createConnection({ path, allowHalfOpen: true });
     sock.pause();
     const s = this.#newStream(id, service, 'guest-to-host', sock);
@@ -501,6 +525,10 @@ export class RelayHost {
     if (s.state !== 'open') throw new RelayProtocolError('DATA before the stream is open');
     if (s.peerClosed) throw new RelayProtocolError('DATA after CLOSE');
     if (payload.length > s.rwin) throw new RelayProtocolError('DATA beyond the granted credit');
+    if (s.localGone || s.socket.destroyed) {
+      this.#drop(s, true); // nobody to deliver it to
+      return;
+    }
     s.rwin -= payload.length;
     s.bytesIn += payload.length;
     const n = payload.length;
@@ -544,19 +572,28 @@ export class RelayHost {
   #listen(service: string): void {
     if (this.#listeners.has(service) || this.#closed) return;
     const path = this.#path(service);
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) =>
-      this.#hostDial(service, sock),
-    );
     let settle = () => {};
     const ready = new Promise<void>((r) => {
       settle = r;
     });
-    const l: Listener = { service, path, server, listening: false, ready, settle };
+    const l: Listener = { service, path, server: undefined, listening: false, ready, settle };
     this.#listeners.set(service, l);
-    const listen = (retry: boolean) => {
+    if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
+      // libuv would truncate it silently: a socket nobody could dial by its name
+      this.#o.logger.error(
+        `relay: ${path} is longer than ${MAX_UNIX_PATH} bytes; not listening for ${service}`,
+      );
+      l.settle();
+      return;
+    }
+    const current = () => this.#listeners.get(service) === l && !this.#closed;
+    const attempt = (retry: boolean) => {
+      const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) =>
+        this.#hostDial(service, sock),
+      );
       server.once('error', (e: NodeJS.ErrnoException) => {
         if (retry && e.code === 'EADDRINUSE') {
-          // Remove the socket only when nobody answers on it (a stale file of an earlier hcsd).
+          // Replace the file only when nobody answers on it (a stale socket of an earlier hcsd).
           const probe = createConnection({ path });
           probe.on('connect', () => {
             probe.destroy();
@@ -567,7 +604,7 @@ export class RelayHost {
             try {
               unlinkSync(path);
             } catch {}
-            if (this.#listeners.get(service) === l) listen(false);
+            if (current()) attempt(false);
             else l.settle();
           });
           return;
@@ -576,6 +613,7 @@ export class RelayHost {
         l.settle();
       });
       server.listen(path, () => {
+        l.server = server;
         l.listening = true;
         l.settle();
         this.#o.logger.info(`relay: listening for ${service} at ${path}`);
@@ -586,7 +624,7 @@ export class RelayHost {
     } catch (e) {
       this.#o.logger.error(`relay: cannot create ${this.#o.hvsockDir}`, e);
     }
-    listen(true);
+    attempt(true);
   }
 
   async #unlisten(service: string): Promise<void> {
@@ -594,8 +632,16 @@ export class RelayHost {
     if (l === undefined) return;
     this.#listeners.delete(service);
     await l.ready;
-    // closing a Unix server removes the socket file it created (libuv)
-    if (l.listening) await new Promise<void>((resolve) => l.server.close(() => resolve()));
+    const server = l.server;
+    if (!l.listening || server === undefined) return;
+    l.listening = false;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // libuv unlinks a Unix server's file on close; make sure of it before anyone re-listens
+      try {
+        unlinkSync(l.path);
+      } catch {}
+    });
   }
 
   #hostDial(service: string, sock: Socket): void {
