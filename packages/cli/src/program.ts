@@ -291,12 +291,15 @@ export async function main(argv: readonly string[], io: RunIo): Promise<number> 
     installManagers();
     const cli = createCli(globals, io, io.signal);
     const stopTrace = globals.trace ? startTrace(io.stderr, json) : undefined;
+    // A wait for an exit event keeps nothing alive in libuv (only HCS operations do): hold the loop.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
     try {
       const result = await action(cli, ...(args as never[]));
       if (json && result.json !== null) print(JSON.stringify(result.json, null, 2), io.stdout);
       else if (!json) print(result.human, io.stdout);
       if (result.exitCode !== undefined) exitCode = result.exitCode;
     } finally {
+      clearInterval(keepAlive);
       stopTrace?.();
     }
   }, io);
