@@ -4,6 +4,8 @@
  * what hcsd holds), --trace, and the usage/unavailable paths.
  */
 
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
 import { uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
@@ -484,4 +486,25 @@ describe('--trace', () => {
       /^trace: ✗ HcsOpenComputeSystem vm=no-such-vm 0x8037010E HCS_E_SYSTEM_NOT_FOUND \d+\.\d ms$/,
     );
   }, 120_000);
+});
+
+describe('the Windows guide’s documents (docs/examples)', () => {
+  it.each(['lcow.json', 'wcow.json'])(
+    '%s validates and hcsd accepts it',
+    async (name) => {
+      const path = fileURLToPath(new URL(`../../../docs/examples/${name}`, import.meta.url));
+      const id = uniqueSystemId('cli-doc');
+      const r = await run('create', id, '--config', path);
+      expect(r).toEqual({
+        code: 0,
+        stdout: expect.stringMatching(new RegExp(`^created ${id} `)),
+        stderr: '',
+      });
+      const sys = await hcsd.control.system(id);
+      expect(sys.config).toEqual(JSON.parse(readFileSync(path, 'utf8')));
+      expect((await run('start', id)).code).toBe(0);
+      expect((await run('rm', id)).code).toBe(0);
+    },
+    60_000,
+  );
 });
