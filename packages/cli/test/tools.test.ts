@@ -81,7 +81,7 @@ function complete(script: string, line: string, socket: string): Promise<string[
     `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
     `COMP_CWORD=${words.length - 1}`,
     '_uvmctl',
-    'printf "%s\\n" "${COMPREPLY[@]}"',
+    `printf '%s\\n' "\${COMPREPLY[@]}"`,
   ].join('\n');
   return new Promise((resolve, reject) => {
     execFile(
@@ -116,5 +116,29 @@ describe('completion', () => {
     const bad = await uvmctl(socket, ['completion', 'tcsh']);
     expect(bad).toEqual({ code: 2, stdout: '', stderr: 'uvmctl: shell must be one of bash, zsh, fish\n' });
     child.kill('SIGTERM');
+  }, 90_000);
+});
+
+describe('progress', () => {
+  it('is drawn on a terminal (a pty from script(1)) and erased; never without one', async () => {
+    const socket = freshSocketPath();
+    await foregroundHcsd(socket);
+    const id = uniqueSystemId('cli-tty');
+    expect((await uvmctl(socket, ['create', id, '--config', writeConfig(keptDocument())])).code).toBe(0);
+    const cmd = `"${process.execPath}" "${UVMCTL}" start ${id}`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        'script',
+        ['-qfec', cmd, '/dev/null'],
+        { env: { ...process.env, UVMKIT_HCSD_SOCKET: socket } },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      );
+    });
+    // First frame, then the line erased, then the result.
+    expect(out).toMatch(
+      new RegExp(`^\\r\\x1b\\[2K⠋ starting ${id} \\(0\\.0s\\)(.|\\r|\\n)*\\r\\x1b\\[2Kstarted ${id}\\r?\\n$`),
+    );
+    // Not a terminal: only the result.
+    expect(await uvmctl(socket, ['pause', id])).toEqual({ code: 0, stdout: `paused ${id}\n`, stderr: '' });
   }, 90_000);
 });
