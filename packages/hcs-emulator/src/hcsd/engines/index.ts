@@ -1,5 +1,6 @@
 /** The engines hcsd can run with, by name (`hcsd --engine sim|qemu`). */
 import { ENGINE_NAMES, type Engine, type EngineName, type Logger } from '../engine.js';
+import { QemuEngine } from './qemu/index.js';
 import { SimEngine } from './sim/engine.js';
 
 export interface EngineOptions {
@@ -17,6 +18,6 @@ export async function createEngine(name: EngineName, options: EngineOptions): Pr
     case 'sim':
       return new SimEngine(options.logger);
     case 'qemu':
-      throw new Error('the qemu engine is not part of this build yet');
+      return new QemuEngine({ logger: options.logger, stateDir: options.stateDir });
   }
 }
