@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import * as devices from './commands/devices.js';
 import * as guest from './commands/guest.js';
 import { ENGINES, runHcsd } from './commands/hcsd.js';
+import { run as runVm } from './commands/run.js';
 import * as vm from './commands/vm.js';
 import { completionScript, SHELLS } from './completion.js';
 import { type Cli, createCli, type GlobalOptions, installManagers } from './context.js';
@@ -96,6 +97,17 @@ export function buildProgram(
     .requiredOption('-c, --config <file>', 'the create document (JSON; - for stdin)')
     .addHelpText('after', '\nExample:\n  $ uvmctl create uvm1 --config lcow.json')
     .action(bind(((cli: Cli, id: string, o: { config: string }) => vm.create(cli, id, o.config)) as Action));
+  program
+    .command('run <id>')
+    .description('create and start a Linux VM from a kernel/initrd (the qemu engine: hcsd --engine qemu)')
+    .option('--image <dir>', 'the directory pnpm guest-image built (vmlinux, initrd.cpio)')
+    .option('--kernel <file>', 'the kernel (with --initrd)')
+    .option('--initrd <file>', 'the initrd')
+    .option('--memory <mb>', 'memory in MB (default 512)')
+    .option('--cpus <n>', 'processors (default 1)')
+    .option('--cmdline <text>', 'kernel command line (default "quiet")')
+    .addHelpText('after', '\nExample:\n  $ uvmctl run vm1 --image ~/.cache/uvmkit/guest/<key>')
+    .action(bind(runVm as Action));
   program
     .command('start <id>')
     .description('start a created VM')
