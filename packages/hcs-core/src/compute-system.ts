@@ -19,6 +19,7 @@ import type { CallbackPointer, ExportName, Out, Pointer, SystemHandle } from './
 import type { Native } from './native/load.js';
 import { Operation, operationEngine } from './operation.js';
 import { abortedError, type CallOptions, checkCallOptions } from './options.js';
+import { publishState, TracingChannels, traced } from './tracing.js';
 
 /** `HCS_EVENT_TYPE` values (uint32). */
 export const HcsEventType = {
@@ -132,8 +133,10 @@ class SystemHub {
   exitStatus: SystemExitStatus | undefined;
   exitedAt: Date | undefined;
   disconnected = false;
-  constructor(logger: Logger) {
+  readonly id: string;
+  constructor(logger: Logger, id: string) {
     this.events = new TypedEvents<SystemEvents>(logger);
+    this.id = id;
   }
 }
 
@@ -181,6 +184,7 @@ function dispatch(hub: SystemHub, raw: RawSystemEvent): void {
       } as SystemExitStatus;
       hub.exitStatus = status;
       hub.exitedAt = new Date();
+      publishState({ vmId: hub.id, state: 'Stopped', cause: 'SystemExited', exitType: status.ExitType });
       events.emit('exit', status);
       return;
     }
@@ -292,7 +296,7 @@ export class ComputeSystem {
     logger: Logger,
   ): { hub: SystemHub; contextId: number; hr: number } {
     const contextId = engine.nextId++;
-    const hub = new SystemHub(logger);
+    const hub = new SystemHub(logger, id);
     engine.hubs.set(contextId, hub);
     const hr =
       engine.native.cc.HcsSetComputeSystemCallback(
@@ -302,7 +306,6 @@ export class ComputeSystem {
         engine.callback,
       ) >>> 0;
     if ((hr | 0) < 0) engine.hubs.delete(contextId);
-    void id;
     return { hub, contextId, hr };
   }
 
@@ -372,8 +375,10 @@ export class ComputeSystem {
     const engine = await getEventEngine();
     if (options.signal?.aborted) throw abortedError(op, options.signal.reason, id);
     const out: Out<SystemHandle> = [null];
-    const hr = (await engine.native.callAsync<number>('HcsOpenComputeSystem', id, GENERIC_ALL, out)) >>> 0;
-    if ((hr | 0) < 0) throw HcsError.fromHresult(hr, op, { id });
+    await traced(TracingChannels.hcsCall, { vmId: id, operation: op }, async () => {
+      const hr = (await engine.native.callAsync<number>(op, id, GENERIC_ALL, out)) >>> 0;
+      if ((hr | 0) < 0) throw HcsError.fromHresult(hr, op, { id });
+    });
     const handle = out[0];
     if (handle === null || handle === 0n) {
       throw new HcsError(LocalCode.UnexpectedResult, `${op} ${JSON.stringify(id)} returned no handle`, {
@@ -646,7 +651,9 @@ export class ComputeSystem {
     const closed = new ClosedError(`compute system ${JSON.stringify(this.id)}`, 'close');
     for (const reject of [...this.#closeWaiters]) reject(closed);
     try {
-      await this.#native.callAsync('HcsCloseComputeSystem', this.#handle);
+      await traced(TracingChannels.hcsCall, { vmId: this.id, operation: 'HcsCloseComputeSystem' }, () =>
+        this.#native.callAsync('HcsCloseComputeSystem', this.#handle),
+      );
     } finally {
       this.#hubs.delete(this.#contextId);
       this.#logger.debug('compute system handle closed');

@@ -77,6 +77,14 @@ export {
 } from './plugins.js';
 export { HcsService, type ServiceCallOptions } from './service.js';
 export {
+  type TraceContext,
+  type TraceStart,
+  TracingChannels,
+  traced,
+  VM_STATE_CHANNEL,
+  type VmStateMessage,
+} from './tracing.js';
+export {
   type CreateOptions,
   type OpenUtilityVMOptions,
   requireManager,

@@ -22,6 +22,7 @@ import { type Logger, silentLogger } from './logger.js';
 import type { OperationHandle, Pointer } from './native/computecore.js';
 import { loadNative, type Native } from './native/load.js';
 import { abortedError, type CallOptions, checkCallOptions, timeoutError } from './options.js';
+import { TracingChannels, traced } from './tracing.js';
 
 /** What one completed operation produced. */
 export interface OperationOutcome {
@@ -148,11 +149,22 @@ export class Operation {
    * Create an operation, `submit` it (a synchronous, non-blocking export taking the operation),
    * wait for its completion, and return the result document. Rejects with an HcsError.
    */
-  static async run(
+  static run(
     op: string,
     submit: (native: Native, operation: OperationHandle) => number,
     options: CallOptions | undefined,
     context: OperationContext = {},
+  ): Promise<string | undefined> {
+    return traced(TracingChannels.hcsCall, { vmId: context.id, operation: op }, () =>
+      Operation.#run(op, submit, options, context),
+    );
+  }
+
+  static async #run(
+    op: string,
+    submit: (native: Native, operation: OperationHandle) => number,
+    options: CallOptions | undefined,
+    context: OperationContext,
   ): Promise<string | undefined> {
     checkCallOptions(op, options);
     const e = await getEngine();

@@ -19,6 +19,7 @@ import { childLogger, type Logger, silentLogger } from './logger.js';
 import { coreCopies } from './native/load.js';
 import { abortedError, type CallOptions, checkCallOptions } from './options.js';
 import { installPlugin, PLUGINS, type Plugin, type PluginRegistry } from './plugins.js';
+import { TracingChannels, traced } from './tracing.js';
 import { CORE_VERSION } from './version.js';
 
 /** Options of `UtilityVM.create`. `timeout` bounds the whole create (each HCS call gets what is left). */
@@ -180,7 +181,12 @@ export class UtilityVM {
         new SchemaValidationError('ModifySettingRequest', issues),
       );
     }
-    await system.modify(request, options);
+    const { ResourcePath, RequestType } = request as { ResourcePath?: string; RequestType?: string };
+    await traced(
+      TracingChannels.modify,
+      { vmId: this.id, operation: op, resourcePath: ResourcePath, requestType: RequestType },
+      () => system.modify(request, options),
+    );
   }
 
   /** Subscribe to the exit event (called on the next tick if the VM already exited). */

@@ -29,7 +29,10 @@ import {
   type Logger,
   type Subscription,
   silentLogger,
+  type TraceStart,
+  TracingChannels,
   timeoutError,
+  traced,
 } from '@uvmkit/hcs-core';
 import { isGuid } from '@uvmkit/hcs-core/hvsocket';
 import {
@@ -110,6 +113,18 @@ interface Pending {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The tracing fields of a guest request: the procedure, and for ModifySettings its resource. */
+function traceStart(vmId: string | undefined, proc: number, body: object): TraceStart {
+  const request = (body as { Request?: { ResourceType?: unknown; RequestType?: unknown } }).Request;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    vmId,
+    operation: procName(proc),
+    resourcePath: str(request?.ResourceType),
+    requestType: str(request?.RequestType),
+  };
 }
 
 export class Bridge {
@@ -208,6 +223,14 @@ export class Bridge {
     body: object,
     options: RpcOptions = {},
   ): Promise<R> {
+    return traced(
+      TracingChannels.guestRequest,
+      () => traceStart(this.#vmId, proc, body),
+      () => this.#rpc<R>(proc, body, options),
+    );
+  }
+
+  #rpc<R extends ResponseBase>(proc: number, body: object, options: RpcOptions): Promise<R> {
     const op = procName(proc);
     const timeout = options.timeout === undefined ? this.#defaultTimeout : options.timeout;
     try {
