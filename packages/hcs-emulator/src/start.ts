@@ -1,19 +1,23 @@
 /**
  * `startHcsd()`: spawn hcsd as a child process (never in the caller's JS thread: the shim's
- * synchronous exports would deadlock) on a fresh socket and resolve once it printed its ready line.
+ * synchronous exports would deadlock) on a fresh socket in the private runtime directory, with a
+ * control socket beside it (`<socket>.control`, for `HcsdControl`), and resolve once it printed
+ * its ready line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HcsdControl } from './control.js';
 import type { EngineName } from './hcsd/engine.js';
 import { hcsdCliPath } from './paths.js';
+import { ensurePrivateDir, runtimeDir } from './runtime-dir.js';
 
 export interface StartHcsdOptions {
-  /** Socket path (default: a fresh path in the temp directory). */
+  /** Socket path (default: a fresh path in the private runtime directory). */
   socketPath?: string;
+  /** Control socket path (default: `<socketPath>.control`). */
+  controlSocketPath?: string;
   /** The engine that realizes VMs (default `'sim'`: no VMM needed). */
   engine?: EngineName;
   /** hcsd's state directory (default: a fresh directory per daemon in the temp directory). */
@@ -28,6 +32,8 @@ export interface StartHcsdOptions {
 
 export interface HcsdProcess {
   readonly socketPath: string;
+  /** The control socket (inspect, fault, stop), served only to this uid and root. */
+  readonly controlSocketPath: string;
   readonly pid: number;
   /** Connected control client (inspection + fault injection). */
   readonly control: HcsdControl;
@@ -51,17 +57,28 @@ export class HcsdSpawnError extends Error {
   }
 }
 
-/** A fresh socket path for a daemon (in the temp directory). */
+/** A fresh socket path for a daemon, in the private runtime directory (created 0700 if missing). */
 export function freshSocketPath(): string {
-  return join(tmpdir(), `uvmkit-hcsd-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+  const dir = runtimeDir();
+  ensurePrivateDir(dir);
+  return join(dir, `hcsd-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
 }
 
 const READY = 'hcsd ready ';
 
 export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdProcess> {
   const socketPath = options.socketPath ?? freshSocketPath();
+  const controlSocketPath = options.controlSocketPath ?? `${socketPath}.control`;
   options.signal?.throwIfAborted();
-  const argv = [hcsdCliPath(), '--socket', socketPath, '--engine', options.engine ?? 'sim'];
+  const argv = [
+    hcsdCliPath(),
+    '--socket',
+    socketPath,
+    '--control-socket',
+    controlSocketPath,
+    '--engine',
+    options.engine ?? 'sim',
+  ];
   if (options.stateDir !== undefined) argv.push('--state-dir', options.stateDir);
   const child: ChildProcess = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env, UVMKIT_HCSD_SOCKET: socketPath, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },
@@ -113,7 +130,7 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
 
   let control: HcsdControl;
   try {
-    control = await HcsdControl.connect(socketPath);
+    control = await HcsdControl.connect(controlSocketPath);
   } catch (err) {
     child.kill('SIGKILL'); // never leave a daemon behind that nobody can stop
     await exited;
@@ -127,9 +144,11 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
       child.stdin?.destroy();
       await exited;
       if (sig === 'SIGTERM') {
-        try {
-          unlinkSync(socketPath);
-        } catch {}
+        for (const p of [socketPath, controlSocketPath]) {
+          try {
+            unlinkSync(p);
+          } catch {}
+        }
       }
     })();
     return done;
@@ -138,6 +157,7 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
 
   return {
     socketPath,
+    controlSocketPath,
     pid: child.pid ?? -1,
     control,
     stderr: () => stderr,
