@@ -290,8 +290,10 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
 
   for (const { name, argument, call, max } of integerArgs) {
     it(`${name}: out of range, NaN, float, negative, strings, unsafe`, () => {
-      const bad =
+      const all =
         max === Number.MAX_SAFE_INTEGER ? integerBad : [...integerBad, ['out of range', max + 1] as const];
+      // a SCSI controller may also be named by its key ("1" is one); its other strings are bad
+      const bad = argument === 'controller' ? all.filter(([label]) => label !== 'string "1"') : all;
       for (const [label, value] of bad) {
         const err = thrown(() => call(value));
         expect({ label, code: err.code, argument: err.argument, value: err.value }).toEqual({
@@ -414,7 +416,9 @@ describe('parseResourcePath rejects unknown and tampered paths', () => {
     good.replace('/1', '/1.0'),
     good.replace('/1', '/ 1'),
     good.replace('Scsi', 'scsi'),
-    good.replace(ScsiControllerGuids[0], '0'),
+    good.replace(ScsiControllerGuids[0], '__proto__'),
+    good.replace(ScsiControllerGuids[0], 'a.b'),
+    good.replace(ScsiControllerGuids[0], 'x'.repeat(65)),
     good.replace(ScsiControllerGuids[0], '..'),
     good.replace(ScsiControllerGuids[0], `{${ScsiControllerGuids[0]}}`),
     `VirtualMachine/Devices/ComPorts/2`,
@@ -454,6 +458,16 @@ describe('parseResourcePath rejects unknown and tampered paths', () => {
     });
     const other = 'VirtualMachine/Devices/Scsi/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/Attachments/0';
     expect(parseResourcePath(other)?.kind).toBe('ScsiAttachment');
+  });
+
+  it('addresses a SCSI controller by whatever key the VM uses ("0", as hcsshim named them)', () => {
+    expect(parseResourcePath('VirtualMachine/Devices/Scsi/0/Attachments/3')?.params).toEqual({
+      controller: '0',
+      lun: 3,
+    });
+    expect(scsiAttachmentPath('0', 3)).toBe('VirtualMachine/Devices/Scsi/0/Attachments/3');
+    expect(() => scsiAttachmentPath('..', 0)).toThrow(/controller/);
+    expect(() => scsiAttachmentPath('__proto__', 0)).toThrow(/controller/);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The emulated guest agent (GCS) of one VM. After the VM starts it dials the host's listener at
- * the HvSocket path of (RuntimeId, GCS service id) every 100 ms until connected, and again after
- * a bridge loss, until the VM stops. Each connection starts un-negotiated; requests are handled
+ * the HvSocket path of (RuntimeId, GCS service id) until connected, and again after a bridge loss,
+ * until the VM stops: first at once, then after 100 ms, doubling up to DIAL_BACKOFF_MAX_MS
+ * (reset once connected), so thousands of VMs whose host does not listen cost little. Each connection starts un-negotiated; requests are handled
  * concurrently and answered in any order (gcs-protocol.md §2–§6).
  */
 import { existsSync } from 'node:fs';
@@ -42,6 +43,8 @@ import { isGuid, isObj, type Obj } from './settings.js';
 import { GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
+/** Longest wait between two dials (the backoff doubles from DIAL_INTERVAL_MS up to this). */
+export const DIAL_BACKOFF_MAX_MS = 5000;
 /** Longest Unix socket path the kernel keeps whole (sun_path is 108 bytes with its NUL). */
 const MAX_UNIX_PATH = 107;
 
@@ -117,6 +120,7 @@ export class GuestAgent {
   #timer: NodeJS.Timeout | undefined;
   #connections = 0;
   #dialAttempts = 0;
+  #backoff = DIAL_INTERVAL_MS;
   #lastDialError: string | null = null;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** requests read while the VM is paused, handled on Resume */
@@ -172,10 +176,17 @@ export class GuestAgent {
     }, ms);
   }
 
+  /** The next dial delay: exponential, capped. */
+  #retry(): void {
+    const ms = this.#backoff;
+    this.#backoff = Math.min(ms * 2, DIAL_BACKOFF_MAX_MS);
+    this.#schedule(ms);
+  }
+
   #dial(): void {
     if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
     if (this.faults.neverDial || this.#vmPaused) {
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     this.#dialAttempts++;
@@ -183,13 +194,13 @@ export class GuestAgent {
     if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
       // The kernel would truncate it; the host side (hcs-core's listen) refuses such paths too.
       this.#lastDialError = 'ENAMETOOLONG';
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     if (!existsSync(path)) {
       // Nobody listens yet: skip creating a socket (cheap while many VMs wait for their host).
       this.#lastDialError = 'ENOENT';
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     const socket = createConnection(path);
@@ -207,13 +218,14 @@ export class GuestAgent {
       this.#dialing = undefined;
       this.#lastDialError = e.code ?? e.message;
       socket.destroy();
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
     });
   }
 
   #attach(socket: Socket): void {
     this.#connections++;
     this.#lastDialError = null;
+    this.#backoff = DIAL_INTERVAL_MS;
     const conn: Conn = {
       n: this.#connections,
       socket,
