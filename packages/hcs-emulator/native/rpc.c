@@ -1,10 +1,13 @@
 /* rpc.c — the hcsd connection: framing, the reader thread, pending requests, disconnect handling. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -135,6 +138,7 @@ void conn_ref(conn_t *c) {
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
   close(c->fd);
+  free(c->refusal_msg);
   pthread_mutex_destroy(&c->write_mu);
   free(c);
 }
@@ -165,34 +169,123 @@ bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
 
 static void *reader_main(void *arg);
 
+/* ---- where hcsd listens ---- */
+bool rpc_socket_path(char *buf, size_t n, bool *is_default) {
+  const char *env = getenv("UVMKIT_HCSD_SOCKET");
+  *is_default = env == NULL || *env == 0;
+  int w;
+  if (!*is_default) {
+    w = snprintf(buf, n, "%s", env);
+  } else {
+    /* the private per-user runtime directory, as hcsd and hcs-core derive it (runtime-dir.ts) */
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (xdg != NULL && *xdg != 0) {
+      w = snprintf(buf, n, "%s/uvmkit/hcsd.sock", xdg);
+    } else if (getuid() == 0) {
+      w = snprintf(buf, n, "/run/uvmkit/hcsd.sock");
+    } else {
+      const char *tmp = getenv("TMPDIR");
+      if (tmp == NULL || *tmp == 0) tmp = "/tmp";
+      size_t tl = strlen(tmp);
+      while (tl > 1 && tmp[tl - 1] == '/') tl--;
+      w = snprintf(buf, n, "%.*s/uvmkit-%u/hcsd.sock", (int)tl, tmp, (unsigned)getuid());
+    }
+  }
+  return w > 0 && (size_t)w < n;
+}
+
+uint32_t rpc_call_timeout_ms(void) {
+  const char *env = getenv("UVMKIT_HCSD_CALL_TIMEOUT_MS");
+  if (env != NULL && *env != 0) {
+    char *end = NULL;
+    unsigned long v = strtoul(env, &end, 10);
+    if (end != NULL && *end == 0 && v > 0 && v < INFINITE) return (uint32_t)v;
+  }
+  return SHIM_CALL_TIMEOUT_MS;
+}
+
+/* The default directory must be private to this user (a squatter's directory is never used):
+   0 private, 1 missing (nothing listens), 2 someone else's or open to others. */
+static int private_dir(const char *socket_path) {
+  char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+  snprintf(dir, sizeof dir, "%s", socket_path);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL || slash == dir) return 2;
+  *slash = 0;
+  struct stat st;
+  if (lstat(dir, &st) != 0) return 1;
+  return S_ISDIR(st.st_mode) && st.st_uid == getuid() && (st.st_mode & 077) == 0 ? 0 : 2;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+/* connect() with a deadline: a stopped hcsd whose backlog is full must not block us forever. */
+static int connect_deadline(int fd, const struct sockaddr_un *addr, uint32_t wait_ms) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return -1;
+  struct timespec dl;
+  deadline_after(&dl, wait_ms);
+  int rc;
+  for (;;) {
+    rc = connect(fd, (const struct sockaddr *)addr, sizeof *addr);
+    if (rc == 0 || errno == EISCONN) {
+      rc = 0;
+      break;
+    }
+    if (errno != EAGAIN && errno != EINTR && errno != EINPROGRESS && errno != EALREADY) break;
+    if (deadline_passed(&dl)) {
+      errno = ETIMEDOUT;
+      break;
+    }
+    sleep_ms(5);
+  }
+  if (rc == 0 && fcntl(fd, F_SETFL, flags) != 0) rc = -1;
+  return rc;
+}
+
 conn_t *rpc_connection(HRESULT *hr) {
   if (g_conn != NULL && !g_conn->dead) {
     conn_ref(g_conn);
     return g_conn;
   }
-  const char *path = getenv("UVMKIT_HCSD_SOCKET");
-  if (path == NULL || *path == 0) path = HCSD_DEFAULT_SOCKET;
   struct sockaddr_un addr;
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof addr.sun_path) {
+  bool is_default = false;
+  if (!rpc_socket_path(addr.sun_path, sizeof addr.sun_path, &is_default)) {
     *hr = HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
   }
-  strcpy(addr.sun_path, path);
+  int priv = is_default ? private_dir(addr.sun_path) : 0;
+  if (priv != 0) {
+    *hr = priv == 1 ? HCS_E_SERVICE_NOT_AVAILABLE : HCS_E_ACCESS_DENIED;
+    return NULL;
+  }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *hr = HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
   }
-  int rc;
-  do {
-    rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
+  uint32_t wait = rpc_call_timeout_ms();
+  if (wait > SHIM_CONNECT_WAIT_MS) wait = SHIM_CONNECT_WAIT_MS;
+  if (connect_deadline(fd, &addr, wait) != 0) {
+    *hr = errno == ETIMEDOUT ? HCS_E_CONNECTION_TIMEOUT : HCS_E_SERVICE_NOT_AVAILABLE;
     close(fd);
-    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
+  }
+  if (is_default) {
+    /* the daemon behind the default path must be this user's (or root's) */
+    struct ucred cred;
+    socklen_t cl = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || (cred.uid != getuid() && cred.uid != 0)) {
+      close(fd);
+      *hr = HCS_E_ACCESS_DENIED;
+      return NULL;
+    }
   }
   conn_t *c = calloc(1, sizeof *c);
   if (c == NULL) {
@@ -320,7 +413,21 @@ HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *ar
   free(fb.data);
   pthread_mutex_lock(&g_mu);
   conn_unref(c);
-  while (!out->done) cond_wait_ms(INFINITE, NULL);
+  struct timespec dl;
+  uint32_t wait = rpc_call_timeout_ms();
+  deadline_after(&dl, wait);
+  while (!out->done && !deadline_passed(&dl)) cond_wait_ms(wait, &dl);
+  if (!out->done) {
+    /* hcsd did not answer in time: leave the request registered as an orphan (the reader frees
+       it, and closes a token it may still answer with), never touching our stack again */
+    for (pending *q = g_pending[id % PENDING_BUCKETS]; q; q = q->next) {
+      if (q->id == id && q->conn == c) {
+        q->sync = NULL;
+        q->orphan = true;
+      }
+    }
+    return HCS_E_CONNECTION_TIMEOUT;
+  }
   return out->hr;
 }
 
@@ -458,12 +565,26 @@ static char *dup_bytes(const char *s, size_t n) {
 }
 
 static void on_response(conn_t *c, uint32_t id, HRESULT hr, uint64_t value, const char *doc, uint32_t doc_len) {
+  if (id == 0 && hr < 0) {
+    /* hcsd refused this connection (limits, peer credentials): remember why for the calls the
+       disconnect that follows fails */
+    c->refusal = hr;
+    free(c->refusal_msg);
+    c->refusal_msg = dup_bytes(doc, doc_len);
+    return;
+  }
   pending *p = pending_take(c, id);
   if (p == NULL) return; /* Hello, Cancel, a Close nobody waits for, or a timed-out Close */
   char *d = dup_bytes(doc, doc_len);
   switch (p->kind) {
   case PK_SYNC:
   case PK_CLOSE:
+    if (p->orphan) { /* its caller gave up: undo what hcsd did for it */
+      free(d);
+      pending_free(p);
+      if (hr >= 0 && value != 0) rpc_close_token(c, value, false);
+      return;
+    }
     if (p->bind_sys) { /* Open: bind here so no event for the new token can slip past */
       p->bind_sys->bind = hr >= 0 && value != 0 ? BIND_BOUND : BIND_FAILED;
       p->bind_sys->token = value;
@@ -539,13 +660,19 @@ static void on_disconnect(conn_t *c) {
       }
       *pp = p->next;
       if (p->bind_sys) p->bind_sys->bind = BIND_DISCONNECTED;
+      HRESULT why = c->refusal < 0 ? c->refusal : HCS_E_SERVICE_DISCONNECT;
       if (p->kind == PK_OP) {
-        size_t n;
-        char *d = result_error_doc(HCS_E_SERVICE_DISCONNECT, "lost the connection to hcsd", &n);
-        op_complete(p->op, HCS_E_SERVICE_DISCONNECT, d, n);
+        size_t n = 0;
+        char *d = NULL;
+        if (c->refusal < 0 && c->refusal_msg != NULL) {
+          n = strlen(c->refusal_msg);
+          d = dup_bytes(c->refusal_msg, n);
+        }
+        if (d == NULL) d = result_error_doc(why, "lost the connection to hcsd", &n);
+        op_complete(p->op, why, d, n);
       } else if (p->sync) {
         p->sync->done = true;
-        p->sync->hr = HCS_E_SERVICE_DISCONNECT;
+        p->sync->hr = why;
       }
       pending_free(p);
     }

@@ -285,7 +285,9 @@ export function scsiAttachmentPath(controller: number | string, lun: number): st
   const key =
     typeof controller === 'string'
       ? need('controller', controller, scsiControllerKey(controller))
-      : ScsiControllerGuids[need('controller', controller, intIn(controller, 0, ScsiControllerGuids.length - 1))];
+      : ScsiControllerGuids[
+          need('controller', controller, intIn(controller, 0, ScsiControllerGuids.length - 1))
+        ];
   const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
   return `${DEV}/Scsi/${key}/Attachments/${l}`;
 }
