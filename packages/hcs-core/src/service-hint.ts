@@ -12,7 +12,7 @@ const CONNECTION_TIMEOUT = 0x80370109;
 /** `''`, or ` (…)` naming the hcsd socket and `$UVMKIT_HCSD_SOCKET`. */
 export function serviceHint(hresult: number): string {
   if (process.platform === 'win32') return '';
-  const hr = (hresult >>> 0) & ~0x40000000;
+  const hr = ((hresult >>> 0) & ~0x40000000) >>> 0;
   if (hr !== SERVICE_NOT_AVAILABLE && hr !== ACCESS_DENIED && hr !== CONNECTION_TIMEOUT) return '';
   const { path, fromEnv } = hcsdSocketPath();
   const named = fromEnv

@@ -276,20 +276,21 @@ export function networkAdapterPath(nicId: string): string {
 export function plan9SharesPath(): string {
   return `${DEV}/Plan9/Shares`;
 }
-/**
- * `VirtualMachine/Devices/Scsi/<controller key>/Attachments/<lun>`; lun 0..63. `controller`: a
- * number 0..3 (the key `ScsiControllerGuids[n]`), or the key the VM's `Devices.Scsi` map really
- * uses (HCS takes any key; hcsshim named them `"0"`, `"1"`… for years): see `scsiControllerKey`.
- */
-export function scsiAttachmentPath(controller: number | string, lun: number): string {
-  const key =
-    typeof controller === 'string'
-      ? need('controller', controller, scsiControllerKey(controller))
-      : ScsiControllerGuids[
-          need('controller', controller, intIn(controller, 0, ScsiControllerGuids.length - 1))
-        ];
+/** `VirtualMachine/Devices/Scsi/<controller GUID>/Attachments/<lun>`; controller 0..3 (`ScsiControllerGuids`), lun 0..63. */
+export function scsiAttachmentPath(controller: number, lun: number): string {
+  const c = need('controller', controller, intIn(controller, 0, ScsiControllerGuids.length - 1));
   const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
-  return `${DEV}/Scsi/${key}/Attachments/${l}`;
+  return `${DEV}/Scsi/${ScsiControllerGuids[c]}/Attachments/${l}`;
+}
+/**
+ * `VirtualMachine/Devices/Scsi/<key>/Attachments/<lun>` for a controller named by the key the
+ * VM's `Devices.Scsi` map really uses (HCS takes any key; hcsshim named them `"0"`, `"1"`… for
+ * years): 1..64 characters of `[A-Za-z0-9_-]` starting with a letter or digit; lun 0..63.
+ */
+export function scsiAttachmentPathByKey(key: string, lun: number): string {
+  const k = need('controller', key, scsiControllerKey(key));
+  const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
+  return `${DEV}/Scsi/${k}/Attachments/${l}`;
 }
 /** `VirtualMachine/Devices/SharedMemory/Regions`. */
 export function sharedMemoryRegionsPath(): string {

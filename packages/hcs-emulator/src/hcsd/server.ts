@@ -75,7 +75,7 @@ export async function removeStaleSocket(path: string): Promise<void> {
   if (!existsSync(path)) return;
   const st = lstatSync(path);
   if (!st.isSocket()) throw new HcsdStartError('ERR_HCSD_SOCKET_PATH', `${path} exists and is not a socket`);
-  if (st.uid !== uid() && uid() !== 0)
+  if (st.uid !== uid())
     throw new HcsdStartError(
       'ERR_HCSD_SOCKET_PATH',
       `${path} is a socket of uid ${st.uid}, not of this user (uid ${uid()}); refusing to use or remove it`,
