@@ -130,7 +130,11 @@ await attack(
       s.write(head);
       s.write(body);
     }
-    return { cleanup: () => socks.forEach((s) => s.destroy()) };
+    return {
+      cleanup: () => {
+        for (const s of socks) s.destroy();
+      },
+    };
   },
 );
 
@@ -151,7 +155,9 @@ await attack(
     return {
       connectionsHeld: socks.length - refused + 2,
       refused,
-      cleanup: () => socks.forEach((s) => s.destroy()),
+      cleanup: () => {
+        for (const s of socks) s.destroy();
+      },
     };
   },
 );
