@@ -174,3 +174,20 @@ describe('where the service is', () => {
     );
   });
 });
+
+describe('one rule for the runtime directory', () => {
+  it('hcs-core and hcsd derive the same runtime directory, hvsock directory and socket', async () => {
+    const emulator = await import('@uvmkit/hcs-emulator');
+    const { hcsdSocketPath, hvsocketDir, runtimeDir } = await import('../src/hvsocket/path.js');
+    const envs = [
+      {},
+      { XDG_RUNTIME_DIR: '/run/user/1000' },
+      { UVMKIT_HCSD_SOCKET: '/x/h.sock', UVMKIT_HVSOCK_DIR: '/x/hv' },
+    ];
+    for (const env of envs) {
+      for (const user of [0, 1000]) expect(runtimeDir(env, user)).toBe(emulator.runtimeDir(env, user));
+      expect(hvsocketDir(env)).toBe(emulator.hvsockDir(env));
+      expect(hcsdSocketPath(env).path).toBe(emulator.defaultSocketPath(env));
+    }
+  });
+});
