@@ -186,7 +186,7 @@ export class GuestAgent {
   #dial(): void {
     if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
     if (this.faults.neverDial || this.#vmPaused) {
-      this.#retry();
+      this.#schedule(DIAL_INTERVAL_MS); // not a dial: a timer only
       return;
     }
     this.#dialAttempts++;
