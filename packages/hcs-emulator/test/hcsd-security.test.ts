@@ -339,6 +339,11 @@ describe('§6 connection limits and timeouts', () => {
       hresult: HR.HCS_E_CONNECT_FAILED,
       message: 'hcsd refused the connection: 4 connections are open (its limit, maxConnections, is 4)',
     });
+    // the TypeScript client reports the reason too
+    const late = await TestClient.connect(h.socketPath).catch((e: unknown) => e as Error);
+    expect((late as Error).message).toBe(
+      'connection to hcsd closed: hcsd refused the connection: 4 connections are open (its limit, maxConnections, is 4) (0x80370108)',
+    );
     const t = await clients[0]!.running(uid('cap'));
     expect(((await clients[0]!.props(t)) as { State: string }).State).toBe('Running');
     for (const c of clients) await c.close();
