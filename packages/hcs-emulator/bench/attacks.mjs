@@ -151,7 +151,13 @@ await attack(
       s.once('data', () => refused++);
       socks.push(s);
     }
-    await sleep(3000);
+    // each accepted connection is checked (a helper process per connection): wait until the
+    // refusals stop coming
+    let last = -1;
+    for (let t = 0; t < 40 && (refused !== last || t < 6); t++) {
+      last = refused;
+      await sleep(500);
+    }
     return {
       connectionsHeld: socks.length - refused + 2,
       refused,
