@@ -129,7 +129,7 @@ function failed(hr: number): boolean {
 }
 
 /** How long a cancelled or timed-out call waits for the service to answer the cancel. */
-export const CANCEL_GRACE_MS = 50;
+export const CANCEL_GRACE_MS = 80;
 
 /** Context of one call, for errors and logs. */
 export interface OperationContext {

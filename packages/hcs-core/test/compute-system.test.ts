@@ -271,7 +271,12 @@ describe('abort and timeout', () => {
     const err = await rejection<HcsError>(cs.start(undefined, { timeout: 50 }));
     expect(err.code).toBe('Timeout');
     expect(err.message).toBe(`HcsStartComputeSystem "${cs.id}" timed out after 50 ms`);
-    expect((err.cause as HcsError).code).toBe('ERROR_CANCELLED');
+    // hcsd answers the cancel at once (ERROR_CANCELLED becomes the cause); on a machine too busy
+    // to deliver that within CANCEL_GRACE_MS the call is abandoned instead (no cause, no hresult)
+    const cause = err.cause as HcsError | undefined;
+    expect(cause === undefined ? err.hresult : cause.code).toBe(
+      cause === undefined ? undefined : 'ERROR_CANCELLED',
+    );
     expect((await hcsd.control.system(cs.id)).state).toBe('Created');
     await cs.terminate();
     await cs.close();
