@@ -12,6 +12,7 @@
  * reported under the `HCS_E_*` name (the legacy-only `0xC0370103` is `ERROR_VMCOMPUTE_OPERATION_PENDING`).
  * Win32 codes are recognised both bare (`0x490`) and as `HRESULT_FROM_WIN32` (`0x80070490`).
  */
+import { serviceHint } from './service-hint.js';
 
 /** Local (non-HRESULT) error codes. */
 export const LocalCode = {
@@ -190,7 +191,8 @@ export class HcsError extends Error {
     const code = hresultName(hresult);
     const what = options.id === undefined ? op : `${op} ${JSON.stringify(options.id)}`;
     const detail = options.result?.ErrorMessage ? `: ${options.result.ErrorMessage}` : '';
-    return new HcsError(code, `${what} failed with ${code} (${formatHresult(hresult)})${detail}`, {
+    const hint = serviceHint(hresult);
+    return new HcsError(code, `${what} failed with ${code} (${formatHresult(hresult)})${detail}${hint}`, {
       hresult,
       op,
       id: options.id,

@@ -226,18 +226,25 @@ describe('abort and timeout', () => {
     expect(await handlesOf(id)).toEqual([]);
   });
 
-  it('abort during open (a synchronous export, run off the JS thread): waits, closes the handle, Aborted', async () => {
+  it('abort during open (a synchronous export, run on a worker thread): Aborted at once, the late handle is closed', async () => {
     const id = uniqueId('abort-open');
     const cs = await ComputeSystem.create(id, vmConfig());
     await hcsd.control.delay({ method: 'Open', ms: 300, count: 1 });
     const ac = new AbortController();
-    const t = Date.now();
     const p = rejection<HcsError>(ComputeSystem.open(id, { signal: ac.signal }));
     await waitForPending('Open');
     ac.abort();
     const err = await p;
     expect(err.code).toBe('Aborted');
-    expect(Date.now() - t).toBeGreaterThanOrEqual(250); // never returns while the native call runs
+    // the caller stopped waiting while hcsd still held the Open back
+    expect((await hcsd.control.pending()).map((q) => q.method)).toContain('Open');
+    // the open completes in its worker; the handle it returned is closed again
+    for (let i = 0; i < 200; i++) {
+      const pending = await hcsd.control.pending();
+      if (pending.length === 0 && (await hcsd.control.system(id)).handleCount === 1) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await hcsd.control.pending()).toEqual([]);
     expect((await hcsd.control.system(id)).handleCount).toBe(1);
     await cs.terminate();
     await cs.close();
@@ -282,7 +289,12 @@ describe('abort and timeout', () => {
     const err = await rejection<HcsError>(cs.start(undefined, { timeout: 50 }));
     expect(err.code).toBe('Timeout');
     expect(err.message).toBe(`HcsStartComputeSystem "${cs.id}" timed out after 50 ms`);
-    expect((err.cause as HcsError).code).toBe('ERROR_CANCELLED');
+    // hcsd answers the cancel at once (ERROR_CANCELLED becomes the cause); on a machine too busy
+    // to deliver that within CANCEL_GRACE_MS the call is abandoned instead (no cause, no hresult)
+    const cause = err.cause as HcsError | undefined;
+    expect(cause === undefined ? err.hresult : cause.code).toBe(
+      cause === undefined ? undefined : 'ERROR_CANCELLED',
+    );
     expect((await hcsd.control.system(cs.id)).state).toBe('Created');
     await cs.terminate();
     await cs.close();

@@ -17,6 +17,7 @@ import {
   hvsocketPath,
   listen,
   normalizeGuid,
+  runtimeDir,
   vsockServiceId,
 } from '../src/hvsocket/index.js';
 import { linuxOnlyDescribe } from './helpers/platform.js';
@@ -100,9 +101,11 @@ const unixMapping = linuxOnlyDescribe(
 );
 
 unixMapping('emulator path', () => {
-  it('is <dir>/<vmId>-<serviceId>.sock, lower-case, from UVMKIT_HVSOCK_DIR or <tmpdir>/uvmkit-hvsock', () => {
+  it('is <dir>/<vmId>-<serviceId>.sock, lower-case, from UVMKIT_HVSOCK_DIR or <runtime dir>/hvsock', () => {
     expect(hvsocketDir({ UVMKIT_HVSOCK_DIR: '/x/y' })).toBe('/x/y');
-    expect(hvsocketDir({})).toBe(join(tmpdir(), 'uvmkit-hvsock'));
+    expect(hvsocketDir({ XDG_RUNTIME_DIR: '/run/user/1000' })).toBe('/run/user/1000/uvmkit/hvsock');
+    expect(runtimeDir({}, 0)).toBe('/run/uvmkit');
+    expect(runtimeDir({}, 1000)).toBe(join(tmpdir(), 'uvmkit-1000'));
     expect(hvsocketPath({ vmId: VM.toUpperCase(), serviceId: `{${HvSocketIds.LinuxGcs}}` }, '/d')).toBe(
       `/d/${VM}-40000000-facb-11e6-bd58-64006a7986d3.sock`,
     );

@@ -22,11 +22,18 @@ enum shim_connect_error {
   SC_BAD_ENDPOINT = 1, /* malformed, too long, or a non-loopback TCP address */
   SC_UNSUPPORTED = 2,  /* an endpoint form this platform cannot reach (Unix sockets on Windows) */
   SC_FAILED = 3,       /* socket()/connect() failed: nobody listening */
+  SC_TIMEOUT = 4,      /* connect() did not complete within its wait (a stopped hcsd, full backlog) */
+  SC_NOT_PRIVATE = 5,  /* the default path's directory or its daemon is not this user's (or root's) */
 };
 
-/* Connect to `endpoint`: `tcp:127.0.0.1:PORT` (IPv4 loopback only) or a Unix socket path.
- * *is_tcp tells which form it was. The socket is close-on-exec / not inheritable. */
-int shim_connect(const char *endpoint, shim_sock *out, bool *is_tcp);
+/* Where hcsd listens when $UVMKIT_HCSD_SOCKET is unset: the private per-user runtime directory's
+ * `hcsd.sock` (as hcsd and hcs-core derive it); false when this platform has no default. */
+bool shim_default_endpoint(char *buf, size_t n);
+/* Connect to `endpoint`: `tcp:127.0.0.1:PORT` (IPv4 loopback only) or a Unix socket path, waiting
+ * at most `wait_ms`. *is_tcp tells which form it was. With `is_default` (the endpoint is
+ * shim_default_endpoint's) its directory must be private to this user and the daemon this user's
+ * or root's (SO_PEERCRED). The socket is close-on-exec / not inheritable. */
+int shim_connect(const char *endpoint, bool is_default, uint32_t wait_ms, shim_sock *out, bool *is_tcp);
 /* Bytes sent (> 0) or -1; retries EINTR; never raises SIGPIPE. */
 long shim_send(shim_sock s, const void *buf, size_t len);
 /* Bytes received (> 0), 0 at EOF, -1 on error (including a receive timeout); retries EINTR. */

@@ -14,7 +14,15 @@
 
 static bool g_wsa_started; /* shim_connect runs under the shim's lock */
 
-int shim_connect(const char *endpoint, shim_sock *out, bool *is_tcp) {
+bool shim_default_endpoint(char *buf, size_t n) {
+  (void)buf;
+  (void)n;
+  return false; /* Windows reaches hcsd over TCP only: $UVMKIT_HCSD_SOCKET must name it */
+}
+
+int shim_connect(const char *endpoint, bool is_default, uint32_t wait_ms, shim_sock *out, bool *is_tcp) {
+  (void)is_default; /* there is no default endpoint on Windows */
+  (void)wait_ms;    /* loopback TCP: a refused connect answers at once */
   *is_tcp = tcp_endpoint_is_tcp(endpoint);
   if (!*is_tcp) return SC_UNSUPPORTED;
   uint16_t port;

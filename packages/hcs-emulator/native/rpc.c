@@ -132,6 +132,7 @@ void conn_ref(conn_t *c) {
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
   shim_close(c->sock);
+  free(c->refusal_msg);
   pthread_mutex_destroy(&c->write_mu);
   free(c);
 }
@@ -222,18 +223,40 @@ static HRESULT hello(shim_sock sock, bool tcp) {
   return hr;
 }
 
+uint32_t rpc_call_timeout_ms(void) {
+  char *env = shim_getenv("UVMKIT_HCSD_CALL_TIMEOUT_MS");
+  uint32_t ms = SHIM_CALL_TIMEOUT_MS;
+  if (env != NULL) {
+    char *end = NULL;
+    unsigned long v = strtoul(env, &end, 10);
+    if (end != NULL && *end == 0 && v > 0 && v < INFINITE) ms = (uint32_t)v;
+    free(env);
+  }
+  return ms;
+}
+
 conn_t *rpc_connection(HRESULT *hr) {
   if (g_conn != NULL && !g_conn->dead) {
     conn_ref(g_conn);
     return g_conn;
   }
   char *endpoint = shim_getenv("UVMKIT_HCSD_SOCKET");
+  char fallback[108];
+  bool is_default = endpoint == NULL;
+  if (is_default && !shim_default_endpoint(fallback, sizeof fallback)) {
+    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+    return NULL;
+  }
+  uint32_t wait = rpc_call_timeout_ms();
+  if (wait > SHIM_CONNECT_WAIT_MS) wait = SHIM_CONNECT_WAIT_MS;
   shim_sock sock;
   bool tcp = false;
-  int rc = shim_connect(endpoint ? endpoint : HCSD_DEFAULT_SOCKET, &sock, &tcp);
+  int rc = shim_connect(is_default ? fallback : endpoint, is_default, wait, &sock, &tcp);
   free(endpoint);
   if (rc != SC_OK) {
-    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+    *hr = rc == SC_TIMEOUT ? HCS_E_CONNECTION_TIMEOUT
+          : rc == SC_NOT_PRIVATE ? HCS_E_ACCESS_DENIED
+                                 : HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
   }
   HRESULT hhr = hello(sock, tcp);
@@ -359,7 +382,21 @@ HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *ar
   free(fb.data);
   pthread_mutex_lock(&g_mu);
   conn_unref(c);
-  while (!out->done) cond_wait_ms(INFINITE, NULL);
+  struct timespec dl;
+  uint32_t wait = rpc_call_timeout_ms();
+  deadline_after(&dl, wait);
+  while (!out->done && !deadline_passed(&dl)) cond_wait_ms(wait, &dl);
+  if (!out->done) {
+    /* hcsd did not answer in time: leave the request registered as an orphan (the reader frees
+       it, and closes a token it may still answer with), never touching our stack again */
+    for (pending *q = g_pending[id % PENDING_BUCKETS]; q; q = q->next) {
+      if (q->id == id && q->conn == c) {
+        q->sync = NULL;
+        q->orphan = true;
+      }
+    }
+    return HCS_E_CONNECTION_TIMEOUT;
+  }
   return out->hr;
 }
 
@@ -496,12 +533,26 @@ static char *dup_bytes(const char *s, size_t n) {
 }
 
 static void on_response(conn_t *c, uint32_t id, HRESULT hr, uint64_t value, const char *doc, uint32_t doc_len) {
+  if (id == 0 && hr < 0) {
+    /* hcsd refused this connection (limits, peer credentials): remember why for the calls the
+       disconnect that follows fails */
+    c->refusal = hr;
+    free(c->refusal_msg);
+    c->refusal_msg = dup_bytes(doc, doc_len);
+    return;
+  }
   pending *p = pending_take(c, id);
   if (p == NULL) return; /* Hello, Cancel, a Close nobody waits for, or a timed-out Close */
   char *d = dup_bytes(doc, doc_len);
   switch (p->kind) {
   case PK_SYNC:
   case PK_CLOSE:
+    if (p->orphan) { /* its caller gave up: undo what hcsd did for it */
+      free(d);
+      pending_free(p);
+      if (hr >= 0 && value != 0) rpc_close_token(c, value, false);
+      return;
+    }
     if (p->bind_sys) { /* Open: bind here so no event for the new token can slip past */
       p->bind_sys->bind = hr >= 0 && value != 0 ? BIND_BOUND : BIND_FAILED;
       p->bind_sys->token = value;
@@ -577,13 +628,19 @@ static void on_disconnect(conn_t *c) {
       }
       *pp = p->next;
       if (p->bind_sys) p->bind_sys->bind = BIND_DISCONNECTED;
+      HRESULT why = c->refusal < 0 ? c->refusal : HCS_E_SERVICE_DISCONNECT;
       if (p->kind == PK_OP) {
-        size_t n;
-        char *d = result_error_doc(HCS_E_SERVICE_DISCONNECT, "lost the connection to hcsd", &n);
-        op_complete(p->op, HCS_E_SERVICE_DISCONNECT, d, n);
+        size_t n = 0;
+        char *d = NULL;
+        if (c->refusal < 0 && c->refusal_msg != NULL) {
+          n = strlen(c->refusal_msg);
+          d = dup_bytes(c->refusal_msg, n);
+        }
+        if (d == NULL) d = result_error_doc(why, "lost the connection to hcsd", &n);
+        op_complete(p->op, why, d, n);
       } else if (p->sync) {
         p->sync->done = true;
-        p->sync->hr = HCS_E_SERVICE_DISCONNECT;
+        p->sync->hr = why;
       }
       pending_free(p);
     }

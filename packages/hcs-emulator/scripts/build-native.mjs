@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds the C shim `dist/native/libcomputecore.so` from native/*.c.
+ * Builds the C shim `dist/native/libcomputecore.so` from native/*.c, and hcsd's peer-credential
+ * helper `dist/native/uvmkit-peercred` from native/peercred/peercred.c.
  *
  *   node scripts/build-native.mjs            # the shared library
  *   node scripts/build-native.mjs --tests    # + dist/native/shim-test (ASan+UBSan, shim sources linked in)
@@ -109,6 +110,14 @@ export function buildShim() {
   return out;
 }
 
+/** Build dist/native/uvmkit-peercred (hcsd's SO_PEERCRED helper); returns its path. */
+export function buildPeercred() {
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'uvmkit-peercred');
+  run([...WARNINGS, '-O2', '-D_GNU_SOURCE', join(nativeDir, 'peercred', 'peercred.c'), '-o', out]);
+  return out;
+}
+
 /** Build the sanitizer test program(s) from test/native/*.c with the shim sources; returns the binary path. */
 export function buildTests() {
   mkdirSync(outDir, { recursive: true });
@@ -167,6 +176,7 @@ if (invokedDirectly) {
         process.exit(0);
       }
       console.log(`build-native: ${buildShim()}`);
+      console.log(`build-native: ${buildPeercred()}`);
       if (args.has('--tests')) console.log(`build-native: ${buildTests()}`);
       if (args.has('--bench')) console.log(`build-native: ${buildBench()}`);
     } catch (e) {

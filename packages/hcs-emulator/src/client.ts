@@ -46,6 +46,7 @@ export class HcsdClient {
   readonly #eventListeners = new Set<(e: HcsdEvent) => void>();
   #nextId = 1;
   #closed = false;
+  #refusal: string | undefined;
   readonly closed: Promise<void>;
 
   private constructor(socket: Socket) {
@@ -54,6 +55,16 @@ export class HcsdClient {
       try {
         this.#decoder.push(chunk, (f) => {
           if (f.kind === FrameKind.Response) {
+            if (f.id === 0) {
+              // hcsd refused this connection (PROTOCOL.md): keep the reason for the close
+              const r = decodeResponseBody(f.body);
+              let why = '';
+              try {
+                why = (JSON.parse(r.document ?? '{}') as { ErrorMessage?: string }).ErrorMessage ?? '';
+              } catch {}
+              this.#refusal = `${why} (0x${r.hresult.toString(16).toUpperCase()})`;
+              return;
+            }
             const w = this.#waiters.get(f.id);
             if (w === undefined) return;
             this.#waiters.delete(f.id);
@@ -70,7 +81,11 @@ export class HcsdClient {
     this.closed = new Promise<void>((resolve) => {
       socket.on('close', () => {
         this.#closed = true;
-        const err = new HcsdConnectionError('connection to hcsd closed');
+        const err = new HcsdConnectionError(
+          this.#refusal === undefined
+            ? 'connection to hcsd closed'
+            : `connection to hcsd closed: ${this.#refusal}`,
+        );
         for (const w of this.#waiters.values()) w.reject(err);
         this.#waiters.clear();
         resolve();

@@ -20,7 +20,7 @@ import {
   LOOPBACK,
   parseTcpEndpoint,
   readSecretFile,
-  runtimeDir,
+  secretDir,
   secretMatches,
   writeSecretFile,
 } from './hcsd/tcp.js';
@@ -65,7 +65,7 @@ const send = (socket: Socket, msg: unknown): void => {
 export async function serveLauncher(
   options: { port?: number; log?: (line: string) => void } = {},
 ): Promise<LauncherServer> {
-  const dir = runtimeDir();
+  const dir = secretDir();
   const children = new Set<ChildProcess>();
   let secret = '';
   let n = 0;
@@ -97,6 +97,8 @@ export async function serveLauncher(
             formatTcpEndpoint(0),
             '--secret-file',
             secretFile,
+            // the tests' HcsdControl reaches this daemon over the same TCP endpoint
+            '--test-control',
           ],
           {
             env: { ...process.env, ...env, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },

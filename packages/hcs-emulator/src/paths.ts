@@ -19,3 +19,8 @@ export function shimLibraryPath(): string {
 export function hcsdCliPath(): string {
   return resolveBuilt('hcsd/cli.js');
 }
+
+/** Absolute path of hcsd's peer-credential helper `dist/native/uvmkit-peercred`. */
+export function peercredHelperPath(): string {
+  return resolveBuilt('native/uvmkit-peercred');
+}

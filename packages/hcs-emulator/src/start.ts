@@ -1,22 +1,25 @@
 /**
  * `startHcsd()`: spawn hcsd as a child process (never in the caller's JS thread: the shim's
- * synchronous exports would deadlock) on a fresh socket and resolve once it printed its ready line.
- * With `$UVMKIT_HCSD_LAUNCHER` set (Windows Node under Wine) the daemon is started natively by
- * the hcsd launcher instead (launcher.ts) and reached over TCP.
+ * synchronous exports would deadlock) on a fresh socket in the private runtime directory, with a
+ * control socket beside it (`<socket>.control`, for `HcsdControl`), and resolve once it printed
+ * its ready line. With `$UVMKIT_HCSD_LAUNCHER` set (Windows Node under Wine) the daemon is started
+ * natively by the hcsd launcher instead (launcher.ts) and reached over TCP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HcsdControl } from './control.js';
 import type { EngineName } from './hcsd/engine.js';
 import { LAUNCHER_ENV, startHcsdViaLauncher } from './launcher.js';
 import { hcsdCliPath } from './paths.js';
+import { ensurePrivateDir, runtimeDir } from './runtime-dir.js';
 
 export interface StartHcsdOptions {
-  /** Socket path (default: a fresh path in the temp directory). */
+  /** Socket path (default: a fresh path in the private runtime directory). */
   socketPath?: string;
+  /** Control socket path (default: `<socketPath>.control`). */
+  controlSocketPath?: string;
   /** The engine that realizes VMs (default `'sim'`: no VMM needed). */
   engine?: EngineName;
   /** hcsd's state directory (default: a fresh directory per daemon in the temp directory). */
@@ -38,6 +41,8 @@ export interface HcsdProcess {
   readonly tcp: string | undefined;
   /** The file holding the TCP clients' secret (for `$UVMKIT_HCSD_SECRET_FILE`), else `undefined`. */
   readonly secretFile: string | undefined;
+  /** The control socket (inspect, fault, stop), served only to this uid and root. */
+  readonly controlSocketPath: string;
   readonly pid: number;
   /** Connected control client (inspection + fault injection). */
   readonly control: HcsdControl;
@@ -61,9 +66,11 @@ export class HcsdSpawnError extends Error {
   }
 }
 
-/** A fresh socket path for a daemon (in the temp directory). */
+/** A fresh socket path for a daemon, in the private runtime directory (created 0700 if missing). */
 export function freshSocketPath(): string {
-  return join(tmpdir(), `uvmkit-hcsd-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+  const dir = runtimeDir();
+  ensurePrivateDir(dir);
+  return join(dir, `hcsd-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
 }
 
 const READY = 'hcsd ready ';
@@ -71,8 +78,17 @@ const READY = 'hcsd ready ';
 export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdProcess> {
   if (process.env[LAUNCHER_ENV]) return startLaunched(options);
   const socketPath = options.socketPath ?? freshSocketPath();
+  const controlSocketPath = options.controlSocketPath ?? `${socketPath}.control`;
   options.signal?.throwIfAborted();
-  const argv = [hcsdCliPath(), '--socket', socketPath, '--engine', options.engine ?? 'sim'];
+  const argv = [
+    hcsdCliPath(),
+    '--socket',
+    socketPath,
+    '--control-socket',
+    controlSocketPath,
+    '--engine',
+    options.engine ?? 'sim',
+  ];
   if (options.stateDir !== undefined) argv.push('--state-dir', options.stateDir);
   if (options.listen !== undefined) argv.push('--listen', options.listen);
   let ready: { tcp?: string; secretFile?: string } = {};
@@ -127,7 +143,7 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
 
   let control: HcsdControl;
   try {
-    control = await HcsdControl.connect(socketPath);
+    control = await HcsdControl.connect(controlSocketPath);
   } catch (err) {
     child.kill('SIGKILL'); // never leave a daemon behind that nobody can stop
     await exited;
@@ -141,9 +157,11 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
       child.stdin?.destroy();
       await exited;
       if (sig === 'SIGTERM') {
-        try {
-          unlinkSync(socketPath);
-        } catch {}
+        for (const p of [socketPath, controlSocketPath]) {
+          try {
+            unlinkSync(p);
+          } catch {}
+        }
       }
     })();
     return done;
@@ -154,6 +172,7 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
     socketPath,
     tcp: ready.tcp,
     secretFile: ready.secretFile,
+    controlSocketPath,
     pid: child.pid ?? -1,
     control,
     stderr: () => stderr,
@@ -200,6 +219,7 @@ async function startLaunched(options: StartHcsdOptions): Promise<HcsdProcess> {
     socketPath: launched.tcp,
     tcp: launched.tcp,
     secretFile: launched.secretFile,
+    controlSocketPath: launched.tcp,
     pid: launched.pid,
     control,
     stderr: launched.stderr,

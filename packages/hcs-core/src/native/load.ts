@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { HcsError, LocalCode } from '../errors.js';
 import { CORE_VERSION } from '../version.js';
+import { BlockingRunner } from './blocking.js';
 import type {
   BlockingExport,
   ComputecoreExports,
@@ -35,8 +36,10 @@ export interface Native {
   /** Decode the HCS_EVENT at `p`. */
   decodeEvent(p: Pointer): { Type: number; EventData: string | null; Operation: Pointer | null };
   register(fn: (...args: never[]) => void, type: NativeTypes['completionPointer']): bigint;
-  /** Call a blocking export on the libuv pool. */
+  /** Call a blocking export on the libuv pool (the bindings use `blocking` instead). */
   callAsync<R>(name: BlockingExport, ...args: unknown[]): Promise<R>;
+  /** The blocking exports on hcs-core's own worker threads (never the libuv pool). */
+  readonly blocking: BlockingRunner;
 }
 
 /** One copy of hcs-core that loaded the native library in this process. */
@@ -193,5 +196,9 @@ async function doLoad(): Promise<Native> {
     callAsync<R>(name: BlockingExport, ...args: unknown[]) {
       return cc.callAsync<R>(declared.raw[name], ...args);
     },
+    blocking: new BlockingRunner({
+      library: libraryPath,
+      freeLibrary: process.platform === 'win32' ? 'kernel32.dll' : libraryPath,
+    }),
   };
 }

@@ -12,6 +12,8 @@ export const HR = {
   E_BOUNDS: 0x8000000b,
   E_UNEXPECTED: 0x8000ffff,
   E_HANDLE: 0x80070006,
+  /** HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED 5) */
+  E_ACCESSDENIED: 0x80070005,
   E_INVALIDARG: 0x80070057,
   /** HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND 2) */
   ERROR_FILE_NOT_FOUND: 0x80070002,
@@ -46,6 +48,12 @@ export const HR = {
   HCS_E_SYSTEM_ALREADY_EXISTS: 0x8037010f,
   HCS_E_SYSTEM_ALREADY_STOPPED: 0x80370110,
   HCS_E_UNSUPPORTED_PROTOCOL_VERSION: 0x8037010c,
+  /** The connection was refused (connection limit, descriptor headroom). */
+  HCS_E_CONNECT_FAILED: 0x80370108,
+  /** The answer is larger than a frame may be. */
+  HCS_E_OPERATION_RESULT_ALLOCATION_FAILED: 0x8037011a,
+  /** The peer's credentials are not allowed on this socket. */
+  HCS_E_ACCESS_DENIED: 0x8037011b,
 } as const;
 
 /** `HRESULT` as the signed 32-bit integer that goes into `ResultError.Error` and the frame. */

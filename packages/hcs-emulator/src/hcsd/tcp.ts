@@ -7,8 +7,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { ensurePrivateDir, runtimeDir } from '../runtime-dir.js';
 
 /** `HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)`: a TCP client without the right secret. */
 export const E_ACCESSDENIED = 0x80070005;
@@ -58,20 +58,10 @@ export function formatTcpEndpoint(port: number): string {
   return `${TCP_PREFIX}${LOOPBACK}:${port}`;
 }
 
-/**
- * hcsd's runtime directory for secret files: `$XDG_RUNTIME_DIR/uvmkit` when set, else
- * `<tmpdir>/uvmkit-hcsd-<uid>`; created 0700 and refused unless it is a real directory of ours
- * that nobody else can enter.
- */
-export function runtimeDir(): string {
-  const base = process.env.XDG_RUNTIME_DIR;
-  const dir = base ? join(base, 'uvmkit') : join(tmpdir(), `uvmkit-hcsd-${userInfo().uid}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory() || (process.getuid !== undefined && st.uid !== process.getuid())) {
-    throw new TcpEndpointError(`${dir} is not a directory owned by this user`);
-  }
-  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+/** Where secret files go: hcsd's private runtime directory (runtime-dir.ts), created when missing. */
+export function secretDir(): string {
+  const dir = runtimeDir();
+  ensurePrivateDir(dir);
   return dir;
 }
 

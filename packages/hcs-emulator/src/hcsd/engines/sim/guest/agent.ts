@@ -1,12 +1,13 @@
 /**
  * The emulated guest agent (GCS) of one VM. After the VM starts it dials the host's listener at
- * the HvSocket path of (RuntimeId, GCS service id) every 100 ms until connected, and again after
- * a bridge loss, until the VM stops. Each connection starts un-negotiated; requests are handled
- * concurrently and answered in any order (gcs-protocol.md §2–§6). Before the first dial it reads
- * entropy and opens its log stream when the kernel command line asks (./boot.ts). Processes are
- * emulated (./exec.ts, ./processes.ts, ./commands.ts: never a host process) and outlive bridge
- * reconnects; container exit notifications produced while disconnected are sent after the next
- * Negotiate reply.
+ * the HvSocket path of (RuntimeId, GCS service id) until connected, and again after a bridge loss,
+ * until the VM stops: first at once, then after 100 ms, doubling up to DIAL_BACKOFF_MAX_MS (reset
+ * once connected), so thousands of VMs whose host does not listen cost little. Each connection
+ * starts un-negotiated; requests are handled concurrently and answered in any order
+ * (gcs-protocol.md §2–§6). Before the first dial it reads entropy and opens its log stream when the
+ * kernel command line asks (./boot.ts). Processes are emulated (./exec.ts, ./processes.ts,
+ * ./commands.ts: never a host process) and outlive bridge reconnects; container exit
+ * notifications produced while disconnected are sent after the next Negotiate reply.
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
@@ -57,6 +58,8 @@ import { isGuid, isObj, normalizePath, type Obj } from './settings.js';
 import { type GuestContainer, GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
+/** Longest wait between two dials (the backoff doubles from DIAL_INTERVAL_MS up to this). */
+export const DIAL_BACKOFF_MAX_MS = 5000;
 /** Longest Unix socket path the kernel keeps whole (sun_path is 108 bytes with its NUL). */
 const MAX_UNIX_PATH = 107;
 
@@ -142,6 +145,7 @@ export class GuestAgent implements ExecHost {
   #timer: NodeJS.Timeout | undefined;
   #connections = 0;
   #dialAttempts = 0;
+  #backoff = DIAL_INTERVAL_MS;
   #lastDialError: string | null = null;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** requests read while the VM is paused, handled on Resume */
@@ -281,10 +285,17 @@ export class GuestAgent implements ExecHost {
     }, ms);
   }
 
+  /** The next dial delay: exponential, capped. */
+  #retry(): void {
+    const ms = this.#backoff;
+    this.#backoff = Math.min(ms * 2, DIAL_BACKOFF_MAX_MS);
+    this.#schedule(ms);
+  }
+
   #dial(): void {
     if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
     if (this.faults.neverDial || this.#vmPaused) {
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#schedule(DIAL_INTERVAL_MS); // not a dial: a timer only
       return;
     }
     this.#dialAttempts++;
@@ -292,13 +303,13 @@ export class GuestAgent implements ExecHost {
     if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
       // The kernel would truncate it; the host side (hcs-core's listen) refuses such paths too.
       this.#lastDialError = 'ENAMETOOLONG';
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     if (!existsSync(path)) {
       // Nobody listens yet: skip creating a socket (cheap while many VMs wait for their host).
       this.#lastDialError = 'ENOENT';
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     const socket = createConnection(path);
@@ -316,13 +327,14 @@ export class GuestAgent implements ExecHost {
       this.#dialing = undefined;
       this.#lastDialError = e.code ?? e.message;
       socket.destroy();
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
     });
   }
 
   #attach(socket: Socket): void {
     this.#connections++;
     this.#lastDialError = null;
+    this.#backoff = DIAL_INTERVAL_MS;
     const conn: Conn = {
       n: this.#connections,
       socket,
