@@ -90,7 +90,8 @@ export async function startHcsd(options: StartHcsdOptions = {}): Promise<HcsdPro
     options.engine ?? 'sim',
   ];
   if (options.stateDir !== undefined) argv.push('--state-dir', options.stateDir);
-  if (options.listen !== undefined) argv.push('--listen', options.listen);
+  // TCP clients are tests under Wine: their HcsdControl reaches the daemon over the same endpoint.
+  if (options.listen !== undefined) argv.push('--listen', options.listen, '--test-control');
   let ready: { tcp?: string; secretFile?: string } = {};
   const child: ChildProcess = spawn(process.execPath, argv, {
     env: { ...process.env, ...options.env, UVMKIT_HCSD_SOCKET: socketPath, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },

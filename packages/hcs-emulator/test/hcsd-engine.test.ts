@@ -101,7 +101,9 @@ describe('two-phase Modify', () => {
   it('validation failures never reach the engine (its armed fault stays armed)', async () => {
     const { id, t } = await vm();
     await hcsd.control.engineFault(id, { kind: 'fail', call: 'modify', hresult: HR.E_FAIL });
-    const bad = { ...disk(4), ResourcePath: 'VirtualMachine/Devices/Scsi/not-a-controller/Attachments/4' };
+    const absent = { ...disk(4), ResourcePath: 'VirtualMachine/Devices/Scsi/not-a-controller/Attachments/4' };
+    expect((await c.modify(t, absent)).hresult).toBe(HR.ERROR_DEV_NOT_EXIST);
+    const bad = { ...disk(4), ResourcePath: 'VirtualMachine/Devices/Scsi/../Attachments/4' };
     expect((await c.modify(t, bad)).hresult).toBe(HR.ERROR_INVALID_DATA);
     expect(await hcsd.control.engine(id, 'faults')).toEqual([
       { call: 'modify', ms: 0, hresult: HR.E_FAIL, remaining: 1 },

@@ -1,9 +1,9 @@
 /**
  * `uvmctl hcsd`: run the emulated Host Compute Service in the foreground (`--engine sim|qemu`),
- * with uvmctl's `--socket`. SIGINT/SIGTERM are passed on (hcsd stops gracefully); the exit code is hcsd's.
+ * with uvmctl's `--socket` and its control socket beside it (`<socket>.control`). SIGINT/SIGTERM are passed on (hcsd stops gracefully); the exit code is hcsd's.
  */
 import { spawn } from 'node:child_process';
-import { hcsdCliPath } from '@uvmkit/hcs-emulator';
+import { defaultSocketPath, hcsdCliPath } from '@uvmkit/hcs-emulator';
 import { CliError, ExitCode } from '../errors.js';
 
 /** Options of `uvmctl hcsd`. */
@@ -26,8 +26,17 @@ export async function runHcsd(o: HcsdOptions): Promise<number> {
       ExitCode.Usage,
     );
   }
-  const argv = [hcsdCliPath(), '--engine', engine];
-  if (o.socket !== undefined) argv.push('--socket', o.socket);
+  // The control socket beside the main one: `uvmctl inspect` reads the emulator's device table there.
+  const socket = o.socket ?? defaultSocketPath();
+  const argv = [
+    hcsdCliPath(),
+    '--engine',
+    engine,
+    '--socket',
+    socket,
+    '--control-socket',
+    `${socket}.control`,
+  ];
   if (o.stateDir !== undefined) argv.push('--state-dir', o.stateDir);
   const child = spawn(process.execPath, argv, { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals): void => {

@@ -3,7 +3,7 @@
  * Each opens the VM by id (or creates it), makes its calls, closes its handle and returns a Result.
  */
 import { ComputeSystem, type SystemExitStatus, UtilityVM } from '@uvmkit/hcs-core';
-import { HcsdControl } from '@uvmkit/hcs-emulator';
+import { defaultSocketPath, HcsdControl } from '@uvmkit/hcs-emulator';
 import type { PropertyType } from '@uvmkit/hcs-schema';
 import { loadConfig } from '../config.js';
 import type { Cli } from '../context.js';
@@ -42,11 +42,19 @@ export const INSPECT_PROPERTY_TYPES: readonly PropertyType[] = [
 /** The V3 queries `inspect` sends. */
 export const INSPECT_V3_QUERIES = ['Memory', 'Statistics'] as const;
 
-/** The device table, when the service is the emulator (HCS itself has no query for it). */
+/**
+ * The device table, when the service is the emulator and serves its control socket beside the
+ * main one (`<socket>.control`, as `uvmctl hcsd` and `startHcsd` start it): HCS itself has no
+ * query for it. `undefined` otherwise.
+ */
 async function emulatorDevices(id: string): Promise<Record<string, unknown> | undefined> {
   if (process.platform === 'win32') return undefined;
-  const socket = process.env.UVMKIT_HCSD_SOCKET || '/tmp/uvmkit-hcsd.sock';
-  const control = await HcsdControl.connect(socket);
+  let control: HcsdControl;
+  try {
+    control = await HcsdControl.connect(`${defaultSocketPath()}.control`);
+  } catch {
+    return undefined;
+  }
   try {
     const { devices } = await control.system(id);
     return devices as unknown as Record<string, unknown>;

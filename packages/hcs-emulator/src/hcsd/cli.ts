@@ -94,7 +94,8 @@ function parseArgs(argv: readonly string[]): Args | { help: true } {
     if (value === undefined || value === '') throw new Error(`${name} needs a value`);
     out[key] = value;
   }
-  if (out.secretFile !== undefined && out.listen === undefined) throw new Error('--secret-file needs --listen');
+  if (out.secretFile !== undefined && out.listen === undefined)
+    throw new Error('--secret-file needs --listen');
   if (!isEngineName(out.engine))
     throw new Error(`unknown engine ${JSON.stringify(out.engine)} (sim or qemu)`);
   return {

@@ -460,7 +460,10 @@ export async function serve(options: ServeOptions): Promise<HcsdServer> {
     } catch (e) {
       server.close();
       control?.close();
-      throw new HcsdStartError('ERR_HCSD_LISTEN', `cannot listen on ${options.listen}: ${(e as Error).message}`);
+      throw new HcsdStartError(
+        'ERR_HCSD_LISTEN',
+        `cannot listen on ${options.listen}: ${(e as Error).message}`,
+      );
     }
     tcpServer = tcpListener;
     const port = (tcpListener.address() as AddressInfo).port;
