@@ -2,7 +2,7 @@
  * `pnpm demo --engine qemu`: the demo's story on a real VM. hcsd runs with the qemu engine; the
  * guest is the image `pnpm guest-image` builds. Boot, hot-add a SCSI disk (a small ext4 image made
  * here with `mke2fs -d`, holding a marker file), a NIC and a Plan 9 share (each until the guest
- * reports the device), change the memory (until the balloon got there), pause/resume, save,
+ * reports the device; for the disk, until the guest has read the marker), change the memory (until the balloon got there), pause/resume, save,
  * terminate, with each step's time. The last line is one JSON object:
  * `{"engine":"qemu","ok":…,"steps":{…ms…},"marker":"…"}`.
  */

@@ -25,8 +25,6 @@ chmod 755 /etc/acpi/PWRF/00000080
 acpid -d >/dev/null 2>&1 &
 
 # Hot-plugged disks and pmem devices are reported at once (mdev -d reads netlink uevents and runs this).
-printf '#!/bin/sh\necho "uvmkit-init: uevent $ACTION $MDEV uptime=$(cut -d" " -f1 /proc/uptime)" >/dev/console\n' >/bin/uvmkit-uevent
-chmod 755 /bin/uvmkit-uevent
 printf 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent\npmem[0-9]+ 0:0 660 */bin/uvmkit-uevent\n' >/etc/mdev.conf
 mdev -d
 
