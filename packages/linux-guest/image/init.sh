@@ -28,6 +28,14 @@ acpid -d >/dev/null 2>&1 &
 printf 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent\npmem[0-9]+ 0:0 660 */bin/uvmkit-uevent\n' >/etc/mdev.conf
 mdev -d
 
+# /dev/virtio-ports/<name> links (udev's job elsewhere): the relay opens its port by name.
+mkdir -p /dev/virtio-ports /run/uvmkit
+for n in /sys/class/virtio-ports/*/name; do
+  [ -f "$n" ] || continue
+  dev=$(basename "$(dirname "$n")")
+  ln -sf "../$dev" "/dev/virtio-ports/$(cat "$n")"
+done
+
 for prog in uvmkit-relay uvmkit-gcs; do
   if [ -x "/bin/$prog" ]; then
     "/bin/$prog" >/dev/console 2>&1 &
