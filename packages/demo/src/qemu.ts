@@ -38,7 +38,7 @@ async function log(hcsd: HcsdProcess, id: string): Promise<string> {
 }
 
 /** Wait until the guest's latest device report (or the log) satisfies `test`. */
-async function until(what: string, test: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+async function until(what: string, test: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

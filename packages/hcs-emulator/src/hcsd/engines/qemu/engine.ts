@@ -60,7 +60,6 @@ interface SaveSidecar {
   readonly format: 1;
   readonly placement: Record<string, string>;
   readonly p9Used: Record<string, string>;
-  readonly p9Links: Record<string, string>;
 }
 
 const SIDECAR = (path: string) => `${path}.uvmkit.json`;
@@ -236,7 +235,7 @@ export class QemuVm implements EngineVm {
       accel: this.#o.accel,
       fileSize: (p) => statSync(p).size,
       name: system.id,
-      ...(sidecar ? { placement: sidecar.placement } : {}),
+      ...(sidecar ? { placement: sidecar.placement, p9Placement: sidecar.p9Used } : {}),
       ...(typeof restorePath === 'string' ? { incoming: `exec:cat ${shellQuote(restorePath)}` } : {}),
     });
     this.#plan = plan;
@@ -397,7 +396,6 @@ export class QemuVm implements EngineVm {
       format: 1,
       placement: this.#placement,
       p9Used: this.#p9Used,
-      p9Links: this.#plan?.p9Links ?? {},
     };
     writeFileSync(SIDECAR(path), `${JSON.stringify(sidecar)}\n`);
   }
