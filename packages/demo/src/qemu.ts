@@ -2,7 +2,7 @@
  * `pnpm demo --engine qemu`: the demo's story on a real VM. hcsd runs with the qemu engine; the
  * guest is the image `pnpm guest-image` builds. Boot, hot-add a SCSI disk (a small ext4 image made
  * here with `mke2fs -d`, holding a marker file), a NIC and a Plan 9 share (each until the guest
- * reports the device), change the memory (until the balloon got there), pause/resume, save,
+ * reports the device; for the disk, until the guest has read the marker), change the memory (until the balloon got there), pause/resume, save,
  * terminate, with each step's time. The last line is one JSON object:
  * `{"engine":"qemu","ok":…,"steps":{…ms…},"marker":"…"}`.
  */
@@ -38,7 +38,7 @@ async function log(hcsd: HcsdProcess, id: string): Promise<string> {
 }
 
 /** Wait until the guest's latest device report (or the log) satisfies `test`. */
-async function until(what: string, test: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+async function until(what: string, test: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -276,6 +276,20 @@ describe('qemu command line', () => {
     expect(plan.placement).toEqual({ [`nic-${NIC}`]: 'rp7' });
   });
 
+  it('a restore puts each share back on its saved 9p slot', () => {
+    const shares = [
+      { Name: 'a', Path: '/srv/a' },
+      { Name: 'b', Path: '/srv/b' },
+    ];
+    const plan = buildCmdline(
+      input(doc({ Plan9: { Shares: shares } }), { p9Placement: { 'p9-a': 'p9rw2', 'p9-b': 'p9rw0' } }),
+    );
+    expect(plan.p9Used).toEqual({ 'p9-a': 'p9rw2', 'p9-b': 'p9rw0' });
+    expect(plan.p9Links['/s/vm1/9p-p9rw2']).toBe('/srv/a');
+    expect(plan.p9Links['/s/vm1/9p-p9rw0']).toBe('/srv/b');
+    expect(plan.p9Links['/s/vm1/9p-p9rw1']).toBe('/s/vm1');
+  });
+
   it('an id that is not a safe QEMU id is hashed', () => {
     const plan = buildCmdline(input(doc({ NetworkAdapters: { 'my nic!': {} } })));
     const dev = plan.argv.find((a) => a.includes('virtio-net-pci')) ?? '';

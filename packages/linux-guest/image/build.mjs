@@ -6,7 +6,8 @@
  *
  * Inputs: the kernel package that `linux-image-amd64` depends on (downloaded with `apt-get
  * download`, extracted with `dpkg-deb -x`), busybox-static's `/bin/busybox`, the device modules
- * listed below with their dependency closure (`busybox depmod -b`), `image/init.sh`, and every
+ * listed below with their dependency closure (`busybox depmod -b`), `image/init.sh` (/init),
+ * `image/uevent.sh` (/bin/uvmkit-uevent, run by `mdev -d` for disk and pmem uevents), and every
  * program `make -C packages/linux-guest guest` built (copied to the initramfs `/bin`).
  * Output: `$UVMKIT_GUEST_DIR`, default `~/.cache/uvmkit/guest/<key>`, where key is a hash of
  * all those inputs; an existing directory with the same key is reused as it is.
@@ -227,6 +228,8 @@ function build(dir, key, kpkg, progs, cacheRoot) {
     writeFileSync(join(root, 'etc', 'uvmkit-modules'), `${mods.loaded.join(' ')}\n`);
     copyFileSync(join(here, 'init.sh'), join(root, 'init'));
     chmodSync(join(root, 'init'), 0o755);
+    copyFileSync(join(here, 'uevent.sh'), join(root, 'bin', 'uvmkit-uevent'));
+    chmodSync(join(root, 'bin', 'uvmkit-uevent'), 0o755);
     for (const p of progs) {
       copyFileSync(p.path, join(root, 'bin', p.name));
       chmodSync(join(root, 'bin', p.name), 0o755);
@@ -268,6 +271,7 @@ function main() {
   h.update(`modules ${MODULES.join(' ')}\n`);
   h.update(`build ${sha256File(fileURLToPath(import.meta.url))}\n`);
   h.update(`init ${sha256File(join(here, 'init.sh'))}\n`);
+  h.update(`uevent ${sha256File(join(here, 'uevent.sh'))}\n`);
   for (const p of progs) h.update(`prog ${p.name} ${p.sha}\n`);
   const key = h.digest('hex').slice(0, 16);
   const dir = process.env.UVMKIT_GUEST_DIR || join(cacheRoot, 'guest', key);

@@ -24,11 +24,17 @@ printf '#!/bin/sh\necho "uvmkit-init: power button: poweroff" >/dev/console\npow
 chmod 755 /etc/acpi/PWRF/00000080
 acpid -d >/dev/null 2>&1 &
 
-# Hot-plugged disks and pmem devices are reported at once (a uevent runs mdev, which runs this).
-printf '#!/bin/sh\necho "uvmkit-init: uevent $ACTION $MDEV uptime=$(cut -d" " -f1 /proc/uptime)" >/dev/console\n' >/bin/uvmkit-uevent
-chmod 755 /bin/uvmkit-uevent
+# Hot-plugged disks and pmem devices are reported at once (mdev -d reads netlink uevents and runs this).
 printf 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent\npmem[0-9]+ 0:0 660 */bin/uvmkit-uevent\n' >/etc/mdev.conf
-echo /bin/mdev >/proc/sys/kernel/hotplug
+mdev -d
+
+# /dev/virtio-ports/<name> links (udev's job elsewhere): the relay opens its port by name.
+mkdir -p /dev/virtio-ports /run/uvmkit
+for n in /sys/class/virtio-ports/*/name; do
+  [ -f "$n" ] || continue
+  dev=$(basename "$(dirname "$n")")
+  ln -sf "../$dev" "/dev/virtio-ports/$(cat "$n")"
+done
 
 for prog in uvmkit-relay uvmkit-gcs; do
   if [ -x "/bin/$prog" ]; then

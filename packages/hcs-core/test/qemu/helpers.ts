@@ -106,12 +106,12 @@ export async function vmLog(hcsd: HcsdProcess, id: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Wait until the VM log matches `pattern` (a boot needs 3–10 s under TCG; 90 s means a hang). */
+/** Wait until the VM log matches `pattern` (a boot needs 3–60 s under TCG; 180 s means a hang). */
 export async function waitLog(
   hcsd: HcsdProcess,
   id: string,
   pattern: RegExp,
-  timeoutMs = 90_000,
+  timeoutMs = 180_000,
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -133,7 +133,7 @@ export async function waitDevices(
   hcsd: HcsdProcess,
   id: string,
   test: (line: string) => boolean,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

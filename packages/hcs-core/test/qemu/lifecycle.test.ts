@@ -60,6 +60,15 @@ describe('qemu engine lifecycle', () => {
     const log = await waitLog(q.hcsd, id, /uvmkit-init: READY/);
     expect(log).toContain(`uvmkit: accelerator ${view.accelerator}`);
     expect(log).toMatch(/uvmkit-init: devices block= net=lo, .*ports=uvmkit\.relay,/);
+    // The guest's relay opened its port by name and the engine's RelayHost synced with it.
+    expect(log).toMatch(/uvmkit-init: started uvmkit-relay pid=\d+/);
+    const deadline = Date.now() + 30_000;
+    let relay = (await q.hcsd.control.engine(id, 'relay')) as { connected: boolean; synced: boolean } | null;
+    while (!relay?.synced && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      relay = (await q.hcsd.control.engine(id, 'relay')) as typeof relay;
+    }
+    expect(relay).toMatchObject({ connected: true, synced: true });
     const props = await cs.getProperties({ PropertyTypes: ['Statistics'] });
     expect(props.State).toBe('Running');
     const stats = props.Statistics as { Uptime100ns: number; Memory?: { MemoryUsageCommitBytes?: number } };

@@ -67,8 +67,12 @@ describe('qemu engine: Modify', () => {
     await modify(path, 'Add', { Type: 'VirtualDisk', Path: disk });
     const view = await qemuView(q.hcsd, id);
     expect(view.block).toContainEqual({ qdev: 'scsi0-lun2', node: 'scsi0-lun2-blk', file: disk });
+    // The guest saw the disk at once (uevent), mounted its ext4 and read the marker file.
+    const log = await waitLog(q.hcsd, id, /uvmkit-init: disk sda marker=uvmkit-marker/);
+    expect(log).toContain('uvmkit-init: uevent add sda');
     expect(await waitDevices(q.hcsd, id, (l) => l.includes('block=sda,'))).toContain('block=sda,');
     await modify(path, 'Remove');
+    await waitLog(q.hcsd, id, /uvmkit-init: uevent remove sda/);
     expect((await qemuView(q.hcsd, id)).block?.some((b) => b.qdev === 'scsi0-lun2')).toBe(false);
     const nodes = await qmp<{ 'node-name': string }[]>(q.hcsd, id, 'query-named-block-nodes');
     expect(nodes.some((n) => n['node-name'].startsWith('scsi0-lun2'))).toBe(false);
@@ -121,7 +125,7 @@ describe('qemu engine: Modify', () => {
       ImageFormat: 'Vhd1',
     });
     expect((await qemuView(q.hcsd, id)).pci?.some((d) => d.id === 'pmem0')).toBe(true);
-    await waitDevices(q.hcsd, id, (l) => l.includes('pmem=pmem0,'));
+    await waitLog(q.hcsd, id, /uvmkit-init: uevent add pmem0/);
     const err = await rejection<HcsError>(modify(`${DEV}/VirtualPMem/Devices/0`, 'Remove'));
     expect((err.hresult ?? 0) >>> 0).toBe(NOT_SUPPORTED);
     expect(err.message).toContain('QEMU cannot unplug virtio-pmem');

@@ -44,6 +44,8 @@ export interface CmdlineInput {
   readonly fileSize: (path: string) => number;
   /** Device id → root port id, from a saved VM (restore); otherwise ports are assigned in order. */
   readonly placement?: Readonly<Record<string, string>>;
+  /** Share device id → 9p fsdev slot, from a saved VM (restore); otherwise slots go in order. */
+  readonly p9Placement?: Readonly<Record<string, string>>;
   /** `-incoming` URI (restore). */
   readonly incoming?: string;
   /** `-name` (the compute system id). */
@@ -420,7 +422,9 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
     const path = share.Path;
     if (typeof path !== 'string' || path === '') fail(HR.E_INVALIDARG, 'Plan9 share: Path is required');
     const ro = shareReadOnly(share);
-    const slot = p9Slots.find((s) => s.readOnly === ro && !Object.values(p9Used).includes(s.fsdev));
+    const saved = input.p9Placement?.[shareId(String(share.Name))];
+    const free = (s: P9Slot) => s.readOnly === ro && !Object.values(p9Used).includes(s.fsdev);
+    const slot = p9Slots.find((s) => s.fsdev === saved && free(s)) ?? p9Slots.find(free);
     if (!slot)
       fail(
         HR.E_FAIL,

@@ -20,6 +20,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type {
   Engine,
@@ -42,6 +43,7 @@ import { type ModifyContext, realizeModify } from './modify.js';
 import { preflight } from './preflight.js';
 import { describeExit, QemuProcess } from './process.js';
 import { QmpClient } from './qmp.js';
+import { RelayHost } from './relay.js';
 
 export interface QemuEngineOptions {
   readonly logger: Logger;
@@ -60,12 +62,16 @@ interface SaveSidecar {
   readonly format: 1;
   readonly placement: Record<string, string>;
   readonly p9Used: Record<string, string>;
-  readonly p9Links: Record<string, string>;
 }
 
 const SIDECAR = (path: string) => `${path}.uvmkit.json`;
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** hcs-core's HvSocket directory (`$UVMKIT_HVSOCK_DIR`, else `<tmpdir>/uvmkit-hvsock`). */
+function hvsockDir(): string {
+  return process.env.UVMKIT_HVSOCK_DIR || join(tmpdir(), 'uvmkit-hvsock');
+}
 
 function qemuVersion(binary: string): string | undefined {
   const r = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
@@ -184,6 +190,8 @@ export class QemuVm implements EngineVm {
   #shutdownEvent: Record<string, unknown> | undefined;
   #disposed = false;
   #startedAt: number | undefined;
+  /** The HvSocket relay over the VM's `uvmkit.relay` port (started once QEMU runs). */
+  #relay: RelayHost | undefined;
 
   constructor(options: VmOptions) {
     this.#o = options;
@@ -236,7 +244,7 @@ export class QemuVm implements EngineVm {
       accel: this.#o.accel,
       fileSize: (p) => statSync(p).size,
       name: system.id,
-      ...(sidecar ? { placement: sidecar.placement } : {}),
+      ...(sidecar ? { placement: sidecar.placement, p9Placement: sidecar.p9Used } : {}),
       ...(typeof restorePath === 'string' ? { incoming: `exec:cat ${shellQuote(restorePath)}` } : {}),
     });
     this.#plan = plan;
@@ -268,6 +276,13 @@ export class QemuVm implements EngineVm {
       throw new HcsdFailure(HR.E_FAIL, `QEMU start: ${(e as Error).message}`);
     }
     this.#startedAt = Date.now();
+    this.#relay = new RelayHost({
+      chardevPath: plan.relayPath,
+      hvsockDir: hvsockDir(),
+      runtimeId: system.runtimeId,
+      logger: this.#o.logger,
+    });
+    this.#relay.start();
     void proc.exited.then((exit) => this.#onExit(proc, describeExit(exit)));
   }
 
@@ -320,6 +335,7 @@ export class QemuVm implements EngineVm {
     if (this.#proc !== proc) return;
     this.#qmp?.close();
     this.#qmp = undefined;
+    void this.#closeRelay();
     this.#limiter.remove();
     if (this.#stopping || this.#disposed) return;
     const ev = this.#shutdownEvent;
@@ -350,7 +366,16 @@ export class QemuVm implements EngineVm {
     this.#qmp?.close();
     this.#qmp = undefined;
     if (proc) await proc.kill();
+    await this.#closeRelay();
     this.#limiter.remove();
+  }
+
+  #closeRelay(): Promise<void> {
+    const relay = this.#relay;
+    this.#relay = undefined;
+    return relay
+      ? relay.close().catch((e: unknown) => this.#o.logger.error('hcsd qemu: relay close', e))
+      : Promise.resolve();
   }
 
   async pause(signal: AbortSignal): Promise<void> {
@@ -397,7 +422,6 @@ export class QemuVm implements EngineVm {
       format: 1,
       placement: this.#placement,
       p9Used: this.#p9Used,
-      p9Links: this.#plan?.p9Links ?? {},
     };
     writeFileSync(SIDECAR(path), `${JSON.stringify(sidecar)}\n`);
   }
@@ -483,8 +507,9 @@ export class QemuVm implements EngineVm {
         return { path: this.#log, text: '' };
       }
     }
+    if (what === 'relay') return this.#relay?.inspect() ?? null;
     if (what !== 'qemu')
-      fail(HR.E_INVALIDARG, `inspect ${what}: the qemu engine has the views 'qemu' and 'log'`);
+      fail(HR.E_INVALIDARG, `inspect ${what}: the qemu engine has the views 'qemu', 'log' and 'relay'`);
     if (typeof query.command === 'string') {
       const args = isObj(query.arguments) ? query.arguments : undefined;
       return this.#requireQmp().execute(query.command, args);

@@ -91,7 +91,14 @@ export class QmpClient {
     this.#socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.#onData(chunk));
-    socket.on('error', (e) => this.#fail(new HcsdFailure(HR.E_FAIL, `QMP connection: ${e.message}`)));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      this.#fail(
+        // QEMU exiting can reset the connection instead of closing it.
+        e.code === 'ECONNRESET' || e.code === 'EPIPE'
+          ? new HcsdFailure(HR.E_FAIL, 'QMP connection closed (QEMU exited)')
+          : new HcsdFailure(HR.E_FAIL, `QMP connection: ${e.message}`),
+      ),
+    );
     socket.on('close', () => this.#fail(new HcsdFailure(HR.E_FAIL, 'QMP connection closed (QEMU exited)')));
     const greeting = await this.#wait<QmpGreeting>(
       'greeting',
