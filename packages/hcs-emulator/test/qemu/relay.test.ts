@@ -1,7 +1,7 @@
 /**
  * The relay in a real VM (QEMU/TCG): RelayHost against `uvmkit-relay` on a real virtio-serial port.
- * Needs `UVMKIT_GUEST_KERNEL` and `UVMKIT_GUEST_INITRD` (an image with /bin/busybox,
- * /bin/uvmkit-relay and the virtio_pci + virtio_console modules under /lib/modules). The test
+ * Uses the guest image (`pnpm guest-image`, or `UVMKIT_GUEST_KERNEL` and `UVMKIT_GUEST_INITRD`: an
+ * image with /bin/busybox, /bin/uvmkit-relay and the virtio_pci + virtio_console modules). The test
  * appends a small cpio with its own /init (a later initramfs segment overrides earlier files), so
  * it does not depend on the image's init.
  *
@@ -23,12 +23,24 @@ import {
 } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { RelayHost } from '../../src/hcsd/engines/qemu/relay.js';
 import { tempDir, until, vsockService } from '../helpers/relay-rig.js';
 
-const KERNEL = process.env.UVMKIT_GUEST_KERNEL;
-const INITRD = process.env.UVMKIT_GUEST_INITRD;
+/** The guest image: `$UVMKIT_GUEST_KERNEL`/`$UVMKIT_GUEST_INITRD`, else `pnpm guest-image`'s (cached). */
+function guestImage(): { kernel: string; initrd: string } {
+  const { UVMKIT_GUEST_KERNEL: kernel, UVMKIT_GUEST_INITRD: initrd } = process.env;
+  if (kernel && initrd) return { kernel, initrd };
+  const builder = fileURLToPath(new URL('../../../linux-guest/image/build.mjs', import.meta.url));
+  const out = execFileSync(process.execPath, [builder], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as { kernel: string; initrd: string };
+}
+const { kernel: KERNEL, initrd: INITRD } = guestImage();
 const RUNTIME_ID = '3f2a9c4e-1b7d-4c8e-9f0a-5b6c7d8e9f01';
 const ECHO = vsockService(0x5000);
 const SINK = vsockService(0x5001);
@@ -88,7 +100,7 @@ function buildInitrd(): string {
     overlay,
   ]);
   const out = join(t.dir, 'initrd');
-  copyFileSync(INITRD!, out);
+  copyFileSync(INITRD, out);
   const pad = (4 - (statSync(out).size % 4)) % 4;
   appendFileSync(out, Buffer.concat([Buffer.alloc(pad), cpio]));
   return out;
@@ -132,8 +144,6 @@ describe('relay in QEMU', () => {
   let sourceMs = 0;
 
   beforeAll(async () => {
-    if (KERNEL === undefined || INITRD === undefined)
-      throw new Error('UVMKIT_GUEST_KERNEL and UVMKIT_GUEST_INITRD must name the guest image');
     t = tempDir();
     mkdirSync(hvsock(), { mode: 0o700 });
     // guest→host bulk: count what arrives, answer EOF with EOF
