@@ -11,6 +11,7 @@ export default defineConfig({
       'packages/hcs-core/vitest.qemu.config.ts',
       'packages/cli/vitest.qemu.config.ts',
       'packages/hcs-emulator/vitest.qemu.config.ts',
+      'packages/guestmanager/vitest.qemu.config.ts',
     ],
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
   },
