@@ -3,10 +3,14 @@
  * listener through the HvSocket relay), through the public API only: create → prepare → start →
  * connected (Negotiate v4) → addSCSIDisk → addMappedVirtualDisk → a process in the guest reads the
  * marker file from that disk (stdout, exit code 0) → remove both → the guest no longer sees it →
- * `/bin/sh -c "echo hi; exit 3"` gives `hi` and 3 → terminate.
+ * `/bin/sh -c "echo hi; exit 3"` gives `hi` and 3 → terminate. The same for a Plan 9 share (the
+ * guest reads a host file through it) and a NIC (the guest reaches the user-mode network's
+ * gateway, which forwards to a server on the host's loopback).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +19,8 @@ import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import { lifetime } from '@uvmkit/lifetime';
+import { network } from '@uvmkit/network';
+import { plan9 } from '@uvmkit/plan9';
 import { scsi } from '@uvmkit/scsi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Guest } from '../../src/guest.js';
@@ -50,6 +56,8 @@ beforeAll(async () => {
   hcsd = await startTestHcsd({ engine: 'qemu', stateDir: join(work, 'state'), timeoutMs: 30_000 });
   UtilityVM.use(lifetime);
   UtilityVM.use(scsi);
+  UtilityVM.use(network);
+  UtilityVM.use(plan9);
 });
 afterAll(async () => {
   await hcsd?.stop();
@@ -119,6 +127,61 @@ describe('the real guest agent on the qemu engine', () => {
 
       expect(await sh(guest, 'echo hi; exit 3')).toEqual({ stdout: 'hi\n', stderr: '', code: 3 });
     } finally {
+      await guest.closeConnection().catch(() => {});
+      await vm.terminate().catch(() => {});
+      await vm.close();
+    }
+  });
+
+  it('mounts a Plan 9 share and configures a NIC that reaches the gateway', async () => {
+    const shared = join(work, 'share');
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'hello.txt'), `from the host ${process.pid}\n`);
+    const server = createServer((_req, res) => res.end(`gateway ${process.pid}\n`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const vm = await UtilityVM.create(uniqueSystemId('gq'), lcow());
+    const guest = new Guest(vm);
+    try {
+      await guest.prepareConnection();
+      await vm.start();
+      await guest.createConnection({ timeout: 200_000 });
+
+      const share = { Name: 'gqshare', AccessName: 'gqshare', Path: shared, Port: 564, Flags: 0 };
+      await vm.addPlan9(share);
+      const dirMount = { MountPath: '/run/gq-share', ShareName: 'gqshare', ReadOnly: true };
+      await guest.addMappedDirectory(dirMount, { timeout: 60_000 });
+      expect(await sh(guest, 'cat /run/gq-share/hello.txt')).toEqual({
+        stdout: `from the host ${process.pid}\n`,
+        stderr: '',
+        code: 0,
+      });
+      await guest.removeMappedDirectory(dirMount, { timeout: 60_000 });
+      expect((await sh(guest, 'grep -c " /run/gq-share " /proc/mounts; exit 0')).stdout).toBe('0\n');
+
+      const nicId = 'e5b7c2a0-3f41-4d2e-9b8c-1a2b3c4d5e6f';
+      const mac = '00-15-5D-52-C0-42';
+      await vm.addNIC(nicId, { EndpointId: '1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b', MacAddress: mac });
+      await guest.addNetworkInterface(
+        {
+          NamespaceID: '00000000-0000-0000-0000-000000000001',
+          ID: nicId,
+          MacAddress: mac,
+          IPConfigs: [{ IPAddress: '10.0.2.15', PrefixLength: 24 }],
+          Routes: [{ NextHop: '10.0.2.2', DestinationPrefix: '0.0.0.0/0' }],
+        },
+        { timeout: 60_000 },
+      );
+      // the gateway answers ping, and forwards a TCP connection to the host's loopback server
+      // (busybox nc: Debian's static busybox wget crashes in this guest)
+      const ping = await sh(guest, 'ping -c 1 -W 5 10.0.2.2 >/dev/null; echo ping=$?');
+      expect(ping.stdout).toBe('ping=0\n');
+      const got = await sh(guest, `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 10.0.2.2 ${port}`);
+      expect(got.code).toBe(0);
+      expect(got.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(got.stdout.endsWith(`\r\n\r\ngateway ${process.pid}\n`)).toBe(true);
+    } finally {
+      server.close();
       await guest.closeConnection().catch(() => {});
       await vm.terminate().catch(() => {});
       await vm.close();

@@ -221,8 +221,15 @@ int res_mapped_virtual_disk(bool add, const json_value *s, gerr *e) {
   char data[1024] = "";
   if (mount_options(opts, nopts, &flags, data, sizeof data, e) != 0) return -1;
   if (make_target(mount_path, false, e) != 0) return -1;
-  if (mount(dev, mount_path, fs, flags, data[0] ? data : NULL) != 0) {
+  /* A disk hot-added a moment ago may still be probing (its node exists, the driver answers
+   * ENXIO/ENODEV for a while): retry those until the device deadline. */
+  uint64_t mount_deadline = now_ms() + (uint64_t)cfg.device_timeout_ms;
+  while (mount(dev, mount_path, fs, flags, data[0] ? data : NULL) != 0) {
     int err = errno;
+    if ((err == ENXIO || err == ENODEV || err == ENOENT) && now_ms() < mount_deadline) {
+      usleep(20 * 1000);
+      continue;
+    }
     rmdir(mount_path);
     return GFAIL(e, HR_E_FAIL, "mount %s (%s) at %s: %s", dev, fs, mount_path, strerror(err));
   }
