@@ -3,14 +3,16 @@
  * guest is the image `pnpm guest-image` builds. Boot, hot-add a SCSI disk (a small ext4 image made
  * here with `mke2fs -d`, holding a marker file), a NIC and a Plan 9 share (each until the guest
  * reports the device; for the disk, until the guest has read the marker), change the memory (until the balloon got there), pause/resume, save,
- * terminate, with each step's time. The last line is one JSON object:
- * `{"engine":"qemu","ok":…,"steps":{…ms…},"marker":"…"}`.
+ * terminate, with each step's time. The guest agent (uvmkit-gcs) connects over the HvSocket relay,
+ * mounts the hot-added disk and runs `cat` of its marker in the guest. The last line is one JSON
+ * object: `{"engine":"qemu","ok":…,"steps":{…ms…},"marker":"…","guestRead":"…","execExitCode":N}`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Guest } from '@uvmkit/guestmanager';
 import { UtilityVM } from '@uvmkit/hcs-core';
 import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
@@ -56,6 +58,8 @@ export async function qemuDemo(): Promise<void> {
   const marker = `uvmkit-marker-${process.pid}-${Date.now()}`;
   const scratch = mkdtempSync(join(tmpdir(), 'uvmkit-demo-qemu-'));
   let ok = false;
+  let guestRead: string | null = null;
+  let execExitCode: number | null = null;
   let hcsd: HcsdProcess | undefined;
   const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -102,10 +106,14 @@ export async function qemuDemo(): Promise<void> {
     };
     console.log(`▶ Utility VM ${id}`);
     await using vm = await time('create', () => UtilityVM.create(id, doc));
+    const guest = new Guest(vm);
+    await guest.prepareConnection();
     await time('start', () => vm.start());
     await time('boot', () =>
       until('the guest READY marker', async () => (await log(h, id)).includes('uvmkit-init: READY')),
     );
+    const caps = await time('guestConnect', () => guest.createConnection({ timeout: 180_000 }));
+    console.log(`  guest agent connected: ${caps.os}, GCS protocol v${caps.protocolVersion}`);
     const view = (await h.control.engine(id, 'qemu')) as { pid: number; accelerator: string };
     console.log(`  QEMU pid ${view.pid}, accelerator ${view.accelerator}`);
 
@@ -115,6 +123,19 @@ export async function qemuDemo(): Promise<void> {
         (await log(h, id)).includes('uvmkit-init: uevent add sda'),
       );
     });
+    const mount = { MountPath: '/run/demo-disk', Controller: 0, Lun: 1, ReadOnly: true };
+    await time('guestMount', () => guest.addMappedVirtualDisk(mount, { timeout: 60_000 }));
+    await time('guestRead', async () => {
+      const p = await guest.execIntoUVM({ CommandArgs: ['/bin/cat', '/run/demo-disk/marker'] });
+      let out = '';
+      for await (const chunk of p.stdout ?? []) out += String(chunk);
+      execExitCode = await p.wait();
+      await p.close();
+      guestRead = out.trim();
+    });
+    console.log(`  the guest read ${JSON.stringify(guestRead)} from the disk (exit code ${execExitCode})`);
+    await time('guestUnmount', () => guest.removeMappedVirtualDisk(mount, { timeout: 60_000 }));
+    await guest.closeConnection();
     await time('nicAdd', async () => {
       await vm.addNIC(NIC_ID, { EndpointId: ENDPOINT_ID, MacAddress: '00-15-5D-52-C0-01' });
       await until('eth0 in the guest', async () => lastDevices(await log(h, id)).includes('net=eth0,'));
@@ -145,11 +166,11 @@ export async function qemuDemo(): Promise<void> {
     console.log(`  saved ${Math.round(statSync(stateFile).size / 1048576)} MB to ${stateFile}`);
     const status = await time('terminate', () => vm.terminate());
     console.log(`  exit: ${JSON.stringify(status)}`);
-    ok = status.ExitType === 'ForcedExit';
+    ok = status.ExitType === 'ForcedExit' && guestRead === marker && execExitCode === 0;
   } finally {
     await hcsd?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-  console.log(JSON.stringify({ engine: 'qemu', ok, steps, marker }));
+  console.log(JSON.stringify({ engine: 'qemu', ok, steps, marker, guestRead, execExitCode }));
   if (!ok) process.exitCode = 1;
 }

@@ -87,7 +87,7 @@ export interface GuestOptions {
   logger?: Logger | undefined;
   /** HvSocket transport (default: `hyperv` on Windows, `unix` — the emulator — elsewhere). */
   transport?: HvSocketTransport | undefined;
-  /** Emulator HvSocket directory (default `$UVMKIT_HVSOCK_DIR` or `<tmpdir>/uvmkit-hvsock`). */
+  /** Emulator HvSocket directory (default `$UVMKIT_HVSOCK_DIR`, else `<runtime dir>/hvsock`). */
   hvsocketDir?: string | undefined;
   /** Inbound frame limit (default 0x10000, as hcsshim). */
   maxFrameSize?: number | undefined;

@@ -5,7 +5,7 @@
  * signal, and then closes) and `dial`, both yielding Node duplex streams; the `SOCKADDR_HV`
  * encoder; GUID byte order; the well-known VM and service ids; the emulator mapping of an
  * address to a Unix socket `<dir>/<vmId>-<serviceId>.sock` (`$UVMKIT_HVSOCK_DIR`, else
- * `<tmpdir>/uvmkit-hvsock`).
+ * `<runtime dir>/hvsock`, the private per-user runtime directory).
  *
  * On Windows the `hyperv` transport uses AF_HYPERV sockets through koffi with one non-blocking
  * poller on the JS thread (no pool thread per connection; see windows.ts — untested on Linux).

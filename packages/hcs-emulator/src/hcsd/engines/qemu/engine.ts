@@ -20,7 +20,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type {
   Engine,
@@ -34,6 +33,7 @@ import type {
   SystemView,
 } from '../../engine.js';
 import { fail, HcsdFailure, HR } from '../../errors.js';
+import { hvsockDir } from '../../hvsock.js';
 import { isObj, type Obj } from '../../json.js';
 import type { ExitType } from '../../system.js';
 import { type AccelProbe, probeAccel } from './accel.js';
@@ -67,11 +67,6 @@ interface SaveSidecar {
 const SIDECAR = (path: string) => `${path}.uvmkit.json`;
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** hcs-core's HvSocket directory (`$UVMKIT_HVSOCK_DIR`, else `<tmpdir>/uvmkit-hvsock`). */
-function hvsockDir(): string {
-  return process.env.UVMKIT_HVSOCK_DIR || join(tmpdir(), 'uvmkit-hvsock');
-}
 
 function qemuVersion(binary: string): string | undefined {
   const r = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
