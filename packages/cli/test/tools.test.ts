@@ -48,10 +48,12 @@ describe('uvmctl hcsd', () => {
     // uvmctl runs hcsd as its child: the daemon's pid is not uvmctl's.
     const info = JSON.parse(ready.replace(/^hcsd ready /, '')) as {
       socket: string;
+      control: string;
       pid: number;
       engine: string;
     };
-    expect(info).toEqual({ socket, pid: info.pid, engine: 'sim' });
+    // uvmctl hcsd serves the control socket beside its socket (for `uvmctl inspect`)
+    expect(info).toEqual({ socket, control: `${socket}.control`, pid: info.pid, engine: 'sim' });
     expect(info.pid).not.toBe(child.pid);
     const id = uniqueSystemId('cli-hcsd');
     expect((await uvmctl(socket, ['create', id, '--config', writeConfig(keptDocument())])).code).toBe(0);
