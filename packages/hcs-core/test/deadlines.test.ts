@@ -15,13 +15,16 @@ import { ensureHvsocketDir } from '../src/hvsocket/path.js';
 import { Operation } from '../src/operation.js';
 import { HcsService } from '../src/service.js';
 import { rejection, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
+import { linuxOnlyDescribe } from './helpers/platform.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('a refused connection', () => {
+linuxOnlyDescribe(
+  "hcsd's connection limit is set per daemon through the environment, which the Windows launcher's daemons do not take",
+)('a refused connection', () => {
   it('past hcsd maxConnections: the call fails with HCS_E_CONNECT_FAILED and hcsd says why', async () => {
     // the control connection of startHcsd is the one connection allowed
     const hcsd = await startDaemon({ env: { UVMKIT_HCSD_LIMITS: '{"maxConnections":1}' } });
@@ -37,7 +40,9 @@ describe('a refused connection', () => {
   });
 });
 
-describe('a hung hcsd (SIGSTOP)', () => {
+linuxOnlyDescribe(
+  'SIGSTOP/SIGCONT of the native hcsd: Windows Node under Wine cannot signal a Linux process',
+)('a hung hcsd (SIGSTOP)', () => {
   it('timeouts are deadlines: Timeout within timeout + 100 ms; fs stays fast; late results are cleaned up', async () => {
     const hcsd: HcsdProcess = await startDaemon();
     const id = uniqueId('hung');
@@ -97,27 +102,32 @@ describe('a hung hcsd (SIGSTOP)', () => {
   }, 60_000);
 });
 
-describe("the shim's own deadline", () => {
-  it('a synchronous call to a hung hcsd returns HCS_E_CONNECTION_TIMEOUT after $UVMKIT_HCSD_CALL_TIMEOUT_MS', async () => {
-    const hcsd: HcsdProcess = await startDaemon();
-    await HcsService.getProperties(); // connected
-    process.kill(hcsd.pid, 'SIGSTOP');
-    process.env.UVMKIT_HCSD_CALL_TIMEOUT_MS = '300';
-    try {
-      const err = await rejection<HcsError>(HcsService.getProperties());
-      expect(err.code).toBe('HCS_E_CONNECTION_TIMEOUT');
-      expect(err.message).toBe(
-        `HcsGetServiceProperties failed with HCS_E_CONNECTION_TIMEOUT (0x80370109) (hcsd at ${hcsd.socketPath} did not answer in time, named by $UVMKIT_HCSD_SOCKET)`,
-      );
-    } finally {
-      delete process.env.UVMKIT_HCSD_CALL_TIMEOUT_MS;
-      process.kill(hcsd.pid, 'SIGCONT');
-      await hcsd.kill();
-    }
-  }, 30_000);
-});
+linuxOnlyDescribe('SIGSTOP of the native hcsd: Windows Node under Wine cannot signal a Linux process')(
+  "the shim's own deadline",
+  () => {
+    it('a synchronous call to a hung hcsd returns HCS_E_CONNECTION_TIMEOUT after $UVMKIT_HCSD_CALL_TIMEOUT_MS', async () => {
+      const hcsd: HcsdProcess = await startDaemon();
+      await HcsService.getProperties(); // connected
+      process.kill(hcsd.pid, 'SIGSTOP');
+      process.env.UVMKIT_HCSD_CALL_TIMEOUT_MS = '300';
+      try {
+        const err = await rejection<HcsError>(HcsService.getProperties());
+        expect(err.code).toBe('HCS_E_CONNECTION_TIMEOUT');
+        expect(err.message).toBe(
+          `HcsGetServiceProperties failed with HCS_E_CONNECTION_TIMEOUT (0x80370109) (hcsd at ${hcsd.socketPath} did not answer in time, named by $UVMKIT_HCSD_SOCKET)`,
+        );
+      } finally {
+        delete process.env.UVMKIT_HCSD_CALL_TIMEOUT_MS;
+        process.kill(hcsd.pid, 'SIGCONT');
+        await hcsd.kill();
+      }
+    }, 30_000);
+  },
+);
 
-describe('where the service is', () => {
+linuxOnlyDescribe(
+  'Unix socket paths and the private runtime directory (modes, owners); the Windows shim reaches hcsd over TCP only',
+)('where the service is', () => {
   it('nothing listens: HCS_E_SERVICE_NOT_AVAILABLE names the socket and the variable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'uvmkit-none-'));
     dirs.push(dir);
@@ -175,7 +185,9 @@ describe('where the service is', () => {
   });
 });
 
-describe('one rule for the runtime directory', () => {
+linuxOnlyDescribe(
+  'the Unix runtime directory rule of the shim, hcsd and hcs-core; Windows has no such default',
+)('one rule for the runtime directory', () => {
   it('hcs-core and hcsd derive the same runtime directory, hvsock directory and socket', async () => {
     const emulator = await import('@uvmkit/hcs-emulator');
     const { hcsdSocketPath, hvsocketDir, runtimeDir } = await import('../src/hvsocket/path.js');
