@@ -17,13 +17,16 @@ import type { Logger } from '@uvmkit/hcs-core';
 import { type HvSocketListener, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import type { Guest } from './guest.js';
 
+/** The vsock port the guest's init reads entropy from (hcsshim's LCOW boot). */
 export const ENTROPY_PORT = 1;
+/** The vsock port the guest writes its log stream to (hcsshim's LCOW boot). */
 export const LOG_PORT = 109;
 /** What hcsshim writes on the entropy port. */
 export const DEFAULT_ENTROPY_BYTES = 512;
 /** Longest log line kept whole. */
 export const MAX_LOG_LINE = 64 * 1024;
 
+/** Options of `Guest.prepareBootListeners`. */
 export interface BootListenersOptions {
   signal?: AbortSignal | undefined;
   /** Serve entropy on port 1 (default true). */
@@ -51,6 +54,7 @@ export class BootListeners {
     return Promise.all(this.#tasks).then(() => undefined);
   }
 
+  /** Bind the entropy and log listeners of `guest`'s VM (before the VM starts). */
   static async start(guest: Guest, logger: Logger, options: BootListenersOptions): Promise<BootListeners> {
     const b = new BootListeners();
     const bytes = options.entropyBytes ?? DEFAULT_ENTROPY_BYTES;

@@ -74,6 +74,7 @@ const gone = (err: unknown): boolean =>
   (hresultEquals(err.hresult, HRESULT.HCS_E_SYSTEM_NOT_FOUND) ||
     hresultEquals(err.hresult, HRESULT.HCS_E_SYSTEM_ALREADY_STOPPED));
 
+/** Create container `id` in the guest from an OCI spec (it is started with `GuestContainer.start`). */
 export async function createContainer(
   guest: Guest,
   id: string,
@@ -110,6 +111,7 @@ export function openContainer(guest: Guest, id: string): GuestContainer {
   return new GuestContainer(guest, guest.bridge('openContainer'), id, false);
 }
 
+/** A container in the guest: start, exec, wait for its exit notification, shut down, kill, close. */
 export class GuestContainer {
   readonly guest: Guest;
   readonly id: string;

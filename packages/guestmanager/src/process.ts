@@ -78,6 +78,7 @@ export const Signals = {
   SIGSTOP: 19,
   SIGWINCH: 28,
 } as const;
+/** A signal by name (`'SIGTERM'`, `'SIGKILL'`, …): the ones `GuestProcess.signal` accepts. */
 export type SignalName = keyof typeof Signals;
 
 const INFINITE = 0xffffffff;

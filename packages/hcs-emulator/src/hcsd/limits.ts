@@ -5,6 +5,7 @@
  */
 import { MAX_FRAME } from './codec.js';
 
+/** The bounds one hcsd enforces (each documented with its default in `DEFAULT_LIMITS`). */
 export interface Limits {
   /** Largest frame hcsd writes (the protocol's limit, which the shim enforces): a bigger answer is refused with an error answer. */
   readonly maxAnswerFrame: number;
@@ -32,6 +33,7 @@ export interface Limits {
   readonly fdHeadroom: number;
 }
 
+/** The limits hcsd runs with unless `serve({ limits })` or `$UVMKIT_HCSD_LIMITS` override them. */
 export const DEFAULT_LIMITS: Limits = {
   maxAnswerFrame: MAX_FRAME,
   maxRequestFrame: 16 * 1024 * 1024,
