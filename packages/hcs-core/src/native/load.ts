@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal module (not a package export; not tagged internal: that would strip its imports).
  * Lazy, process-wide loading of the compute library. Nothing native (not even the koffi module)
  * is loaded until the first call that needs it.
  *
