@@ -58,7 +58,8 @@ describe.each(publishable().map((p) => [p.name, p] as const))('%s', (_name, pkg)
       for (const [, link] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (link === undefined || /^(#|[a-z]+:)/.test(link)) continue;
         const target = posix.normalize(posix.join(posix.dirname(rel), link.split('#')[0]!));
-        const ok = shipped.has(target) || [...shipped].some((s) => s.startsWith(`${target.replace(/\/$/, '')}/`));
+        const ok =
+          shipped.has(target) || [...shipped].some((s) => s.startsWith(`${target.replace(/\/$/, '')}/`));
         expect(ok, `${rel} links ${link}, which is not in the tarball`).toBe(true);
       }
     }
