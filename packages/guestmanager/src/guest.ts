@@ -13,10 +13,8 @@
 import type { Duplex } from 'node:stream';
 import {
   type CallOptions,
-  checkCallOptions,
   HcsError,
   HRESULT,
-  invalidArgument,
   type Logger,
   type Subscription,
   silentLogger,
@@ -30,11 +28,11 @@ import {
   listen,
   normalizeGuid,
 } from '@uvmkit/hcs-core/hvsocket';
+import { checkCallOptions, invalidArgument, TypedEvents } from '@uvmkit/hcs-core/manager';
 import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { type GuestCapabilities, parseNegotiateResponse } from './capabilities.js';
 import { type BridgeClosedError, GuestConnectionUnavailable } from './errors.js';
-import { Listeners } from './events.js';
 import { type GuestRequestMethods, guestRequestMethods } from './methods.js';
 
 /** Windows `TIME_ZONE_INFORMATION` as HCS schema 2 spells it (used in the WCOW cold-start Create). */
@@ -131,7 +129,7 @@ export class Guest {
   readonly vm: UtilityVM;
   readonly #options: GuestOptions;
   readonly #logger: Logger;
-  readonly #events: Listeners<GuestEvents>;
+  readonly #events: TypedEvents<GuestEvents>;
   #serviceId: string | undefined;
   #listener: HvSocketListener | undefined;
   #bridge: Bridge | undefined;
@@ -149,7 +147,7 @@ export class Guest {
     this.vm = vm;
     this.#options = { ...options };
     this.#logger = options.logger ?? vm.logger ?? silentLogger;
-    this.#events = new Listeners<GuestEvents>(this.#logger);
+    this.#events = new TypedEvents<GuestEvents>(this.#logger);
   }
 
   /** The service id given to prepareConnection, if any. */

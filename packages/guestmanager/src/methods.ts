@@ -2,7 +2,7 @@
  * Every request function, installed as a `Guest` method (`guest.addMappedVirtualDisk(disk)` ≡
  * `addMappedVirtualDisk(guest, disk)`), the same shape as the host managers' plugins.
  */
-import type { InstalledMethods } from '@uvmkit/hcs-core';
+import type { InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addBlockCIMs, removeBlockCIMs } from './requests/block-cims.js';
 import { updateContainerConstraints } from './requests/container.js';
 import { deleteContainerState, dumpStacks } from './requests/diagnostics.js';

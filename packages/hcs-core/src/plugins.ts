@@ -24,6 +24,11 @@ export interface Plugin<
   readonly coreRange: string;
   /** The methods to install. */
   readonly methods: M;
+  /**
+   * The npm package that provides the plugin, e.g. `'@uvmkit/scsi'`: named in the `PluginMissing`
+   * error when one of its methods is called before `UtilityVM.use(plugin)`.
+   */
+  readonly packageName?: string;
 }
 
 /** Drop the leading `vm` parameter of every method: the members a plugin adds to UtilityVM. */
@@ -32,11 +37,63 @@ export type InstalledMethods<M> = {
   [K in keyof M]: M[K] extends (vm: any, ...args: infer A) => infer R ? (...args: A) => R : never;
 };
 
-/** Identity helper that freezes the plugin object and keeps the method types. */
+/**
+ * Identity helper that freezes the plugin object and keeps the method types. It also records the
+ * plugin's method names as *declared* (nothing is installed): a declared method called on a
+ * UtilityVM before `UtilityVM.use(plugin)` throws a `PluginMissing` error naming the plugin, its
+ * package and `UtilityVM.use(...)`, instead of a bare `TypeError: vm.x is not a function`.
+ */
 export function definePlugin<V, const M extends Record<string, PluginMethod<V>>>(
   plugin: Plugin<V, M>,
 ): Plugin<V, M> {
-  return Object.freeze({ ...plugin, methods: Object.freeze({ ...plugin.methods }) });
+  const frozen = Object.freeze({ ...plugin, methods: Object.freeze({ ...plugin.methods }) });
+  declarePlugin(frozen as Plugin<never>);
+  return frozen;
+}
+
+/** Who declares a method name: the plugin and (when it says) its package. */
+export interface DeclaredMethod {
+  readonly plugin: string;
+  readonly packageName: string | undefined;
+}
+
+const DECLARED: unique symbol = Symbol.for('uvmkit.plugins.declared') as never;
+
+/** Method name → declaring plugin, shared by every copy of hcs-core (it only feeds error messages). */
+function declared(): Map<string, DeclaredMethod> {
+  const g = globalThis as { [DECLARED]?: Map<string, DeclaredMethod> };
+  let map = g[DECLARED];
+  if (map === undefined) {
+    map = new Map();
+    Object.defineProperty(g, DECLARED, { value: map, enumerable: false });
+  }
+  return map;
+}
+
+function declarePlugin(plugin: Plugin<never>): void {
+  if (typeof plugin.name !== 'string' || typeof plugin.methods !== 'object' || plugin.methods === null)
+    return;
+  const packageName = typeof plugin.packageName === 'string' ? plugin.packageName : undefined;
+  for (const k of Object.keys(plugin.methods)) {
+    if (!declared().has(k)) declared().set(k, { plugin: plugin.name, packageName });
+  }
+}
+
+/** @internal The plugin that declares method `name` (through definePlugin), if any. */
+export function declaredMethod(name: string): DeclaredMethod | undefined {
+  return declared().get(name);
+}
+
+/** @internal The error of a declared method called before its plugin was installed. */
+export function pluginMissingError(method: string, owner: DeclaredMethod): HcsError {
+  const from = owner.packageName === undefined ? '' : ` from ${owner.packageName}`;
+  const pkg =
+    owner.packageName === undefined ? `the ${JSON.stringify(owner.plugin)} manager` : owner.packageName;
+  return new HcsError(
+    LocalCode.PluginMissing,
+    `vm.${method}() is provided by ${pkg}, which is not installed on UtilityVM: call UtilityVM.use(${owner.plugin}) at start-up (import { ${owner.plugin} }${from})`,
+    { op: method },
+  );
 }
 
 /** The registry key on the core class. */

@@ -16,15 +16,9 @@
  *   `ResultInfo` decoded from its AnyInString form.
  */
 import type { Duplex } from 'node:stream';
-import {
-  abortedError,
-  checkCallOptions,
-  type Logger,
-  type Subscription,
-  silentLogger,
-  timeoutError,
-} from '@uvmkit/hcs-core';
+import { type Logger, type Subscription, silentLogger } from '@uvmkit/hcs-core';
 import { isGuid } from '@uvmkit/hcs-core/hvsocket';
+import { abortedError, checkCallOptions, TypedEvents, timeoutError } from '@uvmkit/hcs-core/manager';
 import {
   BridgeClosedError,
   type BridgeCloseReason,
@@ -33,7 +27,6 @@ import {
   guestRpcError,
   ProtocolViolation,
 } from '../errors.js';
-import { Listeners } from '../events.js';
 import { encodeFrame, type Frame, FrameDecoder, MAX_INBOUND_FRAME } from './frame.js';
 import {
   CONTAINER_NOTIFICATION,
@@ -96,7 +89,7 @@ export class Bridge {
   readonly #stream: Duplex;
   readonly #decoder: FrameDecoder;
   readonly #pending = new Map<bigint, Pending>();
-  readonly #events: Listeners<BridgeEvents>;
+  readonly #events: TypedEvents<BridgeEvents>;
   readonly #logger: Logger;
   readonly #vmId: string | undefined;
   #nextId = 0n;
@@ -107,7 +100,7 @@ export class Bridge {
   constructor(stream: Duplex, options: BridgeOptions = {}) {
     this.#stream = stream;
     this.#logger = options.logger ?? silentLogger;
-    this.#events = new Listeners<BridgeEvents>(this.#logger);
+    this.#events = new TypedEvents<BridgeEvents>(this.#logger);
     this.#decoder = new FrameDecoder(options.maxFrameSize ?? MAX_INBOUND_FRAME);
     this.#vmId = options.vmId;
     this.#done = new Promise((r) => {
