@@ -27,7 +27,7 @@ export interface ServeOptions {
 
 /** Error with a stable `code` for startup failures. */
 export class HcsdStartError extends Error {
-  readonly code: 'ERR_HCSD_SOCKET_IN_USE' | 'ERR_HCSD_SOCKET_PATH';
+  readonly code: 'HcsdSocketInUse' | 'HcsdSocketPath';
   constructor(code: HcsdStartError['code'], message: string) {
     super(message);
     this.name = 'HcsdStartError';
@@ -39,7 +39,7 @@ export class HcsdStartError extends Error {
 export async function removeStaleSocket(path: string): Promise<void> {
   if (!existsSync(path)) return;
   const st = lstatSync(path);
-  if (!st.isSocket()) throw new HcsdStartError('ERR_HCSD_SOCKET_PATH', `${path} exists and is not a socket`);
+  if (!st.isSocket()) throw new HcsdStartError('HcsdSocketPath', `${path} exists and is not a socket`);
   const live = await new Promise<boolean>((resolve) => {
     const probe = createConnection(path);
     probe.once('connect', () => {
@@ -48,7 +48,7 @@ export async function removeStaleSocket(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (live) throw new HcsdStartError('ERR_HCSD_SOCKET_IN_USE', `another hcsd is listening on ${path}`);
+  if (live) throw new HcsdStartError('HcsdSocketInUse', `another hcsd is listening on ${path}`);
   try {
     unlinkSync(path);
   } catch (e) {
