@@ -168,6 +168,16 @@ export interface HcsErrorOptions {
 
 const BRAND: unique symbol = Symbol.for('uvmkit.HcsError') as never;
 
+let serviceUnavailableHint: (() => string | undefined) | undefined;
+
+/**
+ * @internal Set by the library loader when the emulator's shim is loaded: what to say after an
+ * `HCS_E_SERVICE_NOT_AVAILABLE` (the socket path the shim tried and `UVMKIT_HCSD_SOCKET`).
+ */
+export function setServiceUnavailableHint(hint: (() => string | undefined) | undefined): void {
+  serviceUnavailableHint = hint;
+}
+
 /**
  * Every error of hcs-core and its managers. `code` is stable: an HRESULT name or a {@link LocalCode}.
  * `instanceof HcsError` works across duplicate copies of the package (brand under
@@ -207,7 +217,11 @@ export class HcsError extends Error {
   ): HcsError {
     const code = hresultName(hresult);
     const what = options.id === undefined ? op : `${op} ${JSON.stringify(options.id)}`;
-    const detail = options.result?.ErrorMessage ? `: ${options.result.ErrorMessage}` : '';
+    let detail = options.result?.ErrorMessage ? `: ${options.result.ErrorMessage}` : '';
+    if (canonicalHresult(hresult) === HRESULT.HCS_E_SERVICE_NOT_AVAILABLE) {
+      const hint = serviceUnavailableHint?.();
+      if (hint !== undefined) detail += `: ${hint}`;
+    }
     return new HcsError(code, `${what} failed with ${code} (${formatHresult(hresult)})${detail}`, {
       hresult,
       op,

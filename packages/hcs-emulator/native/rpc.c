@@ -165,13 +165,29 @@ bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
 
 static void *reader_main(void *arg);
 
+static char g_socket_path[4096]; /* the path rpc_connection last tried (g_mu held) */
+
+static const char *socket_path_now(void) {
+  const char *path = getenv("UVMKIT_HCSD_SOCKET");
+  return path == NULL || *path == 0 ? HCSD_DEFAULT_SOCKET : path;
+}
+
+const char *UvmkitShimSocketPath(void) {
+  static char out[sizeof g_socket_path];
+  shim_init();
+  pthread_mutex_lock(&g_mu);
+  snprintf(out, sizeof out, "%s", g_socket_path[0] != 0 ? g_socket_path : socket_path_now());
+  pthread_mutex_unlock(&g_mu);
+  return out;
+}
+
 conn_t *rpc_connection(HRESULT *hr) {
   if (g_conn != NULL && !g_conn->dead) {
     conn_ref(g_conn);
     return g_conn;
   }
-  const char *path = getenv("UVMKIT_HCSD_SOCKET");
-  if (path == NULL || *path == 0) path = HCSD_DEFAULT_SOCKET;
+  const char *path = socket_path_now();
+  snprintf(g_socket_path, sizeof g_socket_path, "%s", path);
   struct sockaddr_un addr;
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;

@@ -5,12 +5,19 @@
  *   node scripts/build-native.mjs            # the shared library
  *   node scripts/build-native.mjs --tests    # + dist/native/shim-test (ASan+UBSan, shim sources linked in)
  *   node scripts/build-native.mjs --bench    # + dist/native/c-client (bench/c-client.c, -O2 against the .so)
+ *   node scripts/build-native.mjs --prebuilds  # prebuilds/linux-{x64,arm64}/libcomputecore.so (run at prepack)
  *
  * Compiler: $CC, default `cc`. On Windows the native build is skipped (computecore.dll is real there).
- * Also importable: `buildShim()`, `buildTests()`, `buildBench()` return the output paths.
+ * Also importable: `buildShim()`, `buildTests()`, `buildBench()`, `buildPrebuilds()` return the output
+ * paths.
+ *
+ * Prebuilds: the published tarball ships `prebuilds/linux-x64` and `prebuilds/linux-arm64`
+ * (`aarch64-linux-gnu-gcc`, Debian's gcc-aarch64-linux-gnu, or $CC_ARM64; `x86_64-linux-gnu-gcc` or
+ * $CC_X64 when packing on arm64) and the C sources; `scripts/install.mjs` builds on install when no
+ * prebuilt matches the machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +32,12 @@ function cc() {
   return process.env.CC ?? 'cc';
 }
 
+/** Compilers for the prebuilt targets: the host's `cc` for its own arch, a cross gcc for the other. */
+export const PREBUILD_TARGETS = {
+  x64: { cross: 'x86_64-linux-gnu-gcc', env: 'CC_X64' },
+  arm64: { cross: 'aarch64-linux-gnu-gcc', env: 'CC_ARM64' },
+};
+
 function sources() {
   return readdirSync(nativeDir)
     .filter((f) => f.endsWith('.c'))
@@ -32,19 +45,24 @@ function sources() {
     .map((f) => join(nativeDir, f));
 }
 
-function run(args) {
+function run(args, compiler = cc()) {
   try {
-    execFileSync(cc(), args, { stdio: 'inherit' });
+    execFileSync(compiler, args, { stdio: 'inherit' });
   } catch (e) {
-    throw new Error(`build-native: ${cc()} failed (${e.status ?? e.code}); see the compiler output above`);
+    if (e.code === 'ENOENT') {
+      const err = new Error(`build-native: no C compiler: ${compiler} was not found`);
+      err.code = 'NoCompiler';
+      throw err;
+    }
+    throw new Error(
+      `build-native: ${compiler} failed (${e.status ?? e.code}); see the compiler output above`,
+    );
   }
 }
 
-/** Build dist/native/libcomputecore.so; returns its path. */
-export function buildShim() {
-  mkdirSync(outDir, { recursive: true });
-  const out = join(outDir, 'libcomputecore.so');
-  run([
+/** The flags of the shared library (every build of it: local, install-time, prebuilt). */
+function shimArgs(out) {
+  return [
     ...WARNINGS,
     '-O2',
     '-fPIC',
@@ -59,8 +77,44 @@ export function buildShim() {
     ...sources(),
     '-o',
     out,
-  ]);
+  ];
+}
+
+/** Build dist/native/libcomputecore.so (with $CC, default `cc`); returns its path. */
+export function buildShim() {
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'libcomputecore.so');
+  run(shimArgs(out));
   return out;
+}
+
+/** The newest `GLIBC_x.y` symbol version a shared library references (what it needs at run time). */
+export function glibcRequirement(file) {
+  const text = readFileSync(file).toString('latin1');
+  let best = [2, 0];
+  for (const m of text.matchAll(/GLIBC_(\d+)\.(\d+)/g)) {
+    const v = [Number(m[1]), Number(m[2])];
+    if (v[0] > best[0] || (v[0] === best[0] && v[1] > best[1])) best = v;
+  }
+  return best.join('.');
+}
+
+/**
+ * Build `<root>/linux-<arch>/libcomputecore.so` (+ `glibc.txt`) for x64 and arm64; returns their
+ * paths. `root` defaults to `$UVMKIT_PREBUILDS_DIR`, else the package's `prebuilds/`.
+ */
+export function buildPrebuilds(root = process.env.UVMKIT_PREBUILDS_DIR ?? join(pkg, 'prebuilds')) {
+  const outs = [];
+  for (const [arch, t] of Object.entries(PREBUILD_TARGETS)) {
+    const dir = join(root, `linux-${arch}`);
+    mkdirSync(dir, { recursive: true });
+    const out = join(dir, 'libcomputecore.so');
+    const compiler = process.env[t.env] ?? (process.arch === arch ? cc() : t.cross);
+    run(shimArgs(out), compiler);
+    writeFileSync(join(dir, 'glibc.txt'), `${glibcRequirement(out)}\n`);
+    outs.push(out);
+  }
+  return outs;
 }
 
 /** Build the sanitizer test program(s) from test/native/*.c with the shim sources; returns the binary path. */
@@ -116,6 +170,10 @@ if (invokedDirectly) {
   } else {
     const args = new Set(process.argv.slice(2));
     try {
+      if (args.has('--prebuilds')) {
+        for (const out of buildPrebuilds()) console.log(`build-native: ${out}`);
+        process.exit(0);
+      }
       console.log(`build-native: ${buildShim()}`);
       if (args.has('--tests')) console.log(`build-native: ${buildTests()}`);
       if (args.has('--bench')) console.log(`build-native: ${buildBench()}`);

@@ -10,9 +10,18 @@ function resolveBuilt(relative: string): string {
   return fileURLToPath(new URL(`../dist/${relative}`, import.meta.url));
 }
 
-/** Absolute path of the built shim `dist/native/libcomputecore.so`. */
+/**
+ * Absolute path of the shim: `dist/native/libcomputecore.so` when it was built here (the
+ * repository build, or the install script on a machine no prebuilt matches), else the published
+ * prebuilt for this machine, `prebuilds/<platform>-<arch>/libcomputecore.so`.
+ */
 export function shimLibraryPath(): string {
-  return resolveBuilt('native/libcomputecore.so');
+  const built = resolveBuilt('native/libcomputecore.so');
+  if (existsSync(built)) return built;
+  const prebuilt = fileURLToPath(
+    new URL(`../prebuilds/${process.platform}-${process.arch}/libcomputecore.so`, import.meta.url),
+  );
+  return existsSync(prebuilt) ? prebuilt : built;
 }
 
 /** Absolute path of the built daemon entry `dist/hcsd/cli.js`. */

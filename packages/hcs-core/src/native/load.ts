@@ -11,7 +11,7 @@
  * When nothing loads, the `LibraryNotFound` error lists every place tried and why it failed.
  */
 import { existsSync } from 'node:fs';
-import { HcsError, LocalCode } from '../errors.js';
+import { HcsError, LocalCode, setServiceUnavailableHint } from '../errors.js';
 import { CORE_VERSION } from '../version.js';
 import type {
   BlockingExport,
@@ -93,6 +93,28 @@ export function loadNative(): Promise<Native> {
   return pending;
 }
 
+/**
+ * The emulator's shim cannot reach hcsd: name the socket it tried (its `UvmkitShimSocketPath`
+ * export; a library without it is not the shim, and gets no hint) and the variable that sets it.
+ */
+function emulatorHint(lib: { func(decl: string): unknown }): (() => string | undefined) | undefined {
+  let socketPath: () => string;
+  try {
+    socketPath = lib.func('const char *UvmkitShimSocketPath(void)') as () => string;
+  } catch {
+    return undefined;
+  }
+  return () => {
+    const path = socketPath();
+    const fromEnv = process.env.UVMKIT_HCSD_SOCKET;
+    const source =
+      fromEnv !== undefined && fromEnv !== ''
+        ? 'from $UVMKIT_HCSD_SOCKET'
+        : "$UVMKIT_HCSD_SOCKET is not set: the shim's default";
+    return `no HCS emulator (hcsd) is listening at ${path} (${source}); start hcsd (or startHcsd() from @uvmkit/hcs-emulator) and set UVMKIT_HCSD_SOCKET to its socket`;
+  };
+}
+
 async function doLoad(): Promise<Native> {
   const { default: koffi } = await import('koffi');
   const cc = await import('./computecore.js');
@@ -165,6 +187,7 @@ async function doLoad(): Promise<Native> {
 
   const types = cc.declareTypes();
   const declared = cc.declareExports(lib);
+  if (process.platform !== 'win32') setServiceUnavailableHint(emulatorHint(lib));
   return {
     libraryPath,
     cc: declared.exports,
