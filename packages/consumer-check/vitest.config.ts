@@ -6,6 +6,6 @@ export default defineProject({
     name: 'consumer-check',
     include: ['test/**/*.test.ts'],
     testTimeout: 300_000,
-    hookTimeout: 300_000,
+    hookTimeout: 900_000,
   },
 });

@@ -124,7 +124,9 @@ beforeAll(async () => {
     }),
   );
   copyFileSync(join(here, 'fixture/consumer.ts'), join(project, 'consumer.ts'));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project });
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: project,
+  });
   compile = await run(process.execPath, [
     join(project, 'node_modules/typescript/bin/tsc'),
     '-p',

@@ -28,7 +28,13 @@ import {
   listen,
   normalizeGuid,
 } from '@uvmkit/hcs-core/hvsocket';
-import { checkCallOptions, invalidArgument, TypedEvents } from '@uvmkit/hcs-core/manager';
+import {
+  checkCallOptions,
+  installMethods,
+  invalidArgument,
+  type Plugin,
+  TypedEvents,
+} from '@uvmkit/hcs-core/manager';
 import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { type GuestCapabilities, parseNegotiateResponse } from './capabilities.js';
@@ -137,6 +143,7 @@ export class Guest {
   #connecting = false;
 
   constructor(vm: UtilityVM, options: GuestOptions = {}) {
+    installMethods(Guest, GUEST_REQUESTS);
     if (typeof vm !== 'object' || vm === null || typeof (vm as { id?: unknown }).id !== 'string') {
       throw invalidArgument('Guest', 'vm must be a UtilityVM');
     }
@@ -383,15 +390,14 @@ export class Guest {
   }
 }
 
-for (const [name, fn] of Object.entries(guestRequestMethods)) {
-  Object.defineProperty(Guest.prototype, name, {
-    value: {
-      [name](this: Guest, ...args: unknown[]) {
-        return (fn as (g: Guest, ...a: unknown[]) => unknown)(this, ...args);
-      },
-    }[name],
-    writable: false,
-    enumerable: false,
-    configurable: true,
-  });
-}
+/**
+ * The request methods, installed on `Guest.prototype` through hcs-core's plugin registry when the
+ * first Guest is made (never at import). Not a `definePlugin` plugin: these are Guest methods, not
+ * UtilityVM ones.
+ */
+const GUEST_REQUESTS: Plugin<never> = Object.freeze({
+  name: 'guestmanager.requests',
+  packageName: '@uvmkit/guestmanager',
+  coreRange: '^1.0.0',
+  methods: guestRequestMethods as unknown as Plugin<never>['methods'],
+});

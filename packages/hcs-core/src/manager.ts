@@ -4,7 +4,8 @@
  * `@uvmkit/hcs-core`; nothing here is needed to use a UtilityVM.
  *
  * - the plugin contract: {@link definePlugin}, {@link InstalledMethods}, {@link PluginMethod},
- *   the registry key {@link PLUGINS} and the core-range check {@link satisfies} (npm `semver`);
+ *   the registry key {@link PLUGINS}, the core-range check {@link satisfies} (npm `semver`), and
+ *   {@link installMethods} for a manager's own class (through the same registry);
  * - the one shape of a manager call: {@link modifyResource} (a typed `ModifySettingRequest`,
  *   validated once), {@link withContext} for any other failure, {@link invalidArgument};
  * - the handle: {@link systemOf} (also on the root) and the {@link UVM_SYSTEM} key;
@@ -22,6 +23,7 @@ export { abortedError, checkCallOptions, timeoutError } from './options.js';
 export {
   definePlugin,
   type InstalledMethods,
+  installMethods,
   PLUGINS,
   type Plugin,
   type PluginMethod,

@@ -1,5 +1,6 @@
 /**
- * Every publishable package packs with pnpm and passes `publint --strict` on its tarball; the
+ * Every publishable package packs with pnpm and passes `publint --strict` and `attw` (are the types
+ * wrong, `--profile esm-only`) on its tarball; the
  * tarball carries an MIT LICENSE, source maps whose sources are in the tarball, and READMEs whose
  * relative links resolve inside it.
  */
@@ -16,7 +17,7 @@ const out = mkdtempSync(join(tmpdir(), 'uvmkit-pack-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe.each(publishable().map((p) => [p.name, p] as const))('%s', (_name, pkg) => {
-  test('packs only dist (and declared files), with workspace ranges rewritten, and passes publint --strict', async () => {
+  test('packs only dist (and declared files), with workspace ranges rewritten, and passes publint --strict and attw', async () => {
     const dest = mkdtempSync(join(out, 'p-'));
     await run('pnpm', ['pack', '--pack-destination', dest], { cwd: pkg.dir });
     const [tarball] = readdirSync(dest);
@@ -26,11 +27,15 @@ describe.each(publishable().map((p) => [p.name, p] as const))('%s', (_name, pkg)
     const { stdout: list } = await run('tar', ['-tzf', tgz]);
     const files = list.trim().split('\n');
     const allowed = ['package/package.json', 'package/README.md', 'package/LICENSE'];
+    // A `files` entry is a path (a file, or a directory and everything under it) or a `*` glob.
     const declared = (pkg.manifest.files as string[])
       .filter((f) => !f.startsWith('!'))
-      .map((f) => `package/${f}`);
+      .map(
+        (f) =>
+          new RegExp(`^package/${f.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/.*)?$`),
+      );
     for (const f of files) {
-      expect(allowed.includes(f) || declared.some((d) => f === d || f.startsWith(`${d}/`)), f).toBe(true);
+      expect(allowed.includes(f) || declared.some((d) => d.test(f)), f).toBe(true);
     }
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
@@ -73,5 +78,19 @@ describe.each(publishable().map((p) => [p.name, p] as const))('%s', (_name, pkg)
       { cwd: pkg.dir },
     );
     expect(stdout).toContain('All good!');
+
+    // attw on the same tarball; ESM-only by design, so the CommonJS resolutions are out of scope.
+    await run(
+      process.execPath,
+      [
+        join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'),
+        tgz,
+        '--profile',
+        'esm-only',
+        '--format',
+        'ascii',
+      ],
+      { cwd: pkg.dir },
+    );
   });
 });
