@@ -6,7 +6,12 @@ const report = process.env.UVMKIT_TEST_REPORT;
 
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: [
+      'packages/*',
+      'packages/hcs-core/vitest.qemu.config.ts',
+      'packages/cli/vitest.qemu.config.ts',
+      'packages/hcs-emulator/vitest.qemu.config.ts',
+    ],
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
   },
 });

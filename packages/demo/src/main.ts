@@ -7,6 +7,8 @@
  * NIC, a SCSI disk, a VPMem device, a Plan 9 share, a VSMB share and an HvSocket service, updates
  * CPU limits and memory, prints what hcsd holds and removes them again; then it pauses, saves,
  * resumes, terminates, prints the exit status and closes everything.
+ *
+ * `--engine qemu` runs the story on a real VM instead (`./qemu.ts`).
  */
 import { type HcsError, isHcsError, type Logger, UtilityVM } from '@uvmkit/hcs-core';
 import { type HcsdProcess, startHcsd } from '@uvmkit/hcs-emulator';
@@ -20,6 +22,7 @@ import { vmsocket } from '@uvmkit/vmsocket';
 import { vpmem } from '@uvmkit/vpmem';
 import { vsmb } from '@uvmkit/vsmb';
 import { hotAdds, removals } from './devices.js';
+import { qemuDemo } from './qemu.js';
 
 const verbose = process.argv.includes('--verbose');
 const useRunning = process.argv.includes('--use-running');
@@ -135,7 +138,11 @@ async function main(): Promise<void> {
   console.log('\nDone.');
 }
 
-main().catch((err: unknown) => {
+const argv = process.argv.slice(2);
+const engineAt = argv.indexOf('--engine');
+const engine = engineAt >= 0 ? argv[engineAt + 1] : argv.find((a) => a.startsWith('--engine='))?.slice(9);
+
+(engine === 'qemu' ? qemuDemo() : main()).catch((err: unknown) => {
   if (isHcsError(err)) {
     const e = err as HcsError;
     console.error(`\n✗ ${e.message} (code ${e.code}, hresult ${e.hresult?.toString(16) ?? '-'})`);

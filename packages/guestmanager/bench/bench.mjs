@@ -1,6 +1,7 @@
 // Bridge bench: round trips per second and p50/p99 latency against hcsd's emulated guest agent,
 // beside a raw echo over the same kind of socket (Unix stream, a child process peer) with
-// frames of the same sizes, in the same run; then memory per open guest connection.
+// frames of the same sizes, in the same run; process start → exit round trips and stdout
+// throughput through a stdio relay; then memory per open guest connection.
 // Run: pnpm --filter @uvmkit/guestmanager bench   (needs built dist of this package and deps)
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -124,6 +125,40 @@ const bridgeConcSecs = Number(process.hrtime.bigint() - t0) / 1e9;
 sock.destroy();
 child.disconnect();
 
+// --- processes: start → exit round trip (ExecuteProcess with 3 stdio relays, WaitForProcess) ---
+const PROCS = Number(process.env.BENCH_PROCS ?? 300);
+const procLat = [];
+const runTrue = async () => {
+  const p = await guest.execIntoUVM({ CommandArgs: ['true'] });
+  p.stdout.resume();
+  p.stderr.resume();
+  await p.wait();
+  await p.close();
+};
+for (let i = 0; i < 20; i++) await runTrue();
+const pt0 = process.hrtime.bigint();
+for (let i = 0; i < PROCS; i++) {
+  const a = process.hrtime.bigint();
+  await runTrue();
+  procLat.push(us(process.hrtime.bigint() - a));
+}
+const procRate = PROCS / (Number(process.hrtime.bigint() - pt0) / 1e9);
+
+// --- stdout throughput through a stdio relay (the emulated `stream` command, backpressure honoured) ---
+const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 256);
+const streamRuns = [];
+for (let r = 0; r < 3; r++) {
+  const p = await guest.execIntoUVM({ CommandArgs: ['stream', `${STREAM_MB}M`], CreateStdInPipe: false });
+  const st0 = process.hrtime.bigint();
+  let bytes = 0;
+  for await (const chunk of p.stdout) bytes += chunk.length;
+  const secs = Number(process.hrtime.bigint() - st0) / 1e9;
+  await p.wait();
+  await p.close();
+  if (bytes !== STREAM_MB * 1024 * 1024) throw new Error(`stream: got ${bytes} bytes`);
+  streamRuns.push(bytes / 1024 / 1024 / secs);
+}
+
 // --- memory per open connection ---
 const gc = globalThis.gc ?? (() => {});
 gc();
@@ -159,6 +194,13 @@ console.log(
   `bridge vs the echo peer (host-side cost only): ${median(peerRates).toFixed(0)} rt/s  p50 ${pb.p50.toFixed(1)} µs  p99 ${pb.p99.toFixed(1)} µs`,
 );
 console.log(`ratio bridge/echo: ${(bridgeRate / echoRate).toFixed(2)} (goal ≥ 0.5)`);
+const pl = stats(procLat);
+console.log(
+  `process start → exit (execIntoUVM 'true' + wait + close, 3 stdio relays): ${procRate.toFixed(0)} /s  p50 ${(pl.p50 / 1000).toFixed(2)} ms  p99 ${(pl.p99 / 1000).toFixed(2)} ms (${PROCS} sequential)`,
+);
+console.log(
+  `stdout throughput (${STREAM_MB} MiB from the emulated 'stream' command, 3 runs): ${streamRuns.map((x) => x.toFixed(0)).join(' / ')} MiB/s (median ${median(streamRuns).toFixed(0)})`,
+);
 console.log(
   `memory per open guest connection (host side, ${CONNS} conns${globalThis.gc ? '' : ', no --expose-gc'}): heap ${perConn.heapKiB.toFixed(1)} KiB, external+arrayBuffers ${perConn.externalKiB.toFixed(1)} KiB, rss ${perConn.rssKiB.toFixed(1)} KiB (includes the UtilityVM handle)`,
 );

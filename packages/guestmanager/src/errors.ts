@@ -14,6 +14,14 @@ export const GuestCode = {
   BridgeClosed: 'BridgeClosed',
   /** The peer broke the protocol; the bridge was closed. See `violation`. */
   BridgeProtocolError: 'BridgeProtocolError',
+  /** A response over the inbound limit: that one call failed, the bridge stays up. */
+  ResponseTooLarge: 'ResponseTooLarge',
+  /** More than the send-queue bound is waiting for the guest to read: the call was not sent. */
+  SendQueueFull: 'SendQueueFull',
+  /** The bridge a process or container was tracked on closed before its exit was known. */
+  ConnectionLost: 'ConnectionLost',
+  /** A stdio relay of a process was lost (its bridge closed before the process's exit was known). */
+  StdioLost: 'StdioLost',
 } as const;
 export type GuestCode = (typeof GuestCode)[keyof typeof GuestCode];
 
@@ -49,6 +57,10 @@ function hasBrand(value: unknown, key: symbol): boolean {
 const UNAVAILABLE: unique symbol = Symbol.for('uvmkit.GuestConnectionUnavailable') as never;
 const CLOSED: unique symbol = Symbol.for('uvmkit.BridgeClosedError') as never;
 const PROTOCOL: unique symbol = Symbol.for('uvmkit.BridgeProtocolError') as never;
+const TOO_LARGE: unique symbol = Symbol.for('uvmkit.ResponseTooLargeError') as never;
+const QUEUE_FULL: unique symbol = Symbol.for('uvmkit.SendQueueFullError') as never;
+const LOST: unique symbol = Symbol.for('uvmkit.ConnectionLostError') as never;
+const STDIO_LOST: unique symbol = Symbol.for('uvmkit.StdioLostError') as never;
 
 /** No guest connection to send on (code `GuestConnectionUnavailable`); `cause` says why, when known. */
 export class GuestConnectionUnavailable extends HcsError {
@@ -107,6 +119,90 @@ export class BridgeProtocolError extends HcsError {
   }
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, PROTOCOL);
+  }
+}
+
+/**
+ * A response larger than the inbound limit (code `ResponseTooLarge`): the Linux GCS's error
+ * replies echo the request and can exceed 64 KiB. Only that call fails; the frame was skipped
+ * and the bridge stays up.
+ */
+export class ResponseTooLargeError extends HcsError {
+  readonly size: number;
+  readonly limit: number;
+  constructor(op: string, size: number, limit: number, vmId?: string) {
+    super(
+      GuestCode.ResponseTooLarge,
+      `${op}: the guest's response is ${size} bytes, over the inbound limit of ${limit} bytes (the response was discarded)`,
+      { op, ...(vmId === undefined ? {} : { id: vmId }) },
+    );
+    this.name = 'ResponseTooLargeError';
+    this.size = size;
+    this.limit = limit;
+    brand(this, TOO_LARGE);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, TOO_LARGE);
+  }
+}
+
+/** The guest stopped reading (code `SendQueueFull`): `queued` bytes wait, over `limit`; nothing was sent. */
+export class SendQueueFullError extends HcsError {
+  readonly queued: number;
+  readonly limit: number;
+  constructor(op: string, queued: number, limit: number, vmId?: string) {
+    super(
+      GuestCode.SendQueueFull,
+      `${op}: ${queued} bytes are already waiting for the guest to read them (limit ${limit}); the request was not sent`,
+      { op, ...(vmId === undefined ? {} : { id: vmId }) },
+    );
+    this.name = 'SendQueueFullError';
+    this.queued = queued;
+    this.limit = limit;
+    brand(this, QUEUE_FULL);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, QUEUE_FULL);
+  }
+}
+
+/**
+ * The bridge a process or container was tracked on closed before its exit was known (code
+ * `ConnectionLost`, `cause` = the {@link BridgeClosedError}). The guest may still run it.
+ */
+export class ConnectionLostError extends HcsError {
+  constructor(op: string, what: string, cause: unknown) {
+    super(GuestCode.ConnectionLost, `${op}: the guest connection was lost before ${what} exited`, {
+      op,
+      cause,
+    });
+    this.name = 'ConnectionLostError';
+    brand(this, LOST);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, LOST);
+  }
+}
+
+/** A process's stdio relay was lost (code `StdioLost`): with its bridge, or closed by the guest without an end. Relays are never re-attached. */
+export class StdioLostError extends HcsError {
+  readonly stream: 'stdin' | 'stdout' | 'stderr';
+  constructor(
+    pid: number,
+    stream: 'stdin' | 'stdout' | 'stderr',
+    cause?: unknown,
+    why = "its bridge closed before the process's exit was known",
+  ) {
+    super(GuestCode.StdioLost, `${stream} of guest process ${pid} was lost: ${why}`, {
+      op: 'GuestProcess',
+      ...(cause === undefined ? {} : { cause }),
+    });
+    this.name = 'StdioLostError';
+    this.stream = stream;
+    brand(this, STDIO_LOST);
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, STDIO_LOST);
   }
 }
 

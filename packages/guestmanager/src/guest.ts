@@ -35,6 +35,7 @@ import {
   type Plugin,
   TypedEvents,
 } from '@uvmkit/hcs-core/manager';
+import { BootListeners, type BootListenersOptions } from './boot.js';
 import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { type GuestCapabilities, parseNegotiateResponse } from './capabilities.js';
@@ -94,6 +95,23 @@ export interface GuestOptions {
   hvsocketDir?: string | undefined;
   /** Inbound frame limit (default 0x10000, as hcsshim). */
   maxFrameSize?: number | undefined;
+  /**
+   * Timeout of every guest call that gives none (default `DEFAULT_CALL_TIMEOUT_MS`, 5 min, as
+   * hcsshim's bridge; `null`: none). WaitForProcess never times out.
+   */
+  callTimeout?: number | null | undefined;
+  /** Bound of the bytes queued for a guest that stops reading (default 16 MiB): then `SendQueueFull`. */
+  maxSendQueueBytes?: number | undefined;
+}
+
+/** First vsock port of the stdio relays (hcsshim `firstIoChannelVsockPort`). */
+export const FIRST_STDIO_PORT = 0x40000001;
+/** Exit notifications kept for container ids without a handle (the oldest dropped first). */
+export const RETAINED_EXITS = 1024;
+
+interface ContainerTracker {
+  exited(n: ContainerNotification): void;
+  lost(err: unknown): void;
 }
 
 export interface CreateConnectionOptions extends CallOptions {
@@ -141,6 +159,10 @@ export class Guest {
   #bridge: Bridge | undefined;
   #capabilities: GuestCapabilities | undefined;
   #connecting = false;
+  #nextPort = FIRST_STDIO_PORT;
+  readonly #trackers = new Map<string, Set<{ bridge: Bridge; t: ContainerTracker }>>();
+  readonly #retainedExits = new Map<string, ContainerNotification>();
+  #boot: BootListeners | undefined;
 
   constructor(vm: UtilityVM, options: GuestOptions = {}) {
     installMethods(Guest, GUEST_REQUESTS);
@@ -151,6 +173,11 @@ export class Guest {
     if (max !== undefined && (!Number.isInteger(max) || max < 16 || max > 0xffffffff)) {
       throw invalidArgument('Guest', `maxFrameSize must be an integer 16..0xFFFFFFFF, got ${String(max)}`);
     }
+    const ct = options.callTimeout;
+    if (ct !== undefined && ct !== null) checkCallOptions('Guest', { timeout: ct });
+    const q = options.maxSendQueueBytes;
+    if (q !== undefined && (!Number.isInteger(q) || q < 0))
+      throw invalidArgument('Guest', `maxSendQueueBytes must be a non-negative integer, got ${String(q)}`);
     this.vm = vm;
     this.#options = { ...options };
     this.#logger = options.logger ?? vm.logger ?? silentLogger;
@@ -261,7 +288,13 @@ export class Guest {
         logger: this.#logger,
         maxFrameSize: this.#options.maxFrameSize,
         vmId: this.vm.id,
+        defaultTimeout: this.#options.callTimeout,
+        maxSendQueueBytes: this.#options.maxSendQueueBytes,
       });
+      // Subscribe before negotiating: the guest flushes queued exit notifications right after
+      // its Negotiate reply, possibly in the same read.
+      const early = bridge;
+      early.on('notification', (n) => this.#onNotification(n));
       const rpc: RpcOptions = { signal, timeout: left() };
       const response = await bridge.rpc(
         RpcProc.NegotiateProtocol,
@@ -290,8 +323,9 @@ export class Guest {
         }
       }
       const b = bridge;
-      b.on('notification', (n) => this.#events.emit('notification', n));
       void b.done.then((err) => {
+        for (const set of this.#trackers.values())
+          for (const e of [...set]) if (e.bridge === b) e.t.lost(err);
         if (this.#bridge === b) this.#events.emit('disconnect', err);
       });
       this.#bridge = b;
@@ -308,14 +342,100 @@ export class Guest {
     }
   }
 
-  /** Close the bridge and any listener (idempotent). Pending calls reject with `BridgeClosed`. */
+  /** Close the bridge and any listener, boot listeners included (idempotent). Pending calls reject with `BridgeClosed`. */
   async closeConnection(): Promise<void> {
     const b = this.#bridge;
     const l = this.#listener;
+    const boot = this.#boot;
     this.#listener = undefined;
     this.#serviceId = undefined;
+    this.#boot = undefined;
     await l?.close();
+    await boot?.close();
     if (b !== undefined) await b.close();
+  }
+
+  /**
+   * Serve the LCOW boot listeners — entropy (vsock port 1) and the guest's log (port 109) — for
+   * this VM; call BEFORE the VM starts (see boot.ts). Idempotent while they run.
+   */
+  async prepareBootListeners(options: BootListenersOptions = {}): Promise<BootListeners> {
+    const op = 'Guest.prepareBootListeners';
+    checkCallOptions(op, { signal: options.signal });
+    if (
+      options.entropyBytes !== undefined &&
+      (!Number.isInteger(options.entropyBytes) ||
+        options.entropyBytes < 0 ||
+        options.entropyBytes > 1024 * 1024)
+    )
+      throw invalidArgument(
+        op,
+        `entropyBytes must be an integer 0..1048576, got ${String(options.entropyBytes)}`,
+      );
+    if (this.#boot !== undefined) return this.#boot;
+    if (!isGuid(this.vm.runtimeId))
+      throw invalidArgument(op, `utility VM ${JSON.stringify(this.vm.id)} has no RuntimeId`);
+    this.#boot = await BootListeners.start(this, this.#logger, options);
+    return this.#boot;
+  }
+
+  /** @internal The next stdio relay port of this guest connection (from 0x40000001). */
+  nextStdioPort(): number {
+    const p = this.#nextPort;
+    this.#nextPort = this.#nextPort >= 0xffffffff ? FIRST_STDIO_PORT : this.#nextPort + 1;
+    return p;
+  }
+
+  /** @internal Listen at (vm.runtimeId, serviceId) with this guest's transport options. */
+  listenHvSocket(serviceId: string, signal?: AbortSignal): Promise<HvSocketListener> {
+    return listen({
+      vmId: this.vm.runtimeId,
+      serviceId,
+      signal,
+      transport: this.#options.transport,
+      dir: this.#options.hvsocketDir,
+    });
+  }
+
+  /** @internal Route the exit notification of container `id` (made on `bridge`) to `t`. */
+  trackContainer(id: string, bridge: Bridge, t: ContainerTracker): () => void {
+    let set = this.#trackers.get(id);
+    if (set === undefined) {
+      set = new Set();
+      this.#trackers.set(id, set);
+    }
+    const entry = { bridge, t };
+    set.add(entry);
+    const retained = this.#retainedExits.get(id);
+    if (retained !== undefined) {
+      this.#retainedExits.delete(id);
+      queueMicrotask(() => t.exited(retained));
+    } else if (bridge.closed) {
+      queueMicrotask(() => t.lost(bridge.closeError));
+    }
+    return () => {
+      set.delete(entry);
+      if (set.size === 0 && this.#trackers.get(id) === set) this.#trackers.delete(id);
+    };
+  }
+
+  /** @internal Drop a kept exit notification of `id` (a new container of that id is created). */
+  forgetContainerExit(id: string): void {
+    this.#retainedExits.delete(id);
+  }
+
+  #onNotification(n: ContainerNotification): void {
+    const set = [...(this.#trackers.get(n.ContainerId) ?? [])];
+    for (const e of set) e.t.exited(n);
+    if (!set.some((e) => !e.bridge.closed)) {
+      this.#retainedExits.delete(n.ContainerId);
+      this.#retainedExits.set(n.ContainerId, n);
+      if (this.#retainedExits.size > RETAINED_EXITS) {
+        const oldest = this.#retainedExits.keys().next().value as string;
+        this.#retainedExits.delete(oldest);
+      }
+    }
+    this.#events.emit('notification', n);
   }
 
   /** The capabilities negotiated on the current connection. Throws GuestConnectionUnavailable. */

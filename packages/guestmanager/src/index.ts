@@ -17,18 +17,41 @@
  *
  * Does not own: the host side of devices (`@uvmkit/scsi`, `@uvmkit/vpmem`, `@uvmkit/plan9`, … —
  * the host add comes BEFORE the guest add and the host remove AFTER the guest remove), the VM's
- * lifecycle (`@uvmkit/lifetime`), containers and processes (Create/Exec/Wait are not wrapped yet;
- * `Guest.rpc` sends any procedure), sockets (`@uvmkit/hcs-core/hvsocket`).
+ * lifecycle (`@uvmkit/lifetime`), sockets (`@uvmkit/hcs-core/hvsocket`).
+ *
+ * Processes and containers: `guest.execIntoUVM(params)` → {@link GuestProcess} (pid, stdio
+ * streams, wait, signal, resize, close); `guest.createContainer(id, ociSpec)` /
+ * `guest.openContainer(id)` → {@link GuestContainer} (start, exec, wait, shutdown, kill,
+ * properties, close). `guest.prepareBootListeners()` serves the LCOW entropy and log ports.
  */
 export {
+  BootListeners,
+  type BootListenersOptions,
+  DEFAULT_ENTROPY_BYTES,
+  ENTROPY_PORT,
+  forwardLogLine,
+  LOG_PORT,
+} from './boot.js';
+export {
+  ABANDONED_ID_CAP,
   Bridge,
   type BridgeEvents,
   type BridgeOptions,
   type ContainerNotification,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_MAX_SEND_QUEUE_BYTES,
   type ResponseBase,
   type RpcOptions,
 } from './bridge/bridge.js';
-export { encodeFrame, type Frame, FrameDecoder, HEADER_SIZE, MAX_INBOUND_FRAME } from './bridge/frame.js';
+export {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  HEADER_SIZE,
+  MAX_INBOUND_FRAME,
+  MAX_SKIPPED_FRAME,
+  type OversizedFrameFilter,
+} from './bridge/frame.js';
 export {
   anyInString,
   CONTAINER_NOTIFICATION,
@@ -48,18 +71,34 @@ export {
   parseNegotiateResponse,
 } from './capabilities.js';
 export {
+  type ContainerExit,
+  type CreateContainerOptions,
+  createContainer,
+  DEFAULT_GRACEFUL_SHUTDOWN_MS,
+  GuestContainer,
+  type OciSpec,
+  openContainer,
+  type ShutdownOptions,
+  type StartContainerOptions,
+} from './container.js';
+export {
   BridgeClosedError,
   type BridgeCloseReason,
   BridgeProtocolError,
+  ConnectionLostError,
   GuestCode,
   GuestConnectionUnavailable,
   type GuestErrorRecord,
   type GuestRpcError,
   ProtocolViolation,
+  ResponseTooLargeError,
+  SendQueueFullError,
+  StdioLostError,
 } from './errors.js';
 export {
   type CreateConnectionOptions,
   DEFAULT_CONNECTION_TIMEOUT_MS,
+  FIRST_STDIO_PORT,
   Guest,
   type GuestEvents,
   type GuestModificationRequest,
@@ -70,6 +109,14 @@ export {
   UTC_TIME_ZONE,
 } from './guest.js';
 export { type GuestRequestMethods, guestRequestMethods } from './methods.js';
+export {
+  execIntoUVM,
+  GuestProcess,
+  type OciProcess,
+  type ProcessParameters,
+  type SignalName,
+  Signals,
+} from './process.js';
 export { addBlockCIMs, type BlockCimMounts, removeBlockCIMs } from './requests/block-cims.js';
 export { type ContainerConstraints, updateContainerConstraints } from './requests/container.js';
 export { deleteContainerState, dumpStacks } from './requests/diagnostics.js';
@@ -125,3 +172,4 @@ export {
 export { ResourceType } from './requests/send.js';
 export { addVPCIDevice, type LcowMappedVPCIDevice } from './requests/vpci.js';
 export { addVPMemDevice, type LcowMappedVPMemDevice, removeVPMemDevice } from './requests/vpmem.js';
+export { STDIO_ACCEPT_TIMEOUT_MS } from './stdio.js';

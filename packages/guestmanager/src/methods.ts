@@ -3,6 +3,8 @@
  * `addMappedVirtualDisk(guest, disk)`), the same shape as the host managers' plugins.
  */
 import type { InstalledMethods } from '@uvmkit/hcs-core/manager';
+import { createContainer, openContainer } from './container.js';
+import { execIntoUVM } from './process.js';
 import { addBlockCIMs, removeBlockCIMs } from './requests/block-cims.js';
 import { updateContainerConstraints } from './requests/container.js';
 import { deleteContainerState, dumpStacks } from './requests/diagnostics.js';
@@ -79,6 +81,9 @@ export const guestRequestMethods = {
   updateContainerConstraints,
   dumpStacks,
   deleteContainerState,
+  execIntoUVM,
+  createContainer,
+  openContainer,
 } as const;
 
 /** The request methods of `Guest` (the functions with `guest` dropped). */

@@ -9,9 +9,15 @@ import { HcsError } from '@uvmkit/hcs-core';
 import { rejection } from '@uvmkit/hcs-emulator/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Bridge, type ContainerNotification } from '../src/bridge/bridge.js';
+import { ABANDONED_ID_CAP, Bridge, type ContainerNotification } from '../src/bridge/bridge.js';
 import { RpcProc } from '../src/bridge/protocol.js';
-import { BridgeClosedError, BridgeProtocolError, type GuestRpcError } from '../src/errors.js';
+import {
+  BridgeClosedError,
+  BridgeProtocolError,
+  type GuestRpcError,
+  ResponseTooLargeError,
+  SendQueueFullError,
+} from '../src/errors.js';
 import { FakeGuest, frame, type Handler, socketPair } from './helpers/fake-guest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gm-bridge-'));
@@ -113,9 +119,34 @@ describe('Bridge', () => {
     );
   });
 
-  it('an oversized frame closes the bridge at once (only its header was sent: no hang)', async () => {
-    const err = await fatal((g) => g.write(frame(0x20100a01, 0n, '', 0x10001)));
+  it('an oversized response to a call in flight fails that call only: its payload is skipped, the bridge stays up', async () => {
+    const { bridge, fake } = await pair(() => undefined);
+    const p = bridge.rpc(RpcProc.ModifySettings, { ...BASE, Request: {} });
+    await fake.waitFor(1);
+    // an 81,600-byte error reply (the real GCS echoes the request twice), written in pieces
+    const big = frame(0x20100a01, 0n, `{"Result":-2147467259,"ErrorMessage":"${'x'.repeat(81_600 - 60)}"}`);
+    expect(big.length).toBeGreaterThan(0x10000);
+    fake.write(big.subarray(0, 20));
+    fake.write(big.subarray(20, 40_000));
+    fake.write(big.subarray(40_000));
+    const err = await rejection<ResponseTooLargeError>(p);
+    expect(err).toBeInstanceOf(ResponseTooLargeError);
+    expect(err.code).toBe('ResponseTooLarge');
+    expect(err.size).toBe(big.length);
+    expect(err.limit).toBe(0x10000);
+    expect(bridge.closed).toBe(false);
+    expect(bridge.pendingCount).toBe(0);
+    expect(bridge.bufferedBytes).toBe(0);
+    fake.handler = () => 'default';
+    expect(await bridge.rpc(RpcProc.ModifySettings, { ...BASE, Request: {} })).toEqual({ Result: 0 });
+    await bridge.close();
+  });
+
+  it('an oversized frame that is not a response to a call in flight closes the bridge at once (no hang)', async () => {
+    const err = await fatal((g) => g.write(frame(0x20100a01, 5n, '', 0x10001)));
     expect((err.cause as BridgeProtocolError).violation).toBe('OversizedFrame');
+    const huge = await fatal((g) => g.write(frame(0x20100a01, 0n, '', 16 * 1024 * 1024 + 1)));
+    expect((huge.cause as BridgeProtocolError).violation).toBe('OversizedFrame');
   });
 
   it('garbage: Size < 16, a non-JSON response, a non-object JSON, a bad Result or ActivityId', async () => {
@@ -167,7 +198,7 @@ describe('Bridge', () => {
     await bridge.done;
   });
 
-  it('abort and timeout reject the call; the late response is absorbed and the bridge stays up', async () => {
+  it('abort and timeout reject the call and leave the pending table; the late response is absorbed and the bridge stays up', async () => {
     const { bridge, fake } = await pair(() => undefined);
     const ac = new AbortController();
     const aborted = bridge.rpc(RpcProc.ModifySettings, { ...BASE, Request: {} }, { signal: ac.signal });
@@ -180,15 +211,69 @@ describe('Bridge', () => {
     const t = await rejection<HcsError>(timed);
     expect(t.code).toBe('Timeout');
     expect(t.message).toBe('ModifySettings timed out after 30 ms');
-    expect(bridge.pendingCount).toBe(2);
+    expect(bridge.pendingCount).toBe(0);
+    expect(bridge.abandonedCount).toBe(2);
     for (const r of fake.received) fake.reply(r, {});
     fake.handler = () => 'default';
     expect(await bridge.rpc(RpcProc.ModifySettings, { ...BASE, Request: {} })).toEqual({ Result: 0 });
     expect(bridge.pendingCount).toBe(0);
+    expect(bridge.abandonedCount).toBe(0);
     expect(bridge.closed).toBe(false);
     const bad = await rejection<HcsError>(bridge.rpc(RpcProc.DumpStacks, BASE, { timeout: -5 }));
     expect(bad.code).toBe('InvalidArgument');
     await bridge.close();
+  });
+
+  it('a default timeout applies to calls without one (overridable, null = none); 5000 timed-out calls leave nothing pending', async () => {
+    const { host, guest } = await socketPair(join(dir, `p${++n}.sock`));
+    const bridge = new Bridge(host, { defaultTimeout: 20 });
+    const fake = new FakeGuest(guest, () => undefined);
+    const t = await rejection<HcsError>(bridge.rpc(RpcProc.DumpStacks, BASE));
+    expect(t.message).toBe('DumpStacks timed out after 20 ms');
+    const none = bridge.rpc(RpcProc.DumpStacks, BASE, { timeout: null });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(bridge.pendingCount).toBe(1);
+    await fake.waitFor(2);
+    fake.reply(fake.received[1]!, { GuestStacks: 'x' });
+    expect(await none).toEqual({ Result: 0, GuestStacks: 'x' });
+    const many = Array.from({ length: 5000 }, () =>
+      bridge.rpc(RpcProc.DumpStacks, BASE, { timeout: 1 }).catch((e: HcsError) => e.code),
+    );
+    expect(new Set(await Promise.all(many))).toEqual(new Set(['Timeout']));
+    expect(bridge.pendingCount).toBe(0);
+    expect(bridge.abandonedCount).toBeLessThanOrEqual(ABANDONED_ID_CAP);
+    await bridge.close();
+  }, 60_000);
+
+  it('a guest that stops reading: the send queue is bounded and further calls reject SendQueueFull, unsent', async () => {
+    const { host, guest } = await socketPair(join(dir, `p${++n}.sock`));
+    guest.pause(); // the guest reads nothing
+    const bridge = new Bridge(host, { maxSendQueueBytes: 1024 * 1024, defaultTimeout: null });
+    const body = { ...BASE, Request: { pad: 'y'.repeat(4096) } };
+    const outcomes: unknown[] = [];
+    const calls = Array.from({ length: 2000 }, (_, i) =>
+      bridge.rpc(RpcProc.ModifySettings, body).then(
+        () => {
+          outcomes[i] = 'ok';
+        },
+        (e: unknown) => {
+          outcomes[i] = e;
+        },
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const rejected = outcomes.filter((o) => o instanceof SendQueueFullError) as SendQueueFullError[];
+    const full = rejected[0];
+    const sent = calls.length - rejected.length;
+    expect(rejected.length).toBeGreaterThan(1000);
+    expect(full).toBeInstanceOf(SendQueueFullError);
+    expect(full?.code).toBe('SendQueueFull');
+    expect(full?.limit).toBe(1024 * 1024);
+    expect(bridge.queuedBytes).toBeLessThanOrEqual(1024 * 1024 + 8192);
+    expect(bridge.pendingCount).toBe(sent);
+    expect(bridge.closed).toBe(false);
+    await bridge.close();
+    guest.destroy();
   });
 
   it('delivers container notifications (type 0x30100101, ID 0) with ResultInfo decoded', async () => {

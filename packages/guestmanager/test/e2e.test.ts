@@ -142,11 +142,13 @@ describe('end to end with the emulated agent', () => {
     await down(vm, guest);
   });
 
-  it('an oversized reply (> 0x10000) and an unknown response ID close the bridge with typed errors', async () => {
+  it('an oversized reply (> 0x10000) fails that call only; an unknown response ID closes the bridge', async () => {
     const a = await up();
     await hcsd.control.guestFault(a.vm.id, { kind: 'oversized', procedure: 'DumpStacks' });
-    const e1 = await rejection<BridgeClosedError>(a.guest.dumpStacks());
-    expect((e1.cause as BridgeProtocolError).violation).toBe('OversizedFrame');
+    // was: the bridge closed (OversizedFrame); now the frame boundary is intact, so only the call fails
+    const e1 = await rejection<HcsError>(a.guest.dumpStacks());
+    expect(e1.code).toBe('ResponseTooLarge');
+    expect(a.guest.connected).toBe(true);
     await down(a.vm, a.guest);
 
     const b = await up();
@@ -364,7 +366,15 @@ describe('end to end with the emulated agent', () => {
       EnforcerType: 'rego',
       EncodedSecurityPolicy: Buffer.from('package policy').toString('base64'),
     });
-    await guest.injectPolicyFragment({ Fragment: Buffer.from('fragment').toString('base64') });
+    // §10: a junk fragment fails COSE validation (was accepted); a COSE_Sign1-shaped one is taken
+    const junk = await rejection<HcsError>(
+      guest.injectPolicyFragment({ Fragment: Buffer.from('fragment').toString('base64') }),
+    );
+    expect(junk.code).toBe('E_FAIL');
+    expect(junk.hcsMessage).toContain('COSE validation');
+    await guest.injectPolicyFragment({
+      Fragment: Buffer.from([0xd2, 0x84, 0x40, 0xa0, 0x40, 0x40]).toString('base64'),
+    });
     await guest.updateCgroupMemoryLimits();
     await guest.updateCgroupMemoryLimits();
     const noContainer = await rejection<HcsError>(guest.updateContainerConstraints('nope', { Linux: {} }));

@@ -5,10 +5,13 @@
 
 import {
   BridgeClosedError,
+  type ContainerExit,
   type ContainerNotification,
   type Guest,
   type GuestCapabilities,
   GuestConnectionUnavailable,
+  type GuestContainer,
+  type GuestProcess,
   type GuestRequestMethods,
   guestOf,
 } from '@uvmkit/guestmanager';
@@ -28,6 +31,26 @@ const fromType: GuestRequestMethods['removeSCSIDevice'] = guest.removeSCSIDevice
 const unavailable: boolean =
   new Error() instanceof GuestConnectionUnavailable || new Error() instanceof BridgeClosedError;
 void [prepared, caps, mounted, stacks, sub, fromType, unavailable];
+
+async function processes(): Promise<void> {
+  await using p: GuestProcess = await guest.execIntoUVM(
+    { CommandArgs: ['echo', 'hi'] },
+    { signal: undefined },
+  );
+  const code: number = await p.wait();
+  const delivered: boolean = await p.signal('SIGTERM');
+  await p.resize(80, 24);
+  await using c: GuestContainer = await guest.createContainer('c1', { linux: {}, process: { args: ['sh'] } });
+  const init: GuestProcess = await c.start();
+  const exit: ContainerExit = await c.shutdown({ gracePeriod: 1000 });
+  const opened: GuestContainer = guest.openContainer('c1');
+  void [code, delivered, init, exit.exitType, opened, p.stdout?.read()];
+  // @ts-expect-error an exec needs params
+  void c.exec();
+  // @ts-expect-error signal names are a closed set
+  void p.signal('SIGFOO');
+}
+void processes;
 
 // @ts-expect-error Controller is required
 void guest.addMappedVirtualDisk({ MountPath: '/m', Lun: 1 });

@@ -2,7 +2,8 @@
  * `ComputeSystem`: a wrapper over one `HCS_SYSTEM` handle.
  *
  * - Every call of hcs-api.md §1b goes through {@link Operation.run} (completion callback, abort
- *   → HcsCancelOperation + wait). Blocking exports (open, close) run on the libuv pool (`.async`).
+ *   → HcsCancelOperation + wait). Blocking exports (open, close) run on hcs-core's own worker
+ *   threads (native/blocking.ts), never on the libuv pool.
  * - The event callback is ONE koffi-registered function for the process; its context is a small
  *   integer id into a map of per-handle event hubs (never a pointer). It is set right after
  *   create/open, before anything can produce events. Events become typed `SystemEvents`.
@@ -15,10 +16,12 @@
 import { ClosedError, HcsError, HRESULT, invalidArgument, LocalCode } from './errors.js';
 import { type Subscription, TypedEvents, type WaitOptions } from './events.js';
 import { childLogger, type Logger, silentLogger } from './logger.js';
+import { withinDeadline } from './native/blocking.js';
 import type { CallbackPointer, ExportName, Out, Pointer, SystemHandle } from './native/computecore.js';
 import type { Native } from './native/load.js';
 import { Operation, operationEngine } from './operation.js';
 import { abortedError, type CallOptions, checkCallOptions } from './options.js';
+import { publishState, TracingChannels, traced } from './tracing.js';
 
 /** `HCS_EVENT_TYPE` values (uint32). */
 export const HcsEventType = {
@@ -132,8 +135,10 @@ class SystemHub {
   exitStatus: SystemExitStatus | undefined;
   exitedAt: Date | undefined;
   disconnected = false;
-  constructor(logger: Logger) {
+  readonly id: string;
+  constructor(logger: Logger, id: string) {
     this.events = new TypedEvents<SystemEvents>(logger);
+    this.id = id;
   }
 }
 
@@ -181,6 +186,7 @@ function dispatch(hub: SystemHub, raw: RawSystemEvent): void {
       } as SystemExitStatus;
       hub.exitStatus = status;
       hub.exitedAt = new Date();
+      publishState({ vmId: hub.id, state: 'Stopped', cause: 'SystemExited', exitType: status.ExitType });
       events.emit('exit', status);
       return;
     }
@@ -217,8 +223,12 @@ interface LeakRecord {
 
 const leakRegistry = new FinalizationRegistry<LeakRecord>((r) => {
   r.logger.warn('compute system handle was not closed; closing it', { id: r.id });
-  r.native.callAsync('HcsCloseComputeSystem', r.handle).then(
-    () => r.hubs.delete(r.contextId),
+  r.native.blocking.run({ kind: 'close', handle: r.handle }).then(
+    (res) => {
+      r.hubs.delete(r.contextId);
+      if (res.error !== undefined)
+        r.logger.error('HcsCloseComputeSystem failed', { id: r.id, err: res.error });
+    },
     (err: unknown) => r.logger.error('HcsCloseComputeSystem failed', { id: r.id, err }),
   );
 });
@@ -292,7 +302,7 @@ export class ComputeSystem {
     logger: Logger,
   ): { hub: SystemHub; contextId: number; hr: number } {
     const contextId = engine.nextId++;
-    const hub = new SystemHub(logger);
+    const hub = new SystemHub(logger, id);
     engine.hubs.set(contextId, hub);
     const hr =
       engine.native.cc.HcsSetComputeSystemCallback(
@@ -302,7 +312,6 @@ export class ComputeSystem {
         engine.callback,
       ) >>> 0;
     if ((hr | 0) < 0) engine.hubs.delete(contextId);
-    void id;
     return { hub, contextId, hr };
   }
 
@@ -340,7 +349,7 @@ export class ComputeSystem {
       );
     } catch (err) {
       if (out[0] !== null && out[0] !== 0n) {
-        await engine.native.callAsync('HcsCloseComputeSystem', out[0]);
+        await engine.native.blocking.run({ kind: 'close', handle: out[0] });
         if (bound !== undefined) engine.hubs.delete(bound.contextId);
       }
       throw err;
@@ -361,8 +370,9 @@ export class ComputeSystem {
   }
 
   /**
-   * `HcsOpenComputeSystem` (synchronous export, run on the libuv pool). Aborting while the open
-   * is running waits for it, closes the handle and rejects with `Aborted`.
+   * `HcsOpenComputeSystem` (a synchronous export, run on hcs-core's own worker thread). `timeout`
+   * is a deadline and aborting stops waiting: the call rejects with `Timeout` / `Aborted` at once,
+   * and a handle the open still returns is closed.
    */
   static async open(id: string, options: OpenOptions = {}): Promise<ComputeSystem> {
     const op = 'HcsOpenComputeSystem';
@@ -371,10 +381,26 @@ export class ComputeSystem {
     const logger = childLogger(options.logger ?? silentLogger, { uvmId: id });
     const engine = await getEventEngine();
     if (options.signal?.aborted) throw abortedError(op, options.signal.reason, id);
-    const out: Out<SystemHandle> = [null];
-    const hr = (await engine.native.callAsync<number>('HcsOpenComputeSystem', id, GENERIC_ALL, out)) >>> 0;
-    if ((hr | 0) < 0) throw HcsError.fromHresult(hr, op, { id });
-    const handle = out[0];
+    const { native } = engine;
+    const res = await traced(TracingChannels.hcsCall, { vmId: id, operation: op }, () =>
+      withinDeadline(
+        native.blocking.run({ kind: 'open', id, access: GENERIC_ALL }),
+        op,
+        id,
+        options,
+        (late) => {
+          if ((late.hr | 0) >= 0 && late.handle)
+            void native.blocking.run({ kind: 'close', handle: late.handle });
+        },
+      ).then((r) => {
+        if (r.error !== undefined)
+          throw new HcsError(LocalCode.UnexpectedResult, `${op}: ${r.error}`, { op, id });
+        const hr = r.hr >>> 0;
+        if ((hr | 0) < 0) throw HcsError.fromHresult(hr, op, { id });
+        return r;
+      }),
+    );
+    const handle = (res.handle ?? null) as SystemHandle | null;
     if (handle === null || handle === 0n) {
       throw new HcsError(LocalCode.UnexpectedResult, `${op} ${JSON.stringify(id)} returned no handle`, {
         op,
@@ -646,7 +672,12 @@ export class ComputeSystem {
     const closed = new ClosedError(`compute system ${JSON.stringify(this.id)}`, 'close');
     for (const reject of [...this.#closeWaiters]) reject(closed);
     try {
-      await this.#native.callAsync('HcsCloseComputeSystem', this.#handle);
+      const res = await traced(
+        TracingChannels.hcsCall,
+        { vmId: this.id, operation: 'HcsCloseComputeSystem' },
+        () => this.#native.blocking.run({ kind: 'close', handle: this.#handle }),
+      );
+      if (res.error !== undefined) this.#logger.error('HcsCloseComputeSystem failed', { err: res.error });
     } finally {
       this.#hubs.delete(this.#contextId);
       this.#logger.debug('compute system handle closed');

@@ -13,6 +13,7 @@
  * Win32 codes are recognised both bare (`0x490`) and as `HRESULT_FROM_WIN32` (`0x80070490`).
  */
 import type { HvSocketCode } from './hvsocket/listener.js';
+import { serviceHint } from './service-hint.js';
 
 /** Local (non-HRESULT) error codes. */
 export const LocalCode = {
@@ -168,16 +169,6 @@ export interface HcsErrorOptions {
 
 const BRAND: unique symbol = Symbol.for('uvmkit.HcsError') as never;
 
-let serviceUnavailableHint: (() => string | undefined) | undefined;
-
-/**
- * @internal Set by the library loader when the emulator's shim is loaded: what to say after an
- * `HCS_E_SERVICE_NOT_AVAILABLE` (the socket path the shim tried and `UVMKIT_HCSD_SOCKET`).
- */
-export function setServiceUnavailableHint(hint: (() => string | undefined) | undefined): void {
-  serviceUnavailableHint = hint;
-}
-
 /**
  * Every error of hcs-core and its managers. `code` is stable: an HRESULT name or a {@link LocalCode}.
  * `instanceof HcsError` works across duplicate copies of the package (brand under
@@ -217,12 +208,9 @@ export class HcsError extends Error {
   ): HcsError {
     const code = hresultName(hresult);
     const what = options.id === undefined ? op : `${op} ${JSON.stringify(options.id)}`;
-    let detail = options.result?.ErrorMessage ? `: ${options.result.ErrorMessage}` : '';
-    if (canonicalHresult(hresult) === HRESULT.HCS_E_SERVICE_NOT_AVAILABLE) {
-      const hint = serviceUnavailableHint?.();
-      if (hint !== undefined) detail += `: ${hint}`;
-    }
-    return new HcsError(code, `${what} failed with ${code} (${formatHresult(hresult)})${detail}`, {
+    const detail = options.result?.ErrorMessage ? `: ${options.result.ErrorMessage}` : '';
+    const hint = serviceHint(hresult);
+    return new HcsError(code, `${what} failed with ${code} (${formatHresult(hresult)})${detail}${hint}`, {
       hresult,
       op,
       id: options.id,

@@ -66,6 +66,12 @@ export { type CallOptions, MAX_TIMEOUT_MS } from './options.js';
 export type { Plugin } from './plugins.js';
 export { HcsService, type ServiceCallOptions } from './service.js';
 export {
+  type TraceContext,
+  TracingChannels,
+  VM_STATE_CHANNEL,
+  type VmStateMessage,
+} from './tracing.js';
+export {
   type CreateOptions,
   type OpenUtilityVMOptions,
   requireManager,

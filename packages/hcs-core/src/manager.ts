@@ -29,4 +29,5 @@ export {
   type PluginMethod,
   satisfies,
 } from './plugins.js';
+export { type TraceStart, traced } from './tracing.js';
 export { systemOf, UVM_SYSTEM } from './utility-vm.js';

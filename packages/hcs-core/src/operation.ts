@@ -8,8 +8,12 @@
  *   the callback (the native thread may still touch the operation after the callback returns).
  * - While any operation is pending, one ref'd timer keeps the process alive (pending registered
  *   callbacks do not; exiting while one is about to arrive can crash).
- * - Abort (or `timeout`) asks HCS to cancel (`HcsCancelOperation`) and STILL waits for the
- *   completion before settling, so no handle is freed while native code may use it.
+ * - Abort (or `timeout`) asks HCS to cancel (`HcsCancelOperation`) and waits up to
+ *   CANCEL_GRACE_MS for the completion. When the service answers the cancel in time, the call
+ *   settles with that completion (below). When it does not (a hung service), the call rejects
+ *   with `Timeout` / `Aborted` (no `hresult`) at once, so a `timeout` is a deadline for the
+ *   caller; the operation stays registered and is closed when its completion finally arrives
+ *   (never freed while native code may use it).
  *   After completion: an aborted operation that failed rejects with code `Aborted`
  *   (`cause` = `signal.reason`; `hresult` = what HCS answered, e.g. ERROR_CANCELLED) or
  *   `Timeout`; an operation that SUCCEEDED despite the abort resolves normally, because its
@@ -22,6 +26,7 @@ import { type Logger, silentLogger } from './logger.js';
 import type { OperationHandle, Pointer } from './native/computecore.js';
 import { loadNative, type Native } from './native/load.js';
 import { abortedError, type CallOptions, checkCallOptions, timeoutError } from './options.js';
+import { TracingChannels, traced } from './tracing.js';
 
 /** What one completed operation produced. */
 export interface OperationOutcome {
@@ -124,6 +129,9 @@ function failed(hr: number): boolean {
   return (hr | 0) < 0 && !hresultEquals(hr, HRESULT.ERROR_VMCOMPUTE_OPERATION_PENDING);
 }
 
+/** How long a cancelled or timed-out call waits for the service to answer the cancel. */
+export const CANCEL_GRACE_MS = 80;
+
 /** Context of one call, for errors and logs. */
 export interface OperationContext {
   /** The compute system id, when there is one. */
@@ -148,11 +156,22 @@ export class Operation {
    * Create an operation, `submit` it (a synchronous, non-blocking export taking the operation),
    * wait for its completion, and return the result document. Rejects with an HcsError.
    */
-  static async run(
+  static run(
     op: string,
     submit: (native: Native, operation: OperationHandle) => number,
     options: CallOptions | undefined,
     context: OperationContext = {},
+  ): Promise<string | undefined> {
+    return traced(TracingChannels.hcsCall, { vmId: context.id, operation: op }, () =>
+      Operation.#run(op, submit, options, context),
+    );
+  }
+
+  static async #run(
+    op: string,
+    submit: (native: Native, operation: OperationHandle) => number,
+    options: CallOptions | undefined,
+    context: OperationContext,
   ): Promise<string | undefined> {
     checkCallOptions(op, options);
     const e = await getEngine();
@@ -219,9 +238,19 @@ export class Operation {
         context.logger?.debug('HcsCancelOperation unavailable; waiting for completion', { op, err });
       }
     };
+    // Settles `completion`'s race when the service does not answer the cancel in time.
+    let abandon!: () => void;
+    const abandoned = new Promise<'abandoned'>((resolve) => {
+      abandon = () => resolve('abandoned');
+    });
+    let grace: NodeJS.Timeout | undefined;
+    const interrupt = (): void => {
+      cancel();
+      grace ??= setTimeout(abandon, CANCEL_GRACE_MS);
+    };
     const onAbort = (): void => {
       interrupted ??= { kind: 'aborted', reason: signal?.reason };
-      cancel();
+      interrupt();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const timeout = options?.timeout;
@@ -230,15 +259,24 @@ export class Operation {
         ? undefined
         : setTimeout(() => {
             interrupted ??= { kind: 'timeout', ms: timeout };
-            cancel();
+            interrupt();
           }, timeout);
     timer?.unref();
-    let outcome: OperationOutcome;
+    let outcome: OperationOutcome | 'abandoned';
     try {
-      outcome = await completion;
+      outcome = await Promise.race([completion, abandoned]);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
+      if (grace !== undefined) clearTimeout(grace);
+    }
+    if (outcome === 'abandoned') {
+      // The operation stays in `e.pending`: its completion closes it and releases the keep-alive.
+      context.logger?.warn('the service did not answer the cancel; the operation is left to complete', {
+        op,
+      });
+      if (interrupted?.kind === 'aborted') throw abortedError(op, interrupted.reason, id);
+      throw timeoutError(op, (interrupted as { ms: number }).ms, id);
     }
     if (!failed(outcome.hresult)) return outcome.document;
     const hcsError = HcsError.fromHresult(outcome.hresult, op, {

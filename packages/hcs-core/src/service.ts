@@ -1,16 +1,19 @@
 /**
  * Host-wide service calls (hcs-api.md §1e): `HcsGetServiceProperties` and
- * `HcsModifyServiceSettings`. Both are synchronous exports, so they run on the libuv pool
- * (koffi `.async`), never on the JS thread. They cannot be cancelled: an abort waits for the call
- * to return, then rejects with `Aborted`.
+ * `HcsModifyServiceSettings`. Both are synchronous exports, so they run on hcs-core's own worker
+ * threads (native/blocking.ts), never on the JS thread nor the libuv pool. They cannot be
+ * cancelled in HCS; `timeout` is a deadline and an abort stops waiting (`Timeout` / `Aborted` at
+ * once; the call finishes in its worker).
  */
 import { HcsError, invalidArgument, LocalCode } from './errors.js';
-import type { Out, Pointer } from './native/computecore.js';
+import { withinDeadline } from './native/blocking.js';
 import { operationEngine, parseResultError } from './operation.js';
 import { abortedError, checkCallOptions } from './options.js';
 
 export interface ServiceCallOptions {
   signal?: AbortSignal | undefined;
+  /** Milliseconds to wait at most (a deadline: `Timeout`). */
+  timeout?: number | undefined;
 }
 
 function toJson(op: string, value: unknown): string | null {
@@ -27,10 +30,16 @@ async function call(
   checkCallOptions(op, options);
   const { native } = await operationEngine();
   if (options.signal?.aborted) throw abortedError(op, options.signal.reason);
-  const out: Out<Pointer> = [null];
-  const hr = (await native.callAsync<number>(op, doc, out)) >>> 0;
-  const result = native.takeString(out[0]);
-  if (options.signal?.aborted) throw abortedError(op, options.signal.reason, undefined, hr);
+  const res = await withinDeadline(
+    native.blocking.run({ kind: 'service', name: op, doc }),
+    op,
+    undefined,
+    options,
+    () => {},
+  );
+  if (res.error !== undefined) throw new HcsError(LocalCode.UnexpectedResult, `${op}: ${res.error}`, { op });
+  const hr = res.hr >>> 0;
+  const result = res.result;
   if ((hr | 0) < 0) throw HcsError.fromHresult(hr, op, { result: parseResultError(result) });
   return result;
 }

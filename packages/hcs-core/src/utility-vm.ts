@@ -26,6 +26,7 @@ import {
   type PluginRegistry,
   pluginMissingError,
 } from './plugins.js';
+import { TracingChannels, traced } from './tracing.js';
 import { CORE_VERSION } from './version.js';
 
 /** Options of `UtilityVM.create`. `timeout` bounds the whole create (each HCS call gets what is left). */
@@ -187,7 +188,12 @@ export class UtilityVM {
         new SchemaValidationError('ModifySettingRequest', issues),
       );
     }
-    await system.modify(request, options);
+    const { ResourcePath, RequestType } = request as { ResourcePath?: string; RequestType?: string };
+    await traced(
+      TracingChannels.modify,
+      { vmId: this.id, operation: op, resourcePath: ResourcePath, requestType: RequestType },
+      () => system.modify(request, options),
+    );
   }
 
   /** Subscribe to the exit event (called on the next tick if the VM already exited). */

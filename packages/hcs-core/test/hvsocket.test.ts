@@ -17,8 +17,10 @@ import {
   hvsocketPath,
   listen,
   normalizeGuid,
+  runtimeDir,
   vsockServiceId,
 } from '../src/hvsocket/index.js';
+import { linuxOnlyDescribe } from './helpers/platform.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hvsock-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,17 +95,24 @@ describe('SOCKADDR_HV', () => {
   });
 });
 
-describe('emulator path', () => {
-  it('is <dir>/<vmId>-<serviceId>.sock, lower-case, from UVMKIT_HVSOCK_DIR or <tmpdir>/uvmkit-hvsock', () => {
+/** The emulator's Unix-socket mapping, and the `unix` transport built on it. */
+const unixMapping = linuxOnlyDescribe(
+  "the emulator's Unix-socket mapping of HvSocket addresses; Windows uses AF_HYPERV (test-windows/winsock.test.ts), and Windows Node has no AF_UNIX under Wine",
+);
+
+unixMapping('emulator path', () => {
+  it('is <dir>/<vmId>-<serviceId>.sock, lower-case, from UVMKIT_HVSOCK_DIR or <runtime dir>/hvsock', () => {
     expect(hvsocketDir({ UVMKIT_HVSOCK_DIR: '/x/y' })).toBe('/x/y');
-    expect(hvsocketDir({})).toBe(join(tmpdir(), 'uvmkit-hvsock'));
+    expect(hvsocketDir({ XDG_RUNTIME_DIR: '/run/user/1000' })).toBe('/run/user/1000/uvmkit/hvsock');
+    expect(runtimeDir({}, 0)).toBe('/run/uvmkit');
+    expect(runtimeDir({}, 1000)).toBe(join(tmpdir(), 'uvmkit-1000'));
     expect(hvsocketPath({ vmId: VM.toUpperCase(), serviceId: `{${HvSocketIds.LinuxGcs}}` }, '/d')).toBe(
       `/d/${VM}-40000000-facb-11e6-bd58-64006a7986d3.sock`,
     );
   });
 });
 
-describe('listen / accept / dial (unix transport)', () => {
+unixMapping('listen / accept / dial (unix transport)', () => {
   it('accepts exactly once, then closes the listener and removes the socket file', async () => {
     const serviceId = service();
     const l = await listen({ vmId: VM, serviceId, dir, transport: 'unix' });
@@ -240,7 +249,9 @@ describe('listen / accept / dial (unix transport)', () => {
     expect((await rejection(l.accept({ timeout: -1 }))).code).toBe('InvalidArgument');
     await l.close();
   });
+});
 
+describe('dial (default transport)', () => {
   it('dial honours signal and timeout when nobody listens', async () => {
     const ac = new AbortController();
     ac.abort('early');

@@ -1,6 +1,5 @@
 /** A pending operation keeps the process alive; nothing keeps it alive once none is pending. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,7 +13,8 @@ afterAll(async () => {
   await hcsd.stop();
 });
 
-const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+// import() takes a URL, not a path (a Windows path would be read as a URL with scheme "z:")
+const dist = new URL('../dist/index.js', import.meta.url).href;
 
 it('the process stays alive until a pending operation completes, then exits on its own', async () => {
   // The child creates a VM and starts a GetProperties that hcsd holds for 300 ms, WITHOUT awaiting
@@ -35,7 +35,7 @@ it('the process stays alive until a pending operation completes, then exits on i
   `;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, UVMKIT_HCSD_SOCKET: hcsd.socketPath },
-    timeout: 20_000,
+    timeout: 150_000, // a fresh Windows Node under Wine on a busy machine took up to a minute to start
   });
   expect(stdout.trim().split('\n')).toEqual(['completed Created true', 'closed']);
-});
+}, 180_000);

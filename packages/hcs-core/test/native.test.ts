@@ -21,7 +21,9 @@ describe('declarations', () => {
       expect(new Set(EXPORT_NAMES).size).toBe(60);
       expect(native.missing).toEqual([]);
       expect(native.available.size).toBe(60);
-      expect(native.libraryPath).toMatch(/libcomputecore\.so$/);
+      // Windows: loaded by name, as the real computecore.dll is; elsewhere the emulator's shim.
+      if (process.platform === 'win32') expect(native.libraryPath).toBe('computecore.dll');
+      else expect(native.libraryPath).toMatch(/libcomputecore\.so$/);
       expect(BLOCKING_EXPORTS).toContain('HcsCloseComputeSystem');
       // a second declaration (second load / second copy of core) reuses the uvmkit_ types
       expect(() => declareTypes()).not.toThrow();
@@ -41,7 +43,9 @@ describe('declarations', () => {
   });
 
   it('exports a library lacks become NotSupported stubs, reported when called (not at load)', async () => {
-    const libc = koffi.load(process.platform === 'darwin' ? 'libc.dylib' : 'libc.so.6');
+    // a library with none of the exports: the C library (kernel32.dll on Windows)
+    const other = { darwin: 'libc.dylib', win32: 'kernel32.dll' } as Partial<Record<NodeJS.Platform, string>>;
+    const libc = koffi.load(other[process.platform] ?? 'libc.so.6');
     const declared = declareExports(libc);
     expect(declared.missing).toHaveLength(60);
     let err: HcsError | undefined;

@@ -140,7 +140,10 @@ HRESULT HcsRevokeVmGroupAccess(PCWSTR filePath) {
   return E_NOTIMPL;
 }
 
-/* ---- free functions: every string the shim returns is malloc'd ---- */
+/* ---- free functions ----
+ * Off Windows every string the shim returns is malloc'd and freed here. On Windows they come
+ * from LocalAlloc and callers free them with kernel32's LocalFree, as with the real DLL. */
+#ifndef _WIN32
 void *LocalFree(void *memory) {
   free(memory);
   return NULL;
@@ -149,3 +152,4 @@ void *LocalFree(void *memory) {
 void CoTaskMemFree(void *memory) {
   free(memory);
 }
+#endif

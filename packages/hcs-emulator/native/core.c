@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "platform.h"
 
 _Static_assert(sizeof(void *) == 8, "the shim targets 64-bit platforms");
 _Static_assert(sizeof(HCS_EVENT) == 24, "HCS_EVENT must be 24 bytes");
@@ -19,13 +20,18 @@ pthread_cond_t g_cv;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 sys_t *g_live_systems;
 static uint64_t g_next_op_id = 1;
+/* The clock g_cv's timed waits measure deadlines against: CLOCK_MONOTONIC where the condition
+ * variable accepts it, else CLOCK_REALTIME (mingw's winpthreads rejects CLOCK_MONOTONIC with
+ * EINVAL; deadlines taken on a clock the wait does not use would expire at once and spin). */
+static clockid_t g_clock = CLOCK_MONOTONIC;
 
 static void init_once(void) {
   pthread_condattr_t a;
   pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+  if (pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0) g_clock = CLOCK_REALTIME;
   pthread_cond_init(&g_cv, &a);
   pthread_condattr_destroy(&a);
+  shim_pin_module();
 }
 
 void shim_init(void) {
@@ -33,7 +39,7 @@ void shim_init(void) {
 }
 
 void deadline_after(struct timespec *ts, uint32_t ms) {
-  clock_gettime(CLOCK_MONOTONIC, ts);
+  clock_gettime(g_clock, ts);
   ts->tv_sec += ms / 1000;
   ts->tv_nsec += (long)(ms % 1000) * 1000000L;
   if (ts->tv_nsec >= 1000000000L) {
@@ -44,7 +50,7 @@ void deadline_after(struct timespec *ts, uint32_t ms) {
 
 bool deadline_passed(const struct timespec *ts) {
   struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
+  clock_gettime(g_clock, &now);
   return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
@@ -272,6 +278,6 @@ HRESULT out_doc(PWSTR *out, const char *doc, size_t len) {
   if (out == NULL) return S_OK;
   *out = NULL;
   if (doc == NULL) return S_OK;
-  *out = utf8_to_utf16(doc, len);
+  *out = utf8_to_utf16_with(doc, len, shim_result_alloc);
   return *out ? S_OK : HR(0x8037011Au); /* HCS_E_OPERATION_RESULT_ALLOCATION_FAILED */
 }

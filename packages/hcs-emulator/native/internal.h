@@ -32,7 +32,14 @@ const char *UvmkitShimSocketPath(void);
 #define SHIM_JSON_MAX_DEPTH 512
 #define SHIM_CLOSE_WAIT_MS 10000 /* how long HcsCloseComputeSystem waits for hcsd's Close answer */
 #define HCSD_MAX_FRAME (64u * 1024u * 1024u)
-#define HCSD_DEFAULT_SOCKET "/tmp/uvmkit-hcsd.sock"
+/* Default deadline of the synchronous calls (Open, service properties) and of connecting;
+   $UVMKIT_HCSD_CALL_TIMEOUT_MS overrides it. Connecting waits at most SHIM_CONNECT_WAIT_MS of it. */
+#define SHIM_CALL_TIMEOUT_MS 30000u
+#define SHIM_CONNECT_WAIT_MS 5000u
+/* HRESULTs the transport reports besides HCS_E_SERVICE_NOT_AVAILABLE / _DISCONNECT */
+#define HCS_E_CONNECT_FAILED HR(0x80370108u)
+#define HCS_E_CONNECTION_TIMEOUT HR(0x80370109u)
+#define HCS_E_ACCESS_DENIED HR(0x8037011Bu)
 
 enum frame_kind { FRAME_REQUEST = 1, FRAME_RESPONSE = 2, FRAME_EVENT = 3 };
 enum method {
@@ -65,6 +72,8 @@ typedef struct u8str {
 HRESULT utf16_to_utf8(const char16_t *s, u8str *out);
 /* Convert UTF-8 bytes (invalid sequences become U+FFFD) to a malloc'd NUL-terminated UTF-16 string. */
 char16_t *utf8_to_utf16(const char *s, size_t len);
+/* The same, allocated with `alloc` (out_doc: shim_result_alloc, freed by the caller's LocalFree). */
+char16_t *utf8_to_utf16_with(const char *s, size_t len, void *(*alloc)(size_t));
 
 /* ---- json_check.c ---- */
 /* True when `s` is exactly one syntactically valid JSON value (RFC 8259), optional whitespace around. */
@@ -158,11 +167,15 @@ char *result_error_doc(HRESULT hr, const char *message, size_t *len);
 /* ---- rpc.c ---- */
 struct conn {
   int refs;
-  int fd;
+  uintptr_t sock; /* shim_sock (platform.h) */
   uint32_t gen;
   bool dead;
+  HRESULT refusal;      /* hcsd refused the connection (an id-0 failure frame): the reason, else 0 */
+  char *refusal_msg;    /* its ErrorMessage document (malloc'd ResultError JSON) or NULL */
   pthread_mutex_t write_mu;
 };
+/* Deadline of synchronous calls in ms ($UVMKIT_HCSD_CALL_TIMEOUT_MS or SHIM_CALL_TIMEOUT_MS). */
+uint32_t rpc_call_timeout_ms(void);
 
 /* Frame building */
 typedef struct frame_buf {
@@ -201,6 +214,7 @@ typedef struct pending {
   op_t *op;         /* PK_OP (ref held) */
   sys_t *bind_sys;  /* PK_OP of a Create: the system to bind (ref held) */
   sync_call *sync;  /* PK_SYNC */
+  bool orphan;      /* PK_SYNC whose caller gave up (deadline): a token it answers is closed */
 } pending;
 void pending_add(pending *p);
 pending *pending_take(conn_t *c, uint32_t id);
@@ -210,7 +224,8 @@ bool pending_has(conn_t *c, uint32_t id);
    The op must have been begun. If `sys` is still being created, the frame is queued on it. */
 void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t token, const u8str *args, uint32_t argc,
                    sys_t *bind_sys);
-/* Synchronous call (g_mu held on entry and exit). Waits without timeout; a disconnect ends it.
+/* Synchronous call (g_mu held on entry and exit). Waits until rpc_call_timeout_ms() passes
+   (HCS_E_CONNECTION_TIMEOUT; a token answered later is closed) or a disconnect ends it.
    bind_sys (Open): bound to the answered token by the reader thread, before later events are read. */
 HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out,
                       sys_t *bind_sys);

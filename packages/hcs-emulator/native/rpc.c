@@ -1,13 +1,10 @@
 /* rpc.c — the hcsd connection: framing, the reader thread, pending requests, disconnect handling. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "internal.h"
+#include "platform.h"
 
 static conn_t *g_conn;     /* the live connection (one ref), NULL when none */
 static uint32_t g_conn_gen;
@@ -134,7 +131,8 @@ void conn_ref(conn_t *c) {
 
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
-  close(c->fd);
+  shim_close(c->sock);
+  free(c->refusal_msg);
   pthread_mutex_destroy(&c->write_mu);
   free(c);
 }
@@ -150,11 +148,10 @@ bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
   pthread_mutex_lock(&c->write_mu);
   size_t off = 0;
   while (off < len) {
-    ssize_t n = send(c->fd, frame + off, len - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    long n = shim_send(c->sock, frame + off, len - off);
     if (n <= 0) {
       ok = false;
-      shutdown(c->fd, SHUT_RDWR); /* the reader sees EOF and fails everything pending */
+      shim_shutdown(c->sock); /* the reader sees EOF and fails everything pending */
       break;
     }
     off += (size_t)n;
@@ -164,19 +161,100 @@ bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
 }
 
 static void *reader_main(void *arg);
+static bool read_full(shim_sock fd, void *buf, size_t n);
 
-static char g_socket_path[4096]; /* the path rpc_connection last tried (g_mu held) */
+#define HELLO_WAIT_MS 5000u /* how long a TCP connect waits for hcsd's answer to Hello */
+#define SECRET_MAX 256u
 
-static const char *socket_path_now(void) {
-  const char *path = getenv("UVMKIT_HCSD_SOCKET");
-  return path == NULL || *path == 0 ? HCSD_DEFAULT_SOCKET : path;
+/* The TCP access check's secret: the first line of the file $UVMKIT_HCSD_SECRET_FILE names
+ * (written by hcsd, readable by its user only), or NULL when unset or unreadable. */
+static char *read_secret(void) {
+  char *path = shim_getenv("UVMKIT_HCSD_SECRET_FILE");
+  if (path == NULL) return NULL;
+  FILE *f = fopen(path, "rb");
+  free(path);
+  if (f == NULL) return NULL;
+  char buf[SECRET_MAX + 1];
+  size_t n = fread(buf, 1, SECRET_MAX, f);
+  fclose(f);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+  buf[n] = 0;
+  char *s = malloc(n + 1);
+  if (s != NULL) memcpy(s, buf, n + 1);
+  return s;
+}
+
+/* Send Hello on a fresh socket (a small write that cannot block). Over TCP the answer is awaited
+ * here, before the reader thread exists: hcsd refuses a missing or wrong secret with an error
+ * HRESULT (E_ACCESSDENIED) and closes the connection, and that HRESULT is what the caller gets. */
+static HRESULT hello(shim_sock sock, bool tcp) {
+  char pid[24];
+  snprintf(pid, sizeof pid, "%lu", shim_pid());
+  char *secret = tcp ? read_secret() : NULL;
+  u8str args[4] = {{"libcomputecore", 14},
+                   {pid, (uint32_t)strlen(pid)},
+                   {"1", 1},
+                   {secret, secret ? (uint32_t)strlen(secret) : 0}};
+  uint32_t id = rpc_next_id();
+  frame_buf fb;
+  bool built = build_request(&fb, M_HELLO, id, 0, args, tcp ? 4 : 3);
+  free(secret);
+  if (!built) return E_OUTOFMEMORY;
+  long sent = 0;
+  while (sent >= 0 && (size_t)sent < fb.len) {
+    long n = shim_send(sock, fb.data + sent, fb.len - (size_t)sent);
+    sent = n > 0 ? sent + n : -1;
+  }
+  free(fb.data);
+  if (sent < 0) return HCS_E_SERVICE_NOT_AVAILABLE;
+  if (!tcp) return S_OK; /* Unix socket: hcsd checked the peer's credentials; not awaited */
+  shim_set_recv_timeout(sock, HELLO_WAIT_MS);
+  uint8_t hdr[4];
+  HRESULT hr = HCS_E_SERVICE_NOT_AVAILABLE;
+  if (read_full(sock, hdr, 4)) {
+    uint32_t len = (uint32_t)get_le(hdr, 4);
+    uint8_t *buf = len >= 20 && len <= HCSD_MAX_FRAME ? malloc(len) : NULL;
+    if (buf != NULL && read_full(sock, buf, len) && buf[0] == FRAME_RESPONSE && get_le(buf + 4, 4) == id) {
+      hr = (HRESULT)(uint32_t)get_le(buf + 8, 4);
+    }
+    free(buf);
+  }
+  shim_set_recv_timeout(sock, 0);
+  return hr;
+}
+
+uint32_t rpc_call_timeout_ms(void) {
+  char *env = shim_getenv("UVMKIT_HCSD_CALL_TIMEOUT_MS");
+  uint32_t ms = SHIM_CALL_TIMEOUT_MS;
+  if (env != NULL) {
+    char *end = NULL;
+    unsigned long v = strtoul(env, &end, 10);
+    if (end != NULL && *end == 0 && v > 0 && v < INFINITE) ms = (uint32_t)v;
+    free(env);
+  }
+  return ms;
+}
+
+static char g_socket_path[4096]; /* the endpoint rpc_connection last tried (g_mu held) */
+
+/* The endpoint the shim would try now: $UVMKIT_HCSD_SOCKET, else shim_default_endpoint's path
+ * (empty when there is none). */
+static void socket_path_now(char *out, size_t n) {
+  char *endpoint = shim_getenv("UVMKIT_HCSD_SOCKET");
+  if (endpoint != NULL) {
+    snprintf(out, n, "%s", endpoint);
+    free(endpoint);
+  } else if (!shim_default_endpoint(out, n)) {
+    out[0] = 0;
+  }
 }
 
 const char *UvmkitShimSocketPath(void) {
   static char out[sizeof g_socket_path];
   shim_init();
   pthread_mutex_lock(&g_mu);
-  snprintf(out, sizeof out, "%s", g_socket_path[0] != 0 ? g_socket_path : socket_path_now());
+  if (g_socket_path[0] != 0) snprintf(out, sizeof out, "%s", g_socket_path);
+  else socket_path_now(out, sizeof out);
   pthread_mutex_unlock(&g_mu);
   return out;
 }
@@ -186,37 +264,39 @@ conn_t *rpc_connection(HRESULT *hr) {
     conn_ref(g_conn);
     return g_conn;
   }
-  const char *path = socket_path_now();
-  snprintf(g_socket_path, sizeof g_socket_path, "%s", path);
-  struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof addr.sun_path) {
+  char *endpoint = shim_getenv("UVMKIT_HCSD_SOCKET");
+  char fallback[108];
+  bool is_default = endpoint == NULL;
+  if (is_default && !shim_default_endpoint(fallback, sizeof fallback)) {
     *hr = HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
   }
-  strcpy(addr.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+  uint32_t wait = rpc_call_timeout_ms();
+  if (wait > SHIM_CONNECT_WAIT_MS) wait = SHIM_CONNECT_WAIT_MS;
+  shim_sock sock;
+  bool tcp = false;
+  snprintf(g_socket_path, sizeof g_socket_path, "%s", is_default ? fallback : endpoint);
+  int rc = shim_connect(is_default ? fallback : endpoint, is_default, wait, &sock, &tcp);
+  free(endpoint);
+  if (rc != SC_OK) {
+    *hr = rc == SC_TIMEOUT ? HCS_E_CONNECTION_TIMEOUT
+          : rc == SC_NOT_PRIVATE ? HCS_E_ACCESS_DENIED
+                                 : HCS_E_SERVICE_NOT_AVAILABLE;
     return NULL;
   }
-  int rc;
-  do {
-    rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    close(fd);
-    *hr = HCS_E_SERVICE_NOT_AVAILABLE;
+  HRESULT hhr = hello(sock, tcp);
+  if (hhr < 0) {
+    shim_close(sock);
+    *hr = hhr;
     return NULL;
   }
   conn_t *c = calloc(1, sizeof *c);
   if (c == NULL) {
-    close(fd);
+    shim_close(sock);
     *hr = E_OUTOFMEMORY;
     return NULL;
   }
-  c->fd = fd;
+  c->sock = sock;
   c->gen = ++g_conn_gen;
   c->refs = 2; /* g_conn + the reader thread */
   pthread_mutex_init(&c->write_mu, NULL);
@@ -234,15 +314,6 @@ conn_t *rpc_connection(HRESULT *hr) {
   }
   pthread_attr_destroy(&attr);
   g_conn = c;
-  /* Hello: identifies the client in hcsd's inspection output; its answer is not awaited. */
-  char pid[24];
-  snprintf(pid, sizeof pid, "%d", (int)getpid());
-  u8str args[3] = {{"libcomputecore", 14}, {pid, (uint32_t)strlen(pid)}, {"1", 1}};
-  frame_buf fb;
-  if (build_request(&fb, M_HELLO, rpc_next_id(), 0, args, 3)) {
-    rpc_send(c, fb.data, fb.len); /* a fresh socket: this small write cannot block */
-    free(fb.data);
-  }
   conn_ref(c);
   return c;
 }
@@ -336,7 +407,21 @@ HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *ar
   free(fb.data);
   pthread_mutex_lock(&g_mu);
   conn_unref(c);
-  while (!out->done) cond_wait_ms(INFINITE, NULL);
+  struct timespec dl;
+  uint32_t wait = rpc_call_timeout_ms();
+  deadline_after(&dl, wait);
+  while (!out->done && !deadline_passed(&dl)) cond_wait_ms(wait, &dl);
+  if (!out->done) {
+    /* hcsd did not answer in time: leave the request registered as an orphan (the reader frees
+       it, and closes a token it may still answer with), never touching our stack again */
+    for (pending *q = g_pending[id % PENDING_BUCKETS]; q; q = q->next) {
+      if (q->id == id && q->conn == c) {
+        q->sync = NULL;
+        q->orphan = true;
+      }
+    }
+    return HCS_E_CONNECTION_TIMEOUT;
+  }
   return out->hr;
 }
 
@@ -435,11 +520,10 @@ void sys_flush_queue(sys_t *s) {
 }
 
 /* ---- the reader thread ---- */
-static bool read_full(int fd, void *buf, size_t n) {
+static bool read_full(shim_sock fd, void *buf, size_t n) {
   uint8_t *p = buf;
   while (n > 0) {
-    ssize_t r = recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR) continue;
+    long r = shim_recv(fd, p, n);
     if (r <= 0) return false;
     p += r;
     n -= (size_t)r;
@@ -474,12 +558,26 @@ static char *dup_bytes(const char *s, size_t n) {
 }
 
 static void on_response(conn_t *c, uint32_t id, HRESULT hr, uint64_t value, const char *doc, uint32_t doc_len) {
+  if (id == 0 && hr < 0) {
+    /* hcsd refused this connection (limits, peer credentials): remember why for the calls the
+       disconnect that follows fails */
+    c->refusal = hr;
+    free(c->refusal_msg);
+    c->refusal_msg = dup_bytes(doc, doc_len);
+    return;
+  }
   pending *p = pending_take(c, id);
   if (p == NULL) return; /* Hello, Cancel, a Close nobody waits for, or a timed-out Close */
   char *d = dup_bytes(doc, doc_len);
   switch (p->kind) {
   case PK_SYNC:
   case PK_CLOSE:
+    if (p->orphan) { /* its caller gave up: undo what hcsd did for it */
+      free(d);
+      pending_free(p);
+      if (hr >= 0 && value != 0) rpc_close_token(c, value, false);
+      return;
+    }
     if (p->bind_sys) { /* Open: bind here so no event for the new token can slip past */
       p->bind_sys->bind = hr >= 0 && value != 0 ? BIND_BOUND : BIND_FAILED;
       p->bind_sys->token = value;
@@ -555,13 +653,19 @@ static void on_disconnect(conn_t *c) {
       }
       *pp = p->next;
       if (p->bind_sys) p->bind_sys->bind = BIND_DISCONNECTED;
+      HRESULT why = c->refusal < 0 ? c->refusal : HCS_E_SERVICE_DISCONNECT;
       if (p->kind == PK_OP) {
-        size_t n;
-        char *d = result_error_doc(HCS_E_SERVICE_DISCONNECT, "lost the connection to hcsd", &n);
-        op_complete(p->op, HCS_E_SERVICE_DISCONNECT, d, n);
+        size_t n = 0;
+        char *d = NULL;
+        if (c->refusal < 0 && c->refusal_msg != NULL) {
+          n = strlen(c->refusal_msg);
+          d = dup_bytes(c->refusal_msg, n);
+        }
+        if (d == NULL) d = result_error_doc(why, "lost the connection to hcsd", &n);
+        op_complete(p->op, why, d, n);
       } else if (p->sync) {
         p->sync->done = true;
-        p->sync->hr = HCS_E_SERVICE_DISCONNECT;
+        p->sync->hr = why;
       }
       pending_free(p);
     }
@@ -589,12 +693,12 @@ static void *reader_main(void *arg) {
   conn_t *c = arg;
   uint8_t hdr[4];
   for (;;) {
-    if (!read_full(c->fd, hdr, 4)) break;
+    if (!read_full(c->sock, hdr, 4)) break;
     uint32_t len = (uint32_t)get_le(hdr, 4);
     if (len < 8 || len > HCSD_MAX_FRAME) break;
     uint8_t *buf = malloc(len);
     if (buf == NULL) break;
-    if (!read_full(c->fd, buf, len)) {
+    if (!read_full(c->sock, buf, len)) {
       free(buf);
       break;
     }
@@ -637,7 +741,7 @@ static void *reader_main(void *arg) {
     free(buf);
     if (!ok) break;
   }
-  shutdown(c->fd, SHUT_RDWR);
+  shim_shutdown(c->sock);
   pthread_mutex_lock(&g_mu);
   on_disconnect(c);
   conn_unref(c); /* the reader's reference */

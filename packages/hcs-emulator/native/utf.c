@@ -106,8 +106,12 @@ static uint32_t decode_one(const unsigned char *s, size_t len, size_t *i) {
 }
 
 char16_t *utf8_to_utf16(const char *s, size_t len) {
+  return utf8_to_utf16_with(s, len, malloc);
+}
+
+char16_t *utf8_to_utf16_with(const char *s, size_t len, void *(*alloc)(size_t)) {
   /* Worst case: one UTF-16 unit per byte (+ NUL). */
-  char16_t *out = malloc((len + 1) * sizeof(char16_t));
+  char16_t *out = alloc((len + 1) * sizeof(char16_t));
   if (out == NULL) return NULL;
   const unsigned char *u = (const unsigned char *)s;
   size_t i = 0, o = 0;

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /**
- * Builds the C shim `dist/native/libcomputecore.so` from native/*.c.
+ * Builds the C shim `dist/native/libcomputecore.so` from native/*.c, and hcsd's peer-credential
+ * helper `dist/native/uvmkit-peercred` from native/peercred/peercred.c.
  *
  *   node scripts/build-native.mjs            # the shared library
  *   node scripts/build-native.mjs --tests    # + dist/native/shim-test (ASan+UBSan, shim sources linked in)
  *   node scripts/build-native.mjs --bench    # + dist/native/c-client (bench/c-client.c, -O2 against the .so)
- *   node scripts/build-native.mjs --prebuilds  # prebuilds/linux-{x64,arm64}/libcomputecore.so (run at prepack)
+ *   node scripts/build-native.mjs --dll      # only dist/native/computecore.dll (mingw-w64, for Wine)
+ *   node scripts/build-native.mjs --prebuilds  # prebuilds/linux-{x64,arm64}/{libcomputecore.so,uvmkit-peercred} (run at prepack)
  *
- * Compiler: $CC, default `cc`. On Windows the native build is skipped (computecore.dll is real there).
- * Also importable: `buildShim()`, `buildTests()`, `buildBench()`, `buildPrebuilds()` return the output
- * paths.
+ * Compiler: $CC, default `cc`; for the DLL $MINGW_CC, default `x86_64-w64-mingw32-gcc`. The same
+ * sources build both (platform_posix.c / platform_win.c hold what differs). On Windows the native
+ * build is skipped (computecore.dll is real there).
+ * Also importable: `buildShim()`, `buildPeercred()`, `buildDll()`, `buildTests()`, `buildBench()`,
+ * `buildPrebuilds()` return the output paths.
  *
  * Prebuilds: the published tarball ships `prebuilds/linux-x64` and `prebuilds/linux-arm64`
  * (`aarch64-linux-gnu-gcc`, Debian's gcc-aarch64-linux-gnu, or $CC_ARM64; `x86_64-linux-gnu-gcc` or
@@ -58,6 +62,48 @@ function run(args, compiler = cc()) {
       `build-native: ${compiler} failed (${e.status ?? e.code}); see the compiler output above`,
     );
   }
+}
+
+/** The `Hcs*` functions computecore.h declares (computecore.dll exports these and UvmkitShimSocketPath). */
+export function hcsExports() {
+  const header = readFileSync(join(nativeDir, 'computecore.h'), 'utf8');
+  return [...new Set([...header.matchAll(/\b(Hcs[A-Za-z]+)\s*\(/g)].map((m) => m[1]))].sort();
+}
+
+/**
+ * Build dist/native/computecore.dll with mingw-w64 (x86-64, winpthreads linked statically, so it
+ * imports only KERNEL32, msvcrt and WS2_32); its .def exports exactly `hcsExports()` plus the
+ * emulator-only `UvmkitShimSocketPath`. Returns its path.
+ */
+export function buildDll() {
+  mkdirSync(outDir, { recursive: true });
+  const def = join(outDir, 'computecore.def');
+  writeFileSync(
+    def,
+    `LIBRARY computecore.dll\nEXPORTS\n${[...hcsExports(), 'UvmkitShimSocketPath']
+      .map((n) => `  ${n}\n`)
+      .join('')}`,
+  );
+  const out = join(outDir, 'computecore.dll');
+  run(
+    [
+      ...WARNINGS,
+      '-O2',
+      '-shared',
+      '-D_POSIX_C_SOURCE=200809L',
+      ...sources(),
+      def,
+      '-o',
+      out,
+      '-static-libgcc',
+      '-Wl,-Bstatic',
+      '-lpthread',
+      '-Wl,-Bdynamic',
+      '-lws2_32',
+    ],
+    process.env.MINGW_CC ?? 'x86_64-w64-mingw32-gcc',
+  );
+  return out;
 }
 
 /** The flags of the shared library (every build of it: local, install-time, prebuilt). */
@@ -111,10 +157,28 @@ export function buildPrebuilds(root = process.env.UVMKIT_PREBUILDS_DIR ?? join(p
     const out = join(dir, 'libcomputecore.so');
     const compiler = process.env[t.env] ?? (process.arch === arch ? cc() : t.cross);
     run(shimArgs(out), compiler);
-    writeFileSync(join(dir, 'glibc.txt'), `${glibcRequirement(out)}\n`);
-    outs.push(out);
+    const helper = join(dir, 'uvmkit-peercred');
+    run(peercredArgs(helper), compiler);
+    // The newer of the two requirements: the install script checks one number per directory.
+    const [a, b] = [glibcRequirement(out), glibcRequirement(helper)];
+    const newer = a.split('.').map(Number)[1] >= b.split('.').map(Number)[1] ? a : b;
+    writeFileSync(join(dir, 'glibc.txt'), `${newer}\n`);
+    outs.push(out, helper);
   }
   return outs;
+}
+
+/** The flags of hcsd's peer-credential helper (every build of it). */
+function peercredArgs(out) {
+  return [...WARNINGS, '-O2', '-D_GNU_SOURCE', join(nativeDir, 'peercred', 'peercred.c'), '-o', out];
+}
+
+/** Build dist/native/uvmkit-peercred (hcsd's SO_PEERCRED helper); returns its path. */
+export function buildPeercred() {
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'uvmkit-peercred');
+  run(peercredArgs(out));
+  return out;
 }
 
 /** Build the sanitizer test program(s) from test/native/*.c with the shim sources; returns the binary path. */
@@ -170,11 +234,16 @@ if (invokedDirectly) {
   } else {
     const args = new Set(process.argv.slice(2));
     try {
+      if (args.has('--dll')) {
+        console.log(`build-native: ${buildDll()}`);
+        process.exit(0);
+      }
       if (args.has('--prebuilds')) {
         for (const out of buildPrebuilds()) console.log(`build-native: ${out}`);
         process.exit(0);
       }
       console.log(`build-native: ${buildShim()}`);
+      console.log(`build-native: ${buildPeercred()}`);
       if (args.has('--tests')) console.log(`build-native: ${buildTests()}`);
       if (args.has('--bench')) console.log(`build-native: ${buildBench()}`);
     } catch (e) {

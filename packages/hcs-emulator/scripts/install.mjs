@@ -5,13 +5,13 @@
  *
  * - Windows: nothing to do (the real computecore.dll is used).
  * - A prebuilt for this platform and arch (`prebuilds/linux-x64`, `prebuilds/linux-arm64`) whose
- *   glibc requirement this machine meets: used as is.
- * - Otherwise (another arch, an older glibc, musl): build `dist/native/libcomputecore.so` from the
- *   shipped C sources (`native/*.c`) with $CC (default `cc`). Without a compiler the install fails
+ *   glibc requirement this machine meets: used as is (its `uvmkit-peercred` made executable).
+ * - Otherwise (another arch, an older glibc, musl): build `dist/native/libcomputecore.so` and hcsd's
+ *   helper `dist/native/uvmkit-peercred` from the shipped C sources (`native/`) with $CC (default `cc`). Without a compiler the install fails
  *   with a message saying what to install.
  * - In the repository checkout (there is a `test/` directory) nothing happens: `pnpm build` builds it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,11 +43,17 @@ async function main() {
   if (process.platform === 'win32') return;
   if (existsSync(join(pkg, 'test'))) return; // the repository checkout: `pnpm build` builds the shim
   const why = prebuiltMismatch();
-  if (why === undefined) return;
-  const { buildShim } = await import('./build-native.mjs');
+  if (why === undefined) {
+    // Packing and unpacking do not keep every mode bit: hcsd spawns the helper, so it must be executable.
+    const helper = join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'uvmkit-peercred');
+    if (existsSync(helper)) chmodSync(helper, 0o755);
+    return;
+  }
+  const { buildPeercred, buildShim } = await import('./build-native.mjs');
   try {
     const out = buildShim();
-    console.log(`@uvmkit/hcs-emulator: ${why}; built ${out} from native/*.c`);
+    const helper = buildPeercred();
+    console.log(`@uvmkit/hcs-emulator: ${why}; built ${out} and ${helper} from native/`);
   } catch (err) {
     const cc = process.env.CC ?? 'cc';
     const detail = err?.code === 'NoCompiler' ? `no C compiler (${cc}) was found` : err.message;

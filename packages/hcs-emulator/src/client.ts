@@ -12,6 +12,7 @@ import {
   FrameKind,
 } from './hcsd/codec.js';
 import { Method, type MethodName } from './hcsd/methods.js';
+import { isTcpEndpoint, parseTcpEndpoint } from './hcsd/tcp.js';
 
 export { Method, type MethodName };
 
@@ -45,6 +46,7 @@ export class HcsdClient {
   readonly #eventListeners = new Set<(e: HcsdEvent) => void>();
   #nextId = 1;
   #closed = false;
+  #refusal: string | undefined;
   readonly closed: Promise<void>;
 
   private constructor(socket: Socket) {
@@ -53,6 +55,16 @@ export class HcsdClient {
       try {
         this.#decoder.push(chunk, (f) => {
           if (f.kind === FrameKind.Response) {
+            if (f.id === 0) {
+              // hcsd refused this connection (PROTOCOL.md): keep the reason for the close
+              const r = decodeResponseBody(f.body);
+              let why = '';
+              try {
+                why = (JSON.parse(r.document ?? '{}') as { ErrorMessage?: string }).ErrorMessage ?? '';
+              } catch {}
+              this.#refusal = `${why} (0x${r.hresult.toString(16).toUpperCase()})`;
+              return;
+            }
             const w = this.#waiters.get(f.id);
             if (w === undefined) return;
             this.#waiters.delete(f.id);
@@ -69,7 +81,11 @@ export class HcsdClient {
     this.closed = new Promise<void>((resolve) => {
       socket.on('close', () => {
         this.#closed = true;
-        const err = new HcsdConnectionError('connection to hcsd closed');
+        const err = new HcsdConnectionError(
+          this.#refusal === undefined
+            ? 'connection to hcsd closed'
+            : `connection to hcsd closed: ${this.#refusal}`,
+        );
         for (const w of this.#waiters.values()) w.reject(err);
         this.#waiters.clear();
         resolve();
@@ -78,10 +94,12 @@ export class HcsdClient {
     socket.on('error', () => {});
   }
 
-  /** Connect to hcsd at `socketPath`. */
+  /** Connect to hcsd at `socketPath` (a Unix socket path, or `tcp:127.0.0.1:PORT`). */
   static connect(socketPath: string): Promise<HcsdClient> {
     return new Promise((resolve, reject) => {
-      const socket = createConnection(socketPath);
+      const socket = isTcpEndpoint(socketPath)
+        ? createConnection(parseTcpEndpoint(socketPath))
+        : createConnection(socketPath);
       const onError = (e: Error): void =>
         reject(new HcsdConnectionError(`cannot connect to hcsd at ${socketPath}`, { cause: e }));
       socket.once('error', onError);

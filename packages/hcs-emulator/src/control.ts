@@ -11,6 +11,7 @@ import type { GcsRequestName } from './hcsd/engines/sim/guest/protocol.js';
 import { hex } from './hcsd/errors.js';
 import type { ClientInspection, PendingInspection, SystemInspection } from './hcsd/inspect.js';
 import { Method, type MethodName } from './hcsd/methods.js';
+import { isTcpEndpoint, readSecretFile } from './hcsd/tcp.js';
 
 export type {
   ClientInspection,
@@ -37,7 +38,11 @@ export interface GuestRequestFilter {
 /**
  * A fault of the emulated guest agent of one VM (`HcsdControl.guestFault`).
  * - `neverDial`: the agent does not dial (set before Start; `enabled: false` re-enables dialing).
- * - `drop`: close the bridge now (the agent re-dials after 100 ms while the VM runs).
+ * - `drop`: close the bridge now (the agent re-dials after 100 ms while the VM runs); processes
+ *   keep running; `stdio: true` also drops their stdio relay connections.
+ * - `gcsPanics`: a Create whose OCI spec has no `linux` section makes the agent behave as the real
+ *   Linux GCS (panic: the bridge drops without a reply and the agent no longer runs); without it
+ *   such a Create is refused with `E_FAIL`.
  * - `dropOnRequest`: close the bridge when a matching request arrives, without replying.
  * - `silent`: never answer matching requests.
  * - `fail`: answer matching requests with `hresult` (+ ErrorMessage `message`), no effect.
@@ -53,7 +58,8 @@ export interface GuestRequestFilter {
  */
 export type GuestFaultSpec =
   | { kind: 'neverDial'; enabled?: boolean }
-  | { kind: 'drop' }
+  | { kind: 'drop'; stdio?: boolean }
+  | { kind: 'gcsPanics'; enabled?: boolean }
   | ({ kind: 'dropOnRequest' } & GuestRequestFilter)
   | ({ kind: 'silent' } & GuestRequestFilter)
   | ({ kind: 'fail'; hresult: number; message?: string } & GuestRequestFilter)
@@ -108,10 +114,26 @@ export class HcsdControl {
     this.#client = client;
   }
 
-  /** Connect to the hcsd at `socketPath`. */
-  static async connect(socketPath: string): Promise<HcsdControl> {
+  /**
+   * Connect to the hcsd at `socketPath`. Over TCP (`tcp:127.0.0.1:PORT`) the Hello presents the
+   * secret read from `secretFile`; a refusal rejects with `HcsdControlError` (E_ACCESSDENIED).
+   */
+  static async connect(
+    socketPath: string,
+    options: { secretFile?: string | undefined } = {},
+  ): Promise<HcsdControl> {
     const client = await HcsdClient.connect(socketPath);
-    await client.request(Method.Hello, 0n, ['hcsd-control', String(process.pid), '1']);
+    const hello = ['hcsd-control', String(process.pid), '1'];
+    if (isTcpEndpoint(socketPath) && options.secretFile !== undefined)
+      hello.push(readSecretFile(options.secretFile));
+    const r = await client.request(Method.Hello, 0n, hello);
+    if (r.hresult !== 0) {
+      client.close();
+      throw new HcsdControlError(
+        r.hresult,
+        `hcsd refused the control connection: ${r.document ?? hex(r.hresult)}`,
+      );
+    }
     return new HcsdControl(client);
   }
 
@@ -171,6 +193,20 @@ export class HcsdControl {
   /** Arm (or trigger) a fault of the guest agent of VM `id`. */
   async guestFault(id: string, fault: GuestFaultSpec): Promise<void> {
     await this.#call(Method.Fault, { kind: 'guest', id, fault });
+  }
+
+  /** An engine's own view of VM `id` (sim: `'faults'`; qemu: `'qemu'`, `'log'`, …). */
+  engine(id: string, view: string, query: Record<string, unknown> = {}): Promise<unknown> {
+    return this.#call(Method.Inspect, { ...query, what: 'engine', id, view });
+  }
+
+  /**
+   * Arm a fault of the engine realizing VM `id`. The sim engine takes
+   * `{kind:'delay'|'fail', call, ms?, hresult?, message?, count?}`: its next `count` (default 1)
+   * realizations of `call` (`'start'`, `'modify'`, …) wait `ms` (abortable) or fail.
+   */
+  async engineFault(id: string, fault: Record<string, unknown>): Promise<void> {
+    await this.#call(Method.Fault, { kind: 'engine', id, fault });
   }
 
   /** Remove every armed fault and delay (also every guest agent's). */

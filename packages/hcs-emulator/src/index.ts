@@ -48,8 +48,10 @@ export {
 } from './hcsd/engines/sim/guest/protocol.js';
 export { HR } from './hcsd/errors.js';
 export { hvsockDir, hvsockPath } from './hcsd/hvsock.js';
+export { DEFAULT_LIMITS, LIMITS_ENV, type Limits } from './hcsd/limits.js';
 export { EventType, PROTOCOL_VERSION } from './hcsd/methods.js';
-export { hcsdCliPath, shimLibraryPath } from './paths.js';
+export { hcsdCliPath, peercredHelperPath, shimLibraryPath } from './paths.js';
+export { defaultSocketPath, PrivateDirError, runtimeDir } from './runtime-dir.js';
 export {
   freshSocketPath,
   type HcsdProcess,

@@ -16,10 +16,15 @@ function resolveBuilt(relative: string): string {
  * prebuilt for this machine, `prebuilds/<platform>-<arch>/libcomputecore.so`.
  */
 export function shimLibraryPath(): string {
-  const built = resolveBuilt('native/libcomputecore.so');
+  return builtOrPrebuilt('libcomputecore.so');
+}
+
+/** `dist/native/<name>` when it was built here, else `prebuilds/<platform>-<arch>/<name>`. */
+function builtOrPrebuilt(name: string): string {
+  const built = resolveBuilt(`native/${name}`);
   if (existsSync(built)) return built;
   const prebuilt = fileURLToPath(
-    new URL(`../prebuilds/${process.platform}-${process.arch}/libcomputecore.so`, import.meta.url),
+    new URL(`../prebuilds/${process.platform}-${process.arch}/${name}`, import.meta.url),
   );
   return existsSync(prebuilt) ? prebuilt : built;
 }
@@ -27,4 +32,12 @@ export function shimLibraryPath(): string {
 /** Absolute path of the built daemon entry `dist/hcsd/cli.js`. */
 export function hcsdCliPath(): string {
   return resolveBuilt('hcsd/cli.js');
+}
+
+/**
+ * Absolute path of hcsd's peer-credential helper: `dist/native/uvmkit-peercred` when built here,
+ * else the published prebuilt `prebuilds/<platform>-<arch>/uvmkit-peercred`.
+ */
+export function peercredHelperPath(): string {
+  return builtOrPrebuilt('uvmkit-peercred');
 }

@@ -10,10 +10,18 @@ import { type ComputeSystem, InvalidArgumentError, ScsiControllerGuids } from '@
 import type { HcsdControl, SystemInspection } from './control.js';
 import { type HcsdProcess, type StartHcsdOptions, startHcsd } from './start.js';
 
-/** Start hcsd and point the shim at it (`UVMKIT_HCSD_SOCKET`); call before the first HCS call. */
+/**
+ * Start hcsd and point the shim at it (`UVMKIT_HCSD_SOCKET`, and `UVMKIT_HCSD_SECRET_FILE` when
+ * it is reached over TCP); call before the first HCS call.
+ */
 export async function startTestHcsd(options: StartHcsdOptions = {}): Promise<HcsdProcess> {
   const hcsd = await startHcsd(options);
   process.env.UVMKIT_HCSD_SOCKET = hcsd.socketPath;
+  if (hcsd.socketPath === hcsd.tcp && hcsd.secretFile !== undefined) {
+    process.env.UVMKIT_HCSD_SECRET_FILE = hcsd.secretFile;
+  } else {
+    delete process.env.UVMKIT_HCSD_SECRET_FILE;
+  }
   return hcsd;
 }
 

@@ -22,6 +22,8 @@ const SYSTEM_NOT_FOUND = i32(0xc037010e);
 const SYSTEM_EXISTS = i32(0xc037010f);
 
 const DEV = 'VirtualMachine/Devices';
+/** A COSE_Sign1 envelope's shape: tag 18, an array of 4 (protected, unprotected, payload, signature). */
+const COSE = Buffer.from([0xd2, 0x84, 0x40, 0xa0, 0x44, 0x72, 0x65, 0x67, 0x6f, 0x40]).toString('base64');
 const SCSI0 = ScsiControllerGuids[0];
 const NIC = '6d2f9c7a-1b7e-4d6a-9a5e-0c1d2e3f4a5b';
 const PCI = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -59,7 +61,8 @@ describe('MappedVirtualDisk and SCSIDevice', () => {
     expect(await result(b, mvd('Add', { MountPath: '/m/a/', Lun: 1 }))).toBe(OK);
     expect(await result(b, mvd('Add', { MountPath: '/m/a', Lun: 1 }))).toBe(EXISTS);
     expect(await result(b, mvd('Remove', { MountPath: '/m/a', Lun: 2 }))).toBe(NOT_FOUND);
-    expect(await result(b, mvd('Remove', { MountPath: '/m/zzz', Lun: 1 }))).toBe(NOT_FOUND);
+    // §10: the Linux GCS's Remove of something that is not there succeeds (was ERROR_NOT_FOUND)
+    expect(await result(b, mvd('Remove', { MountPath: '/m/zzz', Lun: 1 }))).toBe(OK);
     expect((await h.hcsd.control.guest(id)).table.mappedVirtualDisks.map((d) => d.MountPath)).toEqual([
       '/m/a',
     ]);
@@ -130,7 +133,8 @@ describe('MappedDirectory (Plan 9)', () => {
       { MountPath: '/p/2', ShareName: 'acc1', Port: 564, HostPath: '', ReadOnly: false },
     ]);
     expect(await result(b, dir('Remove', { MountPath: '/p/1' }))).toBe(OK);
-    expect(await result(b, dir('Remove', { MountPath: '/p/1' }))).toBe(NOT_FOUND);
+    // §10: a Remove of a directory that is not mounted succeeds (was ERROR_NOT_FOUND)
+    expect(await result(b, dir('Remove', { MountPath: '/p/1' }))).toBe(OK);
     expect(await result(b, dir('Update', { MountPath: '/p/2' }))).toBe(E_FAIL);
     b.close();
   });
@@ -216,7 +220,7 @@ describe('Network', () => {
     Routes: [{ NextHop: '10.0.0.1', DestinationPrefix: '0.0.0.0/0', Metric: 1 }],
   };
 
-  it('Add needs the host NIC (unless VPCIAssigned); Remove needs the namespace', async () => {
+  it('Add needs the host NIC (unless VPCIAssigned); Remove of an absent one succeeds', async () => {
     const { b, t, id } = await h.connected();
     expect(await result(b, net('Add', adapter))).toBe(NOT_FOUND);
     await h.hostModify(t, {
@@ -236,9 +240,12 @@ describe('Network', () => {
       ['ns1', NIC],
       ['ns2', 'vf-1'],
     ]);
-    expect(await result(b, net('Remove', { NamespaceID: 'nsX', ID: NIC }))).toBe(NOT_FOUND);
-    expect(await result(b, net('Remove', { NamespaceID: 'ns2', ID: NIC }))).toBe(NOT_FOUND);
+    // §10: Remove of an interface that is not there succeeds and changes nothing (was ERROR_NOT_FOUND)
+    expect(await result(b, net('Remove', { NamespaceID: 'nsX', ID: NIC }))).toBe(OK);
+    expect(await result(b, net('Remove', { NamespaceID: 'ns2', ID: NIC }))).toBe(OK);
+    expect((await h.hcsd.control.guest(id)).table.networkAdapters).toHaveLength(2);
     expect(await result(b, net('Remove', { NamespaceID: 'ns1', ID: NIC }))).toBe(OK);
+    expect((await h.hcsd.control.guest(id)).table.networkAdapters.map((a) => a.ID)).toEqual(['vf-1']);
     b.close();
   });
 });
@@ -295,7 +302,8 @@ describe('CombinedLayers', () => {
       },
     ]);
     expect(await result(b, layers('Remove', { ContainerRootPath: '/run/gcs/c/c1/rootfs' }))).toBe(OK);
-    expect(await result(b, layers('Remove', { ContainerRootPath: '/run/gcs/c/c1/rootfs' }))).toBe(NOT_FOUND);
+    // §10: Remove of layers that are not combined succeeds (was ERROR_NOT_FOUND)
+    expect(await result(b, layers('Remove', { ContainerRootPath: '/run/gcs/c/c1/rootfs' }))).toBe(OK);
     expect(await result(b, mvd('Remove', { MountPath: '/run/mounts/scratch', Lun: 0 }))).toBe(OK);
     b.close();
   });
@@ -325,11 +333,26 @@ describe('security policy, memory, unsupported types', () => {
         Settings: { Fragment: '' },
       }),
     ).toBe(E_INVALIDARG);
+    // §10: a junk fragment fails COSE validation with E_FAIL (was accepted)
     expect(
       await result(b, {
         ResourceType: 'SecurityPolicyFragment',
         RequestType: 'Add',
         Settings: { Fragment: 'ZnJhZw==' },
+      }),
+    ).toBe(E_FAIL);
+    expect(
+      await result(b, {
+        ResourceType: 'SecurityPolicyFragment',
+        RequestType: 'Add',
+        Settings: { Fragment: COSE, MediaType: 'text/plain' },
+      }),
+    ).toBe(E_FAIL);
+    expect(
+      await result(b, {
+        ResourceType: 'SecurityPolicyFragment',
+        RequestType: 'Add',
+        Settings: { Fragment: COSE },
       }),
     ).toBe(OK);
     expect(await result(b, { ResourceType: 'PodCgroupMemoryLimit', RequestType: 'Update' })).toBe(OK);
@@ -356,9 +379,7 @@ describe('security policy, memory, unsupported types', () => {
       EncodedUVMReference: '',
       EncodedUVMHashEnvelopeReference: '',
     });
-    expect(g.table.policyFragments).toEqual([
-      { Fragment: 'ZnJhZw==', MediaType: 'application/cose-x509+rego' },
-    ]);
+    expect(g.table.policyFragments).toEqual([{ Fragment: COSE, MediaType: 'application/cose-x509+rego' }]);
     expect(g.table.cgroupMemoryUpdates).toBe(1);
     b.close();
   });
@@ -379,10 +400,21 @@ describe('containers', () => {
   it('Create (schema ≥ 2.1), ContainerConstraints, Shutdown, DeleteContainerState, GetProperties', async () => {
     const { b, id } = await h.connected();
     const base = { ContainerId: 'c1', ActivityId: NULL_ID };
-    const cfg = (minor: number) =>
-      JSON.stringify({ SchemaVersion: { Major: 2, Minor: minor }, OciBundlePath: '/run/gcs/c/c1' });
+    const spec = { ociVersion: '1.1.0', process: { args: ['sleep', '60'], cwd: '/' }, linux: {} };
+    const cfg = (minor: number, oci: unknown = spec) =>
+      JSON.stringify({
+        SchemaVersion: { Major: 2, Minor: minor },
+        OciBundlePath: '/run/gcs/c/c1',
+        OciSpecification: oci,
+      });
     expect((await b.call(T.Create, { ...base, ContainerConfig: cfg(0) })).json?.Result).toBe(INVALID_JSON);
     expect((await b.call(T.Create, { ...base, ContainerConfig: '{' })).json?.Result).toBe(INVALID_JSON);
+    // §10: a spec without a `linux` section is refused (the real GCS panics: the gcsPanics fault)
+    const noLinux = await b.call(T.Create, { ...base, ContainerConfig: cfg(1, { process: spec.process }) });
+    expect(noLinux.json?.Result).toBe(E_FAIL);
+    expect(String(noLinux.json?.ErrorMessage)).toContain('no "linux" section');
+    // Start of an unknown container succeeds, as on the Linux GCS (was 0xC037010E)
+    expect((await b.call(T.Start, { ...base, ContainerId: 'nope' })).json?.Result).toBe(OK);
     const created = await b.call(T.Create, { ...base, ContainerConfig: cfg(1) });
     expect(created.json).toEqual({ Result: 0, ActivityId: NULL_ID, SelectedProtocolVersion: 0 });
     expect((await b.call(T.Create, { ...base, ContainerConfig: cfg(1) })).json?.Result).toBe(SYSTEM_EXISTS);
@@ -407,7 +439,13 @@ describe('containers', () => {
     expect((await b.call(T.DeleteContainerState, base)).json?.Result).toBe(INVALID_STATE);
     expect((await b.call(T.ShutdownForced, base)).json?.Result).toBe(OK);
     expect((await h.hcsd.control.guest(id)).table.containers).toEqual([
-      { id: 'c1', state: 'Exited', constraints: [{ Linux: { CPU: { Shares: 2 } } }] },
+      {
+        id: 'c1',
+        state: 'Exited',
+        constraints: [{ Linux: { CPU: { Shares: 2 } } }],
+        initPid: expect.any(Number),
+        exitType: 'ForcedExit',
+      },
     ]);
     expect((await b.call(T.DeleteContainerState, base)).json?.Result).toBe(OK);
     expect((await b.call(T.DeleteContainerState, base)).json?.Result).toBe(SYSTEM_NOT_FOUND);

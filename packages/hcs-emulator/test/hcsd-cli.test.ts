@@ -68,7 +68,7 @@ describe('hcsd command', () => {
     const bad = run(['--frobnicate']);
     expect(await bad.code).toBe(2);
     expect(await bad.out).toContain('unknown argument --frobnicate');
-  });
+  }, 30_000); // three daemon starts: generous on a busy machine
 });
 
 describe('several client processes', () => {

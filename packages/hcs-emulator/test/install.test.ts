@@ -31,9 +31,11 @@ function installedCopy(name: string, prebuilt: string | undefined): string {
   for (const f of readdirSync(join(pkg, 'native')).filter((n) => /\.[ch]$/.test(n))) {
     cpSync(join(pkg, 'native', f), join(dir, 'native', f));
   }
+  cpSync(join(pkg, 'native', 'peercred'), join(dir, 'native', 'peercred'), { recursive: true });
   if (prebuilt !== undefined) {
     mkdirSync(join(dir, 'prebuilds', plat), { recursive: true });
     cpSync(join(pkg, 'dist/native/libcomputecore.so'), join(dir, 'prebuilds', plat, 'libcomputecore.so'));
+    cpSync(join(pkg, 'dist/native/uvmkit-peercred'), join(dir, 'prebuilds', plat, 'uvmkit-peercred'));
     writeFileSync(join(dir, 'prebuilds', plat, 'glibc.txt'), `${prebuilt}\n`);
   }
   return dir;
@@ -56,6 +58,7 @@ it('a matching prebuilt is used: nothing is built', async () => {
   const dir = installedCopy('matching', '2.17');
   expect(await install(dir, { CC: '/nonexistent/cc' })).toEqual({ code: 0, stdout: '', stderr: '' });
   expect(existsSync(join(dir, 'dist/native/libcomputecore.so'))).toBe(false);
+  expect(existsSync(join(dir, 'dist/native/uvmkit-peercred'))).toBe(false);
 });
 
 it('a prebuilt needing a newer glibc: built from the C sources', async () => {
@@ -63,9 +66,10 @@ it('a prebuilt needing a newer glibc: built from the C sources', async () => {
   const r = await install(dir);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe(
-    `@uvmkit/hcs-emulator: the prebuilt needs glibc 99.0, this machine has ${glibc}; built ${join(dir, 'dist/native/libcomputecore.so')} from native/*.c\n`,
+    `@uvmkit/hcs-emulator: the prebuilt needs glibc 99.0, this machine has ${glibc}; built ${join(dir, 'dist/native/libcomputecore.so')} and ${join(dir, 'dist/native/uvmkit-peercred')} from native/\n`,
   );
   expect(existsSync(join(dir, 'dist/native/libcomputecore.so'))).toBe(true);
+  expect(existsSync(join(dir, 'dist/native/uvmkit-peercred'))).toBe(true);
 }, 300_000);
 
 it('no prebuilt for the arch and no compiler: the install fails saying what to install', async () => {

@@ -45,6 +45,7 @@ export {
   type ResourcePathSpec,
   resourcePathSpecs,
   scsiAttachmentPath,
+  scsiAttachmentPathByKey,
   sharedMemoryRegionsPath,
   virtualPciPath,
   vpmemDevicePath,

@@ -137,6 +137,23 @@ function guid(value: unknown): Result<string> {
   return { ok: true, value: value.toLowerCase() };
 }
 
+const SCSI_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * A SCSI controller key as a path segment: 1..64 characters of `[A-Za-z0-9_-]`, starting with a
+ * letter or digit (a GUID, `"0"`, `"scsi-boot"`); never `.`/`..`, braces, `%`, `/`, nor a key
+ * such as `__proto__`.
+ */
+function scsiControllerKey(value: unknown): Result<string> {
+  if (typeof value !== 'string') return { ok: false, reason: 'must be a string' };
+  if (!SCSI_KEY.test(value))
+    return {
+      ok: false,
+      reason: 'must be 1..64 characters of A-Z a-z 0-9 _ - starting with a letter or digit',
+    };
+  return { ok: true, value };
+}
+
 /** Rules every spliced string must satisfy. */
 function safeText(value: unknown): Result<string> {
   if (typeof value !== 'string') return { ok: false, reason: 'must be a string' };
@@ -265,6 +282,16 @@ export function scsiAttachmentPath(controller: number, lun: number): string {
   const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
   return `${DEV}/Scsi/${ScsiControllerGuids[c]}/Attachments/${l}`;
 }
+/**
+ * `VirtualMachine/Devices/Scsi/<key>/Attachments/<lun>` for a controller named by the key the
+ * VM's `Devices.Scsi` map really uses (HCS takes any key; hcsshim named them `"0"`, `"1"`… for
+ * years): 1..64 characters of `[A-Za-z0-9_-]` starting with a letter or digit; lun 0..63.
+ */
+export function scsiAttachmentPathByKey(key: string, lun: number): string {
+  const k = need('controller', key, scsiControllerKey(key));
+  const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
+  return `${DEV}/Scsi/${k}/Attachments/${l}`;
+}
 /** `VirtualMachine/Devices/SharedMemory/Regions`. */
 export function sharedMemoryRegionsPath(): string {
   return `${DEV}/SharedMemory/Regions`;
@@ -337,7 +364,7 @@ const TEMPLATES: readonly Template[] = [
   template('NetworkAdapter', `${DEV}/NetworkAdapters/{nicId}`, { nicId: asIs(guid) }),
   template('Plan9Share', plan9SharesPath()),
   template('ScsiAttachment', `${DEV}/Scsi/{controller}/Attachments/{lun}`, {
-    controller: asIs(guid),
+    controller: asIs(scsiControllerKey),
     lun: decimal(MAX_LUN),
   }),
   template('SharedMemoryRegion', sharedMemoryRegionsPath()),
@@ -358,7 +385,8 @@ const TEMPLATES: readonly Template[] = [
 /**
  * Inverse of the builders: which resource a Modify `ResourcePath` addresses, its parameters and
  * spec. `undefined` for an unknown path or one whose parameters fail the builders' validation.
- * Params: ScsiAttachment `{controller, lun}` (controller = the GUID key as in the path),
+ * Params: ScsiAttachment `{controller, lun}` (controller = the controller key as in the path: a
+ * GUID or any other safe key; whether the VM has it is the service's question),
  * VPMemMapping `{deviceNumber, offset}`, VPMemDevice `{deviceNumber}`, MappedPipe `{hostPath}`,
  * NetworkAdapter `{nicId}`, VirtualPci `{vmbusGuid}`, HvSocketService `{serviceId}`,
  * ComPort `{index}`, FlexibleIov `{name}`; integers as numbers.

@@ -342,14 +342,14 @@ describe('checkModifySettingRequest rules', () => {
   it('unknown or invalid paths, guest-only requests, envelope errors', () => {
     expect(
       checkModifySettingRequest({
-        ResourcePath: 'VirtualMachine/Devices/Scsi/0/Attachments/0',
+        ResourcePath: 'VirtualMachine/Devices/Scsi/a.b/Attachments/0',
         RequestType: 'Add',
       }),
     ).toEqual({
       issues: [
         {
           path: 'ResourcePath',
-          message: 'unknown or invalid resource path "VirtualMachine/Devices/Scsi/0/Attachments/0"',
+          message: 'unknown or invalid resource path "VirtualMachine/Devices/Scsi/a.b/Attachments/0"',
         },
       ],
       match: undefined,

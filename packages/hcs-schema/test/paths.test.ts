@@ -19,6 +19,7 @@ import {
   type ResourceKind,
   resourcePathSpecs,
   scsiAttachmentPath,
+  scsiAttachmentPathByKey,
   sharedMemoryRegionsPath,
   virtualPciPath,
   vpmemDevicePath,
@@ -414,7 +415,9 @@ describe('parseResourcePath rejects unknown and tampered paths', () => {
     good.replace('/1', '/1.0'),
     good.replace('/1', '/ 1'),
     good.replace('Scsi', 'scsi'),
-    good.replace(ScsiControllerGuids[0], '0'),
+    good.replace(ScsiControllerGuids[0], '__proto__'),
+    good.replace(ScsiControllerGuids[0], 'a.b'),
+    good.replace(ScsiControllerGuids[0], 'x'.repeat(65)),
     good.replace(ScsiControllerGuids[0], '..'),
     good.replace(ScsiControllerGuids[0], `{${ScsiControllerGuids[0]}}`),
     `VirtualMachine/Devices/ComPorts/2`,
@@ -454,6 +457,16 @@ describe('parseResourcePath rejects unknown and tampered paths', () => {
     });
     const other = 'VirtualMachine/Devices/Scsi/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/Attachments/0';
     expect(parseResourcePath(other)?.kind).toBe('ScsiAttachment');
+  });
+
+  it('addresses a SCSI controller by whatever key the VM uses ("0", as hcsshim named them)', () => {
+    expect(parseResourcePath('VirtualMachine/Devices/Scsi/0/Attachments/3')?.params).toEqual({
+      controller: '0',
+      lun: 3,
+    });
+    expect(scsiAttachmentPathByKey('0', 3)).toBe('VirtualMachine/Devices/Scsi/0/Attachments/3');
+    expect(() => scsiAttachmentPathByKey('..', 0)).toThrow(/controller/);
+    expect(() => scsiAttachmentPathByKey('__proto__', 0)).toThrow(/controller/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * packages/hcs-core/ERRORS.md lists every error code and predicate of the packages, follows the
- * one convention (HRESULT names UPPER_SNAKE, local codes PascalCase), and lists nothing stale.
+ * one convention (HRESULT names UPPER_SNAKE, local codes PascalCase; uvmctl's CliError codes too), and
+ * lists nothing stale.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,15 +47,38 @@ function classCodes(): string[] {
   return [...new Set(found)];
 }
 
+/** uvmctl's own codes: `new CliError('X', …)` and the `{ code: 'X' }` of its JSON error output. */
+function cliCodes(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) {
+        const text = readFileSync(p, 'utf8');
+        for (const m of text.matchAll(/new CliError\(\s*'([A-Za-z_]+)'|\bcode: '([A-Za-z_]+)'/g)) {
+          found.push((m[1] ?? m[2])!);
+        }
+      }
+    }
+  };
+  walk(join(root, 'packages/cli/src'));
+  return [...new Set(found)];
+}
+
 test('every HRESULT name, local code and error-class code is documented', () => {
-  const missing = [...hresultNames, ...localCodes, ...classCodes()].filter((c) => !documented.has(c));
+  expect(cliCodes().length).toBeGreaterThanOrEqual(4);
+  const missing = [...hresultNames, ...localCodes, ...classCodes(), ...cliCodes()].filter(
+    (c) => !documented.has(c),
+  );
   expect(missing).toEqual([]);
   expect(classCodes().length).toBeGreaterThanOrEqual(10);
 });
 
 test('one convention: HRESULT names UPPER_SNAKE, every other code PascalCase', () => {
   for (const c of hresultNames) expect(c, c).toMatch(/^[A-Z][A-Z0-9_]+$/);
-  for (const c of [...localCodes, ...classCodes()]) expect(c, c).toMatch(/^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)*$/);
+  for (const c of [...localCodes, ...classCodes(), ...cliCodes()])
+    expect(c, c).toMatch(/^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)*$/);
 });
 
 test('every exported predicate is documented', () => {
@@ -68,6 +92,7 @@ test('nothing documented is stale', () => {
     ...hresultNames,
     ...localCodes,
     ...classCodes(),
+    ...cliCodes(),
     ...Object.keys(core).filter((k) => /^is[A-Z]/.test(k)),
     'HRESULT_0x########',
   ]);

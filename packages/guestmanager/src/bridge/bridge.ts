@@ -4,21 +4,35 @@
  * - IDs: a u64 counter from 0, one per request; responses are matched by ID only and may arrive
  *   in any order. The RPC is registered before its frame is written; frames are written whole,
  *   one `write` each, so writes never interleave.
- * - `signal` / `timeout` per call: the call rejects (`Aborted` / `Timeout`) but its ID stays
- *   registered, so the late response is absorbed, not treated as unknown (hcsshim's
- *   "cancellable RPC" rule). The guest may still have acted on the request.
+ * - `signal` / `timeout` per call (default {@link DEFAULT_CALL_TIMEOUT_MS}, `null` = none): the
+ *   call rejects (`Aborted` / `Timeout`) and leaves the pending table; its ID is remembered (the
+ *   newest {@link ABANDONED_ID_CAP}) so the late response is absorbed, not treated as unknown
+ *   (hcsshim's "cancellable RPC" rule). The guest may still have acted on the request.
+ * - A response over the inbound limit to a call in flight (its header is a response whose ID is
+ *   known, Size ≤ 16 MiB: the frame boundary is intact) fails that call with
+ *   {@link ResponseTooLargeError}; the payload is skipped and the bridge stays up.
+ * - Sending is bounded: when more than `maxSendQueueBytes` (default
+ *   {@link DEFAULT_MAX_SEND_QUEUE_BYTES}) already wait for the guest to read them, a call rejects
+ *   with {@link SendQueueFullError} without being sent (one frame is always accepted when nothing waits).
  * - Fatal (the bridge closes, every pending call rejects with {@link BridgeClosedError} whose
- *   `cause` is the reason, later calls reject at once): a frame with Size outside 16..0x10000, a
- *   response with an unknown ID, a response or notification payload that is not a JSON object
+ *   `cause` is the reason, later calls reject at once): a frame with Size < 16 or another
+ *   oversized frame, a response with an unknown ID, a response or notification payload that is not a JSON object
  *   with the right field types, any frame other than a response or the container notification,
  *   EOF and transport errors. A local `close()` rejects pending calls with reason `local`.
  * - Container notifications (`0x30100101`) are delivered to `on('notification')`, with
  *   `ResultInfo` decoded from its AnyInString form.
  */
 import type { Duplex } from 'node:stream';
-import { type Logger, type Subscription, silentLogger } from '@uvmkit/hcs-core';
+import { type Logger, type Subscription, silentLogger, TracingChannels } from '@uvmkit/hcs-core';
 import { isGuid } from '@uvmkit/hcs-core/hvsocket';
-import { abortedError, checkCallOptions, TypedEvents, timeoutError } from '@uvmkit/hcs-core/manager';
+import {
+  abortedError,
+  checkCallOptions,
+  type TraceStart,
+  TypedEvents,
+  timeoutError,
+  traced,
+} from '@uvmkit/hcs-core/manager';
 import {
   BridgeClosedError,
   type BridgeCloseReason,
@@ -26,6 +40,8 @@ import {
   type GuestErrorRecord,
   guestRpcError,
   ProtocolViolation,
+  ResponseTooLargeError,
+  SendQueueFullError,
 } from '../errors.js';
 import { encodeFrame, type Frame, FrameDecoder, MAX_INBOUND_FRAME } from './frame.js';
 import {
@@ -61,22 +77,33 @@ export interface BridgeEvents {
   close: BridgeClosedError;
 }
 
+/** The default per-call timeout: 5 minutes (hcsshim's bridge timeout). */
+export const DEFAULT_CALL_TIMEOUT_MS = 300_000;
+/** The default bound of bytes waiting for the guest to read them. */
+export const DEFAULT_MAX_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
+/** How many abandoned (aborted / timed-out) call IDs are remembered to absorb late replies. */
+export const ABANDONED_ID_CAP = 4096;
+
 export interface BridgeOptions {
   logger?: Logger | undefined;
   /** Inbound frame limit, header included (default 0x10000). */
   maxFrameSize?: number | undefined;
   /** For error messages: the VM this bridge talks to. */
   vmId?: string | undefined;
+  /** Timeout of a call that gives none (default {@link DEFAULT_CALL_TIMEOUT_MS}; `null`: none). */
+  defaultTimeout?: number | null | undefined;
+  /** Bound of the bytes queued for the guest (default {@link DEFAULT_MAX_SEND_QUEUE_BYTES}). */
+  maxSendQueueBytes?: number | undefined;
 }
 
 export interface RpcOptions {
   signal?: AbortSignal | undefined;
-  timeout?: number | undefined;
+  /** Milliseconds; `null` = no timeout (e.g. WaitForProcess); absent = the bridge's default. */
+  timeout?: number | null | undefined;
 }
 
 interface Pending {
   readonly proc: number;
-  abandoned: boolean;
   resolve(value: ResponseBase): void;
   reject(err: unknown): void;
 }
@@ -85,10 +112,27 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The tracing fields of a guest request: the procedure, and for ModifySettings its resource. */
+function traceStart(vmId: string | undefined, proc: number, body: object): TraceStart {
+  const request = (body as { Request?: { ResourceType?: unknown; RequestType?: unknown } }).Request;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    vmId,
+    operation: procName(proc),
+    resourcePath: str(request?.ResourceType),
+    requestType: str(request?.RequestType),
+  };
+}
+
 export class Bridge {
   readonly #stream: Duplex;
   readonly #decoder: FrameDecoder;
   readonly #pending = new Map<bigint, Pending>();
+  /** IDs of abandoned calls (insertion order = age), to absorb their late replies */
+  readonly #abandoned = new Map<bigint, number>();
+  readonly #maxFrameSize: number;
+  readonly #defaultTimeout: number | null;
+  readonly #maxSendQueue: number;
   readonly #events: TypedEvents<BridgeEvents>;
   readonly #logger: Logger;
   readonly #vmId: string | undefined;
@@ -101,8 +145,17 @@ export class Bridge {
     this.#stream = stream;
     this.#logger = options.logger ?? silentLogger;
     this.#events = new TypedEvents<BridgeEvents>(this.#logger);
-    this.#decoder = new FrameDecoder(options.maxFrameSize ?? MAX_INBOUND_FRAME);
+    this.#maxFrameSize = options.maxFrameSize ?? MAX_INBOUND_FRAME;
+    this.#decoder = new FrameDecoder(
+      this.#maxFrameSize,
+      (type, id) =>
+        (type & KIND_MASK) >>> 0 === MessageKind.Response &&
+        (this.#pending.has(id) || this.#abandoned.has(id)),
+    );
     this.#vmId = options.vmId;
+    this.#defaultTimeout =
+      options.defaultTimeout === undefined ? DEFAULT_CALL_TIMEOUT_MS : options.defaultTimeout;
+    this.#maxSendQueue = options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES;
     this.#done = new Promise((r) => {
       this.#resolveDone = r;
     });
@@ -128,9 +181,19 @@ export class Bridge {
     return this.#done;
   }
 
-  /** Calls awaiting a response (abandoned ones — aborted or timed out — included). */
+  /** Calls awaiting a response (aborted or timed-out calls are not counted: they left the table). */
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /** Abandoned call IDs remembered to absorb a late reply (at most {@link ABANDONED_ID_CAP}). */
+  get abandonedCount(): number {
+    return this.#abandoned.size;
+  }
+
+  /** Bytes written but not yet taken by the transport (the send queue). */
+  get queuedBytes(): number {
+    return this.#stream.writableLength;
   }
 
   /** The ID the next request will carry. */
@@ -157,9 +220,18 @@ export class Bridge {
     body: object,
     options: RpcOptions = {},
   ): Promise<R> {
+    return traced(
+      TracingChannels.guestRequest,
+      () => traceStart(this.#vmId, proc, body),
+      () => this.#rpc<R>(proc, body, options),
+    );
+  }
+
+  #rpc<R extends ResponseBase>(proc: number, body: object, options: RpcOptions): Promise<R> {
     const op = procName(proc);
+    const timeout = options.timeout === undefined ? this.#defaultTimeout : options.timeout;
     try {
-      checkCallOptions(op, options);
+      checkCallOptions(op, { signal: options.signal, timeout: timeout ?? undefined });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -173,17 +245,22 @@ export class Bridge {
       return Promise.reject(err);
     }
     const id = this.#nextId;
+    const frame = encodeFrame(requestType(proc), id, payload);
+    const queued = this.#stream.writableLength;
+    if (queued > 0 && queued + frame.length > this.#maxSendQueue) {
+      return Promise.reject(new SendQueueFullError(op, queued, this.#maxSendQueue, this.#vmId));
+    }
     this.#nextId = BigInt.asUintN(64, id + 1n);
-    const { signal, timeout } = options;
+    const { signal } = options;
     return new Promise<R>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
+      let settled = false;
       const entry: Pending = {
         proc,
-        abandoned: false,
         resolve: (v) => {
           cleanup();
           resolve(v as R);
@@ -194,16 +271,22 @@ export class Bridge {
         },
       };
       const abandon = (err: unknown): void => {
-        if (entry.abandoned) return;
-        entry.abandoned = true;
+        if (settled || this.#pending.get(id) !== entry) return;
+        settled = true;
+        this.#pending.delete(id);
+        this.#abandoned.set(id, proc);
+        if (this.#abandoned.size > ABANDONED_ID_CAP) {
+          const oldest = this.#abandoned.keys().next().value as bigint;
+          this.#abandoned.delete(oldest);
+        }
         cleanup();
         reject(err);
       };
       const onAbort = (): void => abandon(abortedError(op, signal?.reason));
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout !== undefined) timer = setTimeout(() => abandon(timeoutError(op, timeout)), timeout);
+      if (timeout !== null) timer = setTimeout(() => abandon(timeoutError(op, timeout)), timeout);
       this.#pending.set(id, entry);
-      this.#stream.write(encodeFrame(requestType(proc), id, payload));
+      this.#stream.write(frame);
     });
   }
 
@@ -302,6 +385,30 @@ export class Bridge {
 
   #onResponse(f: Frame): void {
     const entry = this.#pending.get(f.id);
+    if (f.oversized !== undefined) {
+      // the decoder skipped the payload: fail that call only (or forget the abandoned one)
+      this.#pending.delete(f.id);
+      const abandonedProc = this.#abandoned.get(f.id);
+      this.#abandoned.delete(f.id);
+      const proc = entry?.proc ?? abandonedProc ?? 0;
+      this.#logger.warn('oversized guest response discarded', {
+        id: String(f.id),
+        proc: procName(proc),
+        size: f.oversized,
+      });
+      entry?.reject(new ResponseTooLargeError(procName(proc), f.oversized, this.#maxFrameSize, this.#vmId));
+      return;
+    }
+    if (entry === undefined && this.#abandoned.has(f.id)) {
+      this.#parse(f, 'response');
+      const proc = this.#abandoned.get(f.id) as number;
+      this.#abandoned.delete(f.id);
+      this.#logger.debug('late response to an abandoned call absorbed', {
+        id: String(f.id),
+        proc: procName(proc),
+      });
+      return;
+    }
     if (entry === undefined) {
       throw new BridgeProtocolError(
         ProtocolViolation.UnknownResponseId,
@@ -311,13 +418,6 @@ export class Bridge {
     // Parse first: on a bad payload the entry is still registered, so the kill rejects it too.
     const v = this.#parse(f, 'response');
     this.#pending.delete(f.id);
-    if (entry.abandoned) {
-      this.#logger.debug('late response to an abandoned call absorbed', {
-        id: String(f.id),
-        proc: procName(entry.proc),
-      });
-      return;
-    }
     const result = ((v.Result as number | undefined) ?? 0) | 0;
     if (result !== 0) {
       entry.reject(
@@ -373,9 +473,8 @@ export class Bridge {
     else this.#logger.warn('bridge closed', { reason, err: cause });
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    for (const p of pending) {
-      if (!p.abandoned) p.reject(new BridgeClosedError(procName(p.proc), reason, cause));
-    }
+    this.#abandoned.clear();
+    for (const p of pending) p.reject(new BridgeClosedError(procName(p.proc), reason, cause));
     this.#stream.destroy();
     this.#events.emit('close', closed);
     this.#resolveDone(closed);

@@ -17,7 +17,18 @@ export interface Frame {
   readonly type: number;
   readonly id: bigint;
   readonly payload: Buffer;
+  /** Set (to the frame's Size) for an oversized frame the decoder skipped: `payload` is empty. */
+  readonly oversized?: number;
 }
+
+/**
+ * Asked for a frame whose Size is over the limit: return true to skip its payload (the frame
+ * boundary is trusted: it is a response to a call in flight) instead of failing the decoder.
+ */
+export type OversizedFrameFilter = (type: number, id: bigint, size: number) => boolean;
+
+/** The largest oversized frame that is ever skipped rather than treated as a broken stream. */
+export const MAX_SKIPPED_FRAME = 16 * 1024 * 1024;
 
 /** Encode one frame. `payload` is JSON text (or bytes). No outbound size limit (as the Go host). */
 export function encodeFrame(type: number, id: bigint, payload: string | Uint8Array): Buffer {
@@ -40,8 +51,12 @@ export class FrameDecoder {
   #length = 0;
   #failed: BridgeProtocolError | undefined;
   #header: { type: number; size: number; id: bigint } | undefined;
+  /** payload bytes of a skipped oversized frame still to discard */
+  #skip = 0;
+  readonly #filter: OversizedFrameFilter | undefined;
 
-  constructor(maxFrameSize: number = MAX_INBOUND_FRAME) {
+  constructor(maxFrameSize: number = MAX_INBOUND_FRAME, onOversized?: OversizedFrameFilter) {
+    this.#filter = onOversized;
     if (!Number.isInteger(maxFrameSize) || maxFrameSize < HEADER_SIZE || maxFrameSize > 0xffffffff) {
       throw new RangeError(`maxFrameSize must be an integer ${HEADER_SIZE}..0xFFFFFFFF`);
     }
@@ -62,6 +77,13 @@ export class FrameDecoder {
     }
     const frames: Frame[] = [];
     for (;;) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, this.#length);
+        if (n === 0) break;
+        this.#drop(n);
+        this.#skip -= n;
+        continue;
+      }
       if (this.#header === undefined) {
         if (this.#length < HEADER_SIZE) break;
         const h = this.#take(HEADER_SIZE);
@@ -74,6 +96,15 @@ export class FrameDecoder {
             `invalid message size ${size} (< ${HEADER_SIZE}) in frame type 0x${type.toString(16)} ID ${id}`,
           );
           throw this.#fail();
+        }
+        if (
+          size > this.maxFrameSize &&
+          size <= MAX_SKIPPED_FRAME &&
+          this.#filter?.(type, id, size) === true
+        ) {
+          frames.push({ type, id, payload: Buffer.alloc(0), oversized: size });
+          this.#skip = size - HEADER_SIZE;
+          continue;
         }
         if (size > this.maxFrameSize) {
           this.#failed = new BridgeProtocolError(
@@ -102,6 +133,22 @@ export class FrameDecoder {
     this.#chunks = [];
     this.#length = 0;
     return this.#failed as BridgeProtocolError;
+  }
+
+  /** Discard the next `n` bytes (n ≤ buffered) without copying them. */
+  #drop(n: number): void {
+    this.#length -= n;
+    let left = n;
+    while (left > 0) {
+      const c = this.#chunks[0] as Buffer;
+      if (c.length <= left) {
+        this.#chunks.shift();
+        left -= c.length;
+      } else {
+        this.#chunks[0] = c.subarray(left);
+        left = 0;
+      }
+    }
   }
 
   /** Remove and return the next `n` bytes (n ≤ buffered). May alias the input for a single chunk. */

@@ -38,4 +38,12 @@ export {
   listen,
   MAX_SOCKET_PATH_BYTES,
 } from './listener.js';
-export { ensureHvsocketDir, HVSOCK_DIR_ENV, hvsocketDir, hvsocketPath } from './path.js';
+export {
+  ensureHvsocketDir,
+  HCSD_SOCKET_ENV,
+  HVSOCK_DIR_ENV,
+  hcsdSocketPath,
+  hvsocketDir,
+  hvsocketPath,
+  runtimeDir,
+} from './path.js';

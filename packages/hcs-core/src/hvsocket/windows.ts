@@ -1,9 +1,11 @@
 /**
  * AF_HYPERV sockets on Windows through koffi (ws2_32.dll).
  *
- * UNTESTED ON LINUX: this file cannot run in the emulator environment; only `encodeSockaddrHv`
- * (address.ts), which it uses, is unit-tested on every platform. It is loaded lazily, only when
- * the `hyperv` transport is chosen (the default on win32).
+ * Loaded lazily, only when the `hyperv` transport is chosen (the default on win32). It cannot
+ * run on Linux; `pnpm test:windows` runs it under Windows Node in Wine, which has no AF_HYPERV:
+ * there the tests inject an AF_INET {@link Addressing} (loopback TCP), so the socket, poll,
+ * connect, accept, half-close and abort logic below is what runs; `encodeSockaddrHv`
+ * (address.ts) is byte-tested on every platform.
  *
  * Approach — no libuv pool thread is parked, per connection or otherwise: every socket is put in
  * non-blocking mode (`ioctlsocket(FIONBIO)`), and ONE poller on the JS thread calls
@@ -18,7 +20,7 @@ import { Duplex } from 'node:stream';
 import { HcsError } from '../errors.js';
 import { loadWinsock, type Sock, type Ws2 } from '../native/winsock.js';
 import { abortedError, timeoutError } from '../options.js';
-import { AF_HYPERV, encodeSockaddrHv, HV_PROTOCOL_RAW, SOCKADDR_HV_SIZE } from './address.js';
+import { AF_HYPERV, encodeSockaddrHv, HV_PROTOCOL_RAW } from './address.js';
 import { HvSocketCode, OneShotListener } from './listener.js';
 
 const SOCK_STREAM = 1;
@@ -33,6 +35,23 @@ const POLLHUP = 0x0002;
 const POLLNVAL = 0x0004;
 const POLLFD_SIZE = 16; // { SOCKET fd (8); SHORT events; SHORT revents; padding 4 } on x64
 const INVALID_SOCKET = 0xffffffffffffffffn;
+
+/**
+ * How the transport's sockets are addressed: AF_HYPERV and a `SOCKADDR_HV` in production. Tests
+ * only inject another family (AF_INET under Wine, which lacks AF_HYPERV); nothing else changes.
+ */
+export interface Addressing {
+  readonly family: number;
+  readonly protocol: number;
+  /** The sockaddr to bind or connect for (vmId, serviceId). */
+  sockaddr(vmId: string, serviceId: string): Buffer;
+}
+
+export const HYPERV_ADDRESSING: Addressing = {
+  family: AF_HYPERV,
+  protocol: HV_PROTOCOL_RAW,
+  sockaddr: (vmId, serviceId) => encodeSockaddrHv({ vmId, serviceId }),
+};
 
 let ws2: Ws2 | undefined;
 
@@ -51,8 +70,8 @@ function transportError(call: string, wsaError: number): HcsError {
   });
 }
 
-function newSocket(w: Ws2): Sock {
-  const s = BigInt(w.socket(AF_HYPERV, SOCK_STREAM, HV_PROTOCOL_RAW));
+function newSocket(w: Ws2, addressing: Addressing): Sock {
+  const s = BigInt(w.socket(addressing.family, SOCK_STREAM, addressing.protocol));
   if (s === INVALID_SOCKET) throw transportError('socket', w.WSAGetLastError());
   if (w.ioctlsocket(s, FIONBIO, [1]) !== 0) {
     const e = w.WSAGetLastError();
@@ -207,6 +226,7 @@ class HyperVListener extends OneShotListener implements Polled {
   readonly path = undefined;
   readonly sock: Sock;
   readonly #w: Ws2;
+  #unwatch: (() => void) | undefined;
 
   constructor(w: Ws2, sock: Sock, vmId: string, serviceId: string) {
     super(vmId, serviceId);
@@ -229,43 +249,57 @@ class HyperVListener extends OneShotListener implements Polled {
     }
   }
 
+  /** Aborting `signal` closes the listener; a pending accept rejects with `Aborted` (as `unix`). */
+  watch(signal: AbortSignal): void {
+    const onAbort = (): void => void this.closeWith(abortedError('HvSocketListener', signal.reason));
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#unwatch = () => signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   protected async shutdown(): Promise<void> {
+    this.#unwatch?.();
     polled.delete(this);
     this.#w.closesocket(this.sock);
   }
 }
 
-export async function listenHyperV(options: {
-  vmId: string;
-  serviceId: string;
-  signal?: AbortSignal | undefined;
-}): Promise<OneShotListener> {
+export async function listenHyperV(
+  options: {
+    vmId: string;
+    serviceId: string;
+    signal?: AbortSignal | undefined;
+  },
+  addressing: Addressing = HYPERV_ADDRESSING,
+): Promise<OneShotListener> {
   const w = await load();
-  const s = newSocket(w);
-  const addr = encodeSockaddrHv(options);
-  if (w.bind(s, addr, SOCKADDR_HV_SIZE) !== 0 || w.listen(s, 16) !== 0) {
+  const addr = addressing.sockaddr(options.vmId, options.serviceId);
+  const s = newSocket(w, addressing);
+  if (w.bind(s, addr, addr.length) !== 0 || w.listen(s, 16) !== 0) {
     const e = w.WSAGetLastError();
     w.closesocket(s);
     throw transportError('bind/listen', e);
   }
   const listener = new HyperVListener(w, s, options.vmId, options.serviceId);
-  const { signal } = options;
-  if (signal !== undefined) {
-    signal.addEventListener('abort', () => void listener.close(), { once: true });
-  }
+  if (options.signal !== undefined) listener.watch(options.signal);
   return listener;
 }
 
-export async function dialHyperV(options: {
-  vmId: string;
-  serviceId: string;
-  signal?: AbortSignal | undefined;
-  timeout?: number | undefined;
-}): Promise<Duplex> {
+export async function dialHyperV(
+  options: {
+    vmId: string;
+    serviceId: string;
+    signal?: AbortSignal | undefined;
+    timeout?: number | undefined;
+  },
+  addressing: Addressing = HYPERV_ADDRESSING,
+): Promise<Duplex> {
   const w = await load();
-  const s = newSocket(w);
-  const addr = encodeSockaddrHv(options);
-  if (w.connect(s, addr, SOCKADDR_HV_SIZE) !== 0) {
+  const addr = addressing.sockaddr(options.vmId, options.serviceId);
+  const s = newSocket(w, addressing);
+  if (w.connect(s, addr, addr.length) !== 0) {
     const e = w.WSAGetLastError();
     if (e !== WSAEWOULDBLOCK && e !== WSAEINPROGRESS) {
       w.closesocket(s);

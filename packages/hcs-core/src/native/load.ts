@@ -11,8 +11,10 @@
  * When nothing loads, the `LibraryNotFound` error lists every place tried and why it failed.
  */
 import { existsSync } from 'node:fs';
-import { HcsError, LocalCode, setServiceUnavailableHint } from '../errors.js';
+import { HcsError, LocalCode } from '../errors.js';
+import { setShimSocketPath } from '../service-hint.js';
 import { CORE_VERSION } from '../version.js';
+import { BlockingRunner } from './blocking.js';
 import type {
   BlockingExport,
   ComputecoreExports,
@@ -35,8 +37,10 @@ export interface Native {
   /** Decode the HCS_EVENT at `p`. */
   decodeEvent(p: Pointer): { Type: number; EventData: string | null; Operation: Pointer | null };
   register(fn: (...args: never[]) => void, type: NativeTypes['completionPointer']): bigint;
-  /** Call a blocking export on the libuv pool. */
+  /** Call a blocking export on the libuv pool (the bindings use `blocking` instead). */
   callAsync<R>(name: BlockingExport, ...args: unknown[]): Promise<R>;
+  /** The blocking exports on hcs-core's own worker threads (never the libuv pool). */
+  readonly blocking: BlockingRunner;
 }
 
 /** One copy of hcs-core that loaded the native library in this process. */
@@ -94,25 +98,15 @@ export function loadNative(): Promise<Native> {
 }
 
 /**
- * The emulator's shim cannot reach hcsd: name the socket it tried (its `UvmkitShimSocketPath`
- * export; a library without it is not the shim, and gets no hint) and the variable that sets it.
+ * The emulator's shim reports the hcsd endpoint it tried (its `UvmkitShimSocketPath` export); a
+ * library without it is not the shim, and the hint falls back to the derived path.
  */
-function emulatorHint(lib: { func(decl: string): unknown }): (() => string | undefined) | undefined {
-  let socketPath: () => string;
+function shimSocketPathOf(lib: { func(decl: string): unknown }): (() => string) | undefined {
   try {
-    socketPath = lib.func('const char *UvmkitShimSocketPath(void)') as () => string;
+    return lib.func('const char *UvmkitShimSocketPath(void)') as () => string;
   } catch {
     return undefined;
   }
-  return () => {
-    const path = socketPath();
-    const fromEnv = process.env.UVMKIT_HCSD_SOCKET;
-    const source =
-      fromEnv !== undefined && fromEnv !== ''
-        ? 'from $UVMKIT_HCSD_SOCKET'
-        : "$UVMKIT_HCSD_SOCKET is not set: the shim's default";
-    return `no HCS emulator (hcsd) is listening at ${path} (${source}); start hcsd (or startHcsd() from @uvmkit/hcs-emulator) and set UVMKIT_HCSD_SOCKET to its socket`;
-  };
 }
 
 async function doLoad(): Promise<Native> {
@@ -187,7 +181,7 @@ async function doLoad(): Promise<Native> {
 
   const types = cc.declareTypes();
   const declared = cc.declareExports(lib);
-  if (process.platform !== 'win32') setServiceUnavailableHint(emulatorHint(lib));
+  if (process.platform !== 'win32') setShimSocketPath(shimSocketPathOf(lib));
   return {
     libraryPath,
     cc: declared.exports,
@@ -216,5 +210,9 @@ async function doLoad(): Promise<Native> {
     callAsync<R>(name: BlockingExport, ...args: unknown[]) {
       return cc.callAsync<R>(declared.raw[name], ...args);
     },
+    blocking: new BlockingRunner({
+      library: libraryPath,
+      freeLibrary: process.platform === 'win32' ? 'kernel32.dll' : libraryPath,
+    }),
   };
 }

@@ -32,31 +32,43 @@ export interface Frame {
 
 /**
  * Incremental decoder: feed socket chunks, get whole frames. Throws `FrameError` on a bad length
- * (as soon as its 4 bytes are in) or kind (as soon as the 12 header bytes are in). Partial frames are kept as a chunk list and
- * joined once the whole frame is there, so a large frame costs one copy.
+ * (as soon as its 4 bytes are in; `maxFrame` bounds it, default MAX_FRAME) or kind (as soon as the
+ * 12 header bytes are in). Partial frames are kept as a chunk list and joined once the whole frame
+ * is there, so a large frame costs one copy. `stop()` (checked after each frame) holds the rest
+ * back: it stays buffered until the next `push` (an empty chunk resumes).
  */
 export class FrameDecoder {
   #chunks: Buffer[] = [];
   #size = 0;
-  /** total bytes the buffered frame needs (0 = header not complete yet) */
+  /** total bytes the buffered frame needs (0 = not known, or the buffer may hold whole frames) */
   #need = 0;
+  readonly #maxFrame: number;
 
-  /** Append `chunk` and call `onFrame` for each complete frame. */
-  push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
+  constructor(maxFrame: number = MAX_FRAME) {
+    this.#maxFrame = maxFrame;
+  }
+
+  /** Append `chunk` and call `onFrame` for each complete frame (until `stop()` says so). */
+  push(chunk: Buffer, onFrame: (frame: Frame) => void, stop?: () => boolean): void {
     let buf = chunk;
     if (this.#size > 0) {
-      this.#chunks.push(chunk);
+      if (chunk.length > 0) this.#chunks.push(chunk);
       this.#size += chunk.length;
       if (this.#need > this.#size) return;
-      buf = Buffer.concat(this.#chunks, this.#size);
+      buf = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
       this.#chunks = [];
       this.#size = 0;
       this.#need = 0;
     }
     let off = 0;
+    let stopped = false;
     while (buf.length - off >= 4) {
+      if (stop?.()) {
+        stopped = true;
+        break;
+      }
       const length = buf.readUInt32LE(off);
-      if (length > MAX_FRAME) throw new FrameError(`frame length ${length} exceeds ${MAX_FRAME}`);
+      if (length > this.#maxFrame) throw new FrameError(`frame length ${length} exceeds ${this.#maxFrame}`);
       if (length < HEADER_SIZE - 4) throw new FrameError(`frame length ${length} is shorter than the header`);
       if (buf.length - off >= HEADER_SIZE) {
         const kind = buf[off + 4]!;
@@ -78,13 +90,13 @@ export class FrameDecoder {
     if (off < buf.length) {
       this.#chunks = [Buffer.from(buf.subarray(off))];
       this.#size = buf.length - off;
-      if (this.#size < 4) this.#need = 0;
+      if (this.#size < 4 || stopped) this.#need = 0;
     } else {
       this.#need = 0;
     }
   }
 
-  /** Bytes buffered towards an incomplete frame. */
+  /** Bytes buffered (towards an incomplete frame, or held back by `stop`). */
   get buffered(): number {
     return this.#size;
   }

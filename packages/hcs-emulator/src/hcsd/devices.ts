@@ -6,7 +6,7 @@
  * Every rejection throws an `HcsdFailure` and leaves the table untouched.
  */
 import type { RequestType, ResourcePathMatch } from '@uvmkit/hcs-schema';
-import { NULL_GUID } from '@uvmkit/hcs-schema';
+import { NULL_GUID, scsiControllerIndex } from '@uvmkit/hcs-schema';
 import { fail, HR } from './errors.js';
 import { isObj, type Obj, setOwn } from './json.js';
 
@@ -383,17 +383,28 @@ export class DeviceTable {
 
   // ---- read-only lookups for the emulated guest agent (host/guest consistency) ----
 
+  /**
+   * The key of the controller the guest numbers `ScsiControllerGuids[n]`: that GUID when the VM
+   * uses it, else the key `"n"` (hcsshim's old naming), else `undefined`.
+   */
+  #scsiKey(scsi: Obj | undefined, controllerGuid: string): string | undefined {
+    const key = findKey(scsi, controllerGuid);
+    if (key !== undefined) return key;
+    const n = scsiControllerIndex(controllerGuid);
+    return n === undefined ? undefined : findKey(scsi, String(n));
+  }
+
   /** The attachment object at (controller GUID, LUN), or `undefined`. Identity changes on re-add. */
   scsiAttachment(controllerGuid: string, lun: number): Obj | undefined {
     const scsi = child(this.#devices(), 'Scsi');
-    const key = findKey(scsi, controllerGuid);
+    const key = this.#scsiKey(scsi, controllerGuid);
     if (key === undefined) return undefined;
     return child(child(child(scsi, key), 'Attachments'), String(lun));
   }
 
   /** Whether the VM's configuration has the SCSI controller `controllerGuid`. */
   hasScsiController(controllerGuid: string): boolean {
-    return findKey(child(this.#devices(), 'Scsi'), controllerGuid) !== undefined;
+    return this.#scsiKey(child(this.#devices(), 'Scsi'), controllerGuid) !== undefined;
   }
 
   /** The VPMem device `n`, or `undefined`. */

@@ -3,7 +3,7 @@
  * (or all) calls of a method before they take effect. Crashing a VM and stopping the daemon are
  * handled by the service / server.
  */
-import { fail, HR } from './errors.js';
+import { fail, HR, hex } from './errors.js';
 import { Method, methodCode } from './methods.js';
 
 export interface FailRule {
@@ -57,8 +57,16 @@ export class FaultTable {
     const method = methodArg(doc);
     const count = intArg(doc, 'count', 1, 1_000_000, 1);
     const hr = doc.hresult;
-    if (typeof hr !== 'number' || !Number.isInteger(hr) || hr < -0x80000000 || hr > 0xffffffff || hr === 0) {
-      fail(HR.E_INVALIDARG, 'hresult must be a non-zero 32-bit integer');
+    if (typeof hr !== 'number' || !Number.isInteger(hr) || hr < -0x80000000 || hr > 0xffffffff) {
+      fail(HR.E_INVALIDARG, 'hresult must be a 32-bit integer');
+    }
+    if ((hr | 0) >= 0) {
+      // S_OK, S_FALSE and every other success code: a "failure" that succeeds would complete the
+      // call with nothing done (create resolving without a system).
+      fail(
+        HR.E_INVALIDARG,
+        `hresult ${hex(hr)} is a success code; an injected failure needs a failure HRESULT (bit 31 set)`,
+      );
     }
     const message = typeof doc.message === 'string' ? doc.message : 'injected fault';
     const rule: FailRule = { method, id: idArg(doc), remaining: count, hresult: hr >>> 0, message };

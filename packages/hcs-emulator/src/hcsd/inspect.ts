@@ -23,7 +23,7 @@ export interface SystemInspection {
   exit: unknown;
   lastSave: unknown;
   modifyCount: number;
-  /** oldest modify-log entries dropped (cap: 100 000 per system) */
+  /** oldest modify-log entries dropped (caps: 100 000 entries and `modifyLogBytes` per system) */
   modifyLogDropped: number;
 }
 
@@ -83,7 +83,8 @@ export function inspect(state: ServiceState, faults: FaultTable, q: Record<strin
     case 'system':
       return systemInfo(findSystem(state, q.id));
     case 'modifyLog':
-      return findSystem(state, q.id, true).modifyLog;
+      // answered as JSON text by the service (`ComputeSystemRecord.modifyLogJson`)
+      return fail(HR.E_UNEXPECTED, 'modifyLog is answered by the service');
     case 'clients':
       return [...state.clients].map(
         (c): ClientInspection => ({

@@ -27,6 +27,7 @@ import { fail, HcsdFailure, HR } from './errors.js';
 import { FaultTable } from './faults.js';
 import { findSystem, inspect } from './inspect.js';
 import type { Obj } from './json.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { EventType, Method, methodName, PROTOCOL_VERSION } from './methods.js';
 import { basicProperties, matchesQuery, queryProperties, wantsStatistics } from './properties.js';
 import { ServiceState } from './service-state.js';
@@ -67,18 +68,23 @@ export class Service {
   /** The abort controller of the call each system is running now. */
   readonly #running = new WeakMap<ComputeSystemRecord, AbortController>();
 
-  constructor(logger: Logger, engine: Engine) {
+  readonly limits: Limits;
+
+  constructor(logger: Logger, engine: Engine, limits: Limits = DEFAULT_LIMITS) {
     this.#log = logger;
     this.engine = engine;
+    this.limits = limits;
   }
 
   set onStop(hook: StopHook) {
     this.#onStop = hook;
   }
 
-  connect(send: (frame: Buffer) => void): ClientSession {
+  /** A new client session; `control`: it may call Inspect, Fault and Stop (the control socket). */
+  connect(send: (frame: Buffer) => void, control = false): ClientSession {
     const client: ClientSession = {
       clientId: this.#nextClient++,
+      control,
       name: undefined,
       pid: undefined,
       handles: new Map(),
@@ -113,6 +119,35 @@ export class Service {
     token: bigint,
     args: readonly (string | null)[],
   ): void {
+    const max = this.limits.maxDocumentBytes;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      // UTF-8 is at most 3 bytes per UTF-16 unit: only long strings need counting
+      if (typeof a === 'string' && a.length * 3 > max && Buffer.byteLength(a) > max) {
+        this.#send(
+          client,
+          method,
+          id,
+          new HcsdFailure(
+            HR.E_INVALIDARG,
+            `argument ${i} is ${Buffer.byteLength(a)} bytes; documents are limited to ${max} bytes`,
+          ),
+        );
+        return;
+      }
+    }
+    if (isControl(method) && !client.control) {
+      this.#send(
+        client,
+        method,
+        id,
+        new HcsdFailure(
+          HR.E_ACCESSDENIED,
+          `${methodName(method)} is a control method: it is served only on hcsd's control socket (--control-socket) or with --test-control`,
+        ),
+      );
+      return;
+    }
     const target = (): string | undefined =>
       token === 0n ? (args[0] ?? undefined) : client.handles.get(token)?.system.id;
     const injected = this.faults.takeFailure(method, target);
@@ -233,10 +268,21 @@ export class Service {
 
   #send(client: ClientSession, method: number, id: number, reply: Answer | HcsdFailure): void {
     if (client.closed) return;
-    const frame =
+    let frame =
       reply instanceof HcsdFailure
         ? encodeResponse(method, id, reply.hresult, 0n, reply.toDocument())
         : encodeResponse(method, id, 0, reply.value ?? 0n, reply.document ?? null);
+    if (frame.length - 4 > this.limits.maxAnswerFrame) {
+      // Never write a frame the client must refuse (the shim drops the connection, and with it
+      // every handle): the call fails instead, the connection stays.
+      frame = encodeResponse(
+        method,
+        id,
+        HR.HCS_E_OPERATION_RESULT_ALLOCATION_FAILED,
+        0n,
+        tooLarge(frame.length, this.limits),
+      );
+    }
     client.send(frame);
   }
 
@@ -306,7 +352,15 @@ export class Service {
   }
 
   #broadcast(sys: ComputeSystemRecord, type: number, data: string): void {
-    for (const h of sys.handles) if (!h.client.closed) h.client.send(encodeEvent(h.token, type, data));
+    for (const h of sys.handles) {
+      if (h.client.closed) continue;
+      const frame = encodeEvent(h.token, type, data);
+      if (frame.length - 4 > this.limits.maxAnswerFrame) {
+        this.#log.error(`hcsd: event ${type} of ${sys.id} exceeds the frame limit; not sent`);
+        continue;
+      }
+      h.client.send(frame);
+    }
   }
 
   /** Crash a VM from the control API (UnexpectedExit). */
@@ -434,10 +488,21 @@ export class Service {
         return this.#onSystem(client, token, (sys, signal) => this.#modify(sys, args, signal));
       case Method.Enumerate: {
         const q = optionalDocument<SystemQuery>(args[0], SystemQuerySchema, 'SystemQuery');
-        const out: unknown[] = [];
-        for (const sys of this.state.systems.values())
-          if (matchesQuery(sys, q)) out.push(basicProperties(sys));
-        return { document: JSON.stringify(out) };
+        // Built entry by entry so an answer over the frame limit is refused before it exists.
+        const parts: string[] = [];
+        let size = 2 + 64;
+        for (const sys of this.state.systems.values()) {
+          if (!matchesQuery(sys, q)) continue;
+          const part = JSON.stringify(basicProperties(sys));
+          size += Buffer.byteLength(part) + 1;
+          if (size > this.limits.maxAnswerFrame)
+            fail(
+              HR.HCS_E_OPERATION_RESULT_ALLOCATION_FAILED,
+              tooLargeMessage(size, this.limits, 'at least '),
+            );
+          parts.push(part);
+        }
+        return { document: `[${parts.join(',')}]` };
       }
       case Method.GetServiceProperties:
         return { document: JSON.stringify(this.state.serviceProperties(args[0])) };
@@ -503,7 +568,7 @@ export class Service {
     if (id.length > MAX_ID_LENGTH)
       fail(HR.E_INVALIDARG, `compute system id is longer than ${MAX_ID_LENGTH} characters`);
     const text = stringArg(args, 1, 'configuration');
-    const doc = parseJson(text, 'configuration');
+    const doc = parseJson(text, 'configuration', this.limits.maxJsonDepth);
     const config = validate<Record<string, unknown>>(ComputeSystem, doc, 'ComputeSystem');
     const kind = systemKind(config);
     if (kind === undefined)
@@ -515,7 +580,13 @@ export class Service {
       );
     if (this.state.systems.has(id))
       fail(HR.HCS_E_SYSTEM_ALREADY_EXISTS, `a compute system with id ${JSON.stringify(id)} already exists`);
-    const sys = new ComputeSystemRecord(id, kind, config);
+    const owner = config.Owner;
+    if (typeof owner === 'string' && owner.length > this.limits.maxOwnerLength)
+      fail(
+        HR.E_INVALIDARG,
+        `invalid ComputeSystem: Owner: is ${owner.length} characters; the limit is ${this.limits.maxOwnerLength}`,
+      );
+    const sys = new ComputeSystemRecord(id, kind, config, this.limits.modifyLogBytes);
     this.state.systems.set(id, sys);
     const host: EngineHost = { exited: (exitType, detail) => this.stopSystem(sys, exitType, detail) };
     return [
@@ -545,8 +616,8 @@ export class Service {
     signal: AbortSignal,
   ): Promise<Answer> {
     const text = stringArg(args, 0, 'configuration');
-    const doc = parseJson(text, 'ModifySettingRequest');
-    sys.logModify(doc);
+    const doc = parseJson(text, 'ModifySettingRequest', this.limits.maxJsonDepth);
+    sys.logModify(text);
     const result = checkModifySettingRequest(doc);
     const d = doc as Obj;
     if (result.issues.length > 0) {
@@ -588,6 +659,7 @@ export class Service {
 
   /** Inspection: the service's own views now, an engine view (`guest`, `engine`) from the VM. */
   #inspect(q: Obj): Answer | Promise<Answer> {
+    if (q.what === 'modifyLog') return { document: findSystem(this.state, q.id, true).modifyLogJson() };
     if (q.what === 'guest' || q.what === 'engine') {
       const sys = findSystem(this.state, q.id, true);
       const what = q.what === 'guest' ? 'guest' : typeof q.view === 'string' ? q.view : '';
@@ -623,6 +695,22 @@ export class Service {
         return fail(HR.E_INVALIDARG, `unknown fault kind ${JSON.stringify(doc.kind)}`);
     }
   }
+}
+
+/** Inspect, Fault and Stop: only for control sessions. */
+function isControl(method: number): boolean {
+  return method === Method.Inspect || method === Method.Fault || method === Method.Stop;
+}
+
+function tooLargeMessage(bytes: number, limits: Limits, prefix = ''): string {
+  return `the answer would be ${prefix}${bytes} bytes, more than hcsd's frame limit of ${limits.maxAnswerFrame} bytes (narrow the query)`;
+}
+
+function tooLarge(bytes: number, limits: Limits): string {
+  return new HcsdFailure(
+    HR.HCS_E_OPERATION_RESULT_ALLOCATION_FAILED,
+    tooLargeMessage(bytes, limits),
+  ).toDocument();
 }
 
 function cancelled(id: number): HcsdFailure {

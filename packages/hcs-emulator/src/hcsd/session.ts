@@ -23,6 +23,8 @@ export interface PendingRequest {
 
 export interface ClientSession {
   readonly clientId: number;
+  /** A control-socket session: Inspect, Fault and Stop are served. */
+  readonly control: boolean;
   name: string | undefined;
   pid: number | undefined;
   readonly handles: Map<bigint, Handle>;

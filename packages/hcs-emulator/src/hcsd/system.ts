@@ -10,7 +10,7 @@ import { fail, HR } from './errors.js';
 import { SerialQueue } from './queue.js';
 import type { Handle } from './session.js';
 
-/** At most this many ModifySettingRequest documents are kept per system. */
+/** At most this many ModifySettingRequest documents are kept per system (and at most `modifyLogBytes`). */
 export const MODIFY_LOG_CAP = 100_000;
 
 export type SystemState = 'Created' | 'Running' | 'Paused' | 'Stopped' | 'SavedAsTemplate';
@@ -51,10 +51,17 @@ export class ComputeSystemRecord {
   readonly terminateOnLastHandleClosed: boolean;
   /** Open handle tokens on this system (all clients). */
   readonly handles = new Set<Handle>();
-  /** Every ModifySettingRequest received (parsed JSON), in order (the newest MODIFY_LOG_CAP). */
-  readonly modifyLog: unknown[] = [];
-  /** How many of the oldest log entries were dropped to respect the cap. */
+  /**
+   * Every ModifySettingRequest received (its JSON text, parsed once without error), in order: the
+   * newest MODIFY_LOG_CAP entries within `#logBytesCap` bytes. Kept as text, so its size is known
+   * exactly and inspection never re-serialises a deep document.
+   */
+  readonly modifyLog: string[] = [];
+  /** How many of the oldest log entries were dropped to respect the caps. */
   modifyLogDropped = 0;
+  /** Bytes (UTF-16 code units) of the entries in `modifyLog`. */
+  modifyLogBytes = 0;
+  readonly #logBytesCap: number;
   state: SystemState = 'Created';
   startedAt: number | undefined;
   stoppedAt: number | undefined;
@@ -67,22 +74,42 @@ export class ComputeSystemRecord {
   /** Calls on this system, in order (the service runs each one through it). */
   readonly queue = new SerialQueue();
 
-  constructor(id: string, kind: SystemKind, config: Record<string, unknown>) {
+  constructor(
+    id: string,
+    kind: SystemKind,
+    config: Record<string, unknown>,
+    modifyLogBytes = 4 * 1024 * 1024,
+  ) {
     this.id = id;
+    this.#logBytesCap = modifyLogBytes;
     this.kind = kind;
     this.config = config;
     this.terminateOnLastHandleClosed = config.ShouldTerminateOnLastHandleClosed === true;
     this.devices = new DeviceTable(config);
   }
 
-  /** Append to the modify log, dropping the oldest entries beyond MODIFY_LOG_CAP (amortised). */
-  logModify(doc: unknown): void {
-    this.modifyLog.push(doc);
-    if (this.modifyLog.length >= MODIFY_LOG_CAP + MODIFY_LOG_CAP / 10) {
-      const drop = this.modifyLog.length - MODIFY_LOG_CAP;
-      this.modifyLog.splice(0, drop);
-      this.modifyLogDropped += drop;
+  /** Append to the modify log, dropping the oldest entries beyond the entry and byte caps. */
+  logModify(text: string): void {
+    this.modifyLog.push(text);
+    this.modifyLogBytes += text.length;
+    while (
+      this.modifyLog.length > 1 &&
+      (this.modifyLogBytes > this.#logBytesCap || this.modifyLog.length > MODIFY_LOG_CAP)
+    ) {
+      this.modifyLogBytes -= this.modifyLog.shift()!.length;
+      this.modifyLogDropped++;
     }
+    if (this.modifyLogBytes > this.#logBytesCap) {
+      // a single entry over the cap is not kept either
+      this.modifyLogBytes = 0;
+      this.modifyLog.length = 0;
+      this.modifyLogDropped++;
+    }
+  }
+
+  /** The modify log as one JSON array text (the entries are JSON texts already). */
+  modifyLogJson(): string {
+    return `[${this.modifyLog.join(',')}]`;
   }
 
   get owner(): string | undefined {

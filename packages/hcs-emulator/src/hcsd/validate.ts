@@ -4,11 +4,21 @@
  */
 import { check, type ValidationIssue } from '@uvmkit/hcs-schema';
 import { fail, HR } from './errors.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 type TSchema = Parameters<typeof check>[0];
 
-/** Parse a JSON document argument; unparsable → HCS_E_INVALID_JSON. */
-export function parseJson(text: string, what: string): unknown {
+/**
+ * Parse a JSON document argument; unparsable, or nested deeper than `maxDepth` (a scan before
+ * parsing, so a deep document never reaches the parser) → HCS_E_INVALID_JSON.
+ */
+export function parseJson(
+  text: string,
+  what: string,
+  maxDepth: number = DEFAULT_LIMITS.maxJsonDepth,
+): unknown {
+  const depth = jsonDepth(text, maxDepth);
+  if (depth > maxDepth) fail(HR.HCS_E_INVALID_JSON, `${what} is nested deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -38,4 +48,25 @@ export function optionalDocument<T>(
 ): T | undefined {
   if (text === null || text === undefined || text === '') return undefined;
   return validate<T>(schema, parseJson(text, what), what);
+}
+
+/** Nesting depth of JSON text (brackets outside strings); stops counting past `stopAbove`. */
+export function jsonDepth(text: string, stopAbove: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) {
+        max = depth;
+        if (max > stopAbove) return max;
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }

@@ -106,12 +106,13 @@ static bool rd(int fd, void *b, size_t n) {
 
 HRESULT control(uint8_t method, const char *json, char **answer) {
   if (answer) *answer = NULL;
+  /* control methods are served on the control socket startHcsd() puts beside the main one */
   const char *path = getenv("UVMKIT_HCSD_SOCKET");
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un a;
   memset(&a, 0, sizeof a);
   a.sun_family = AF_UNIX;
-  snprintf(a.sun_path, sizeof a.sun_path, "%s", path ? path : "/tmp/uvmkit-hcsd.sock");
+  snprintf(a.sun_path, sizeof a.sun_path, "%s.control", path ? path : "");
   if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
     close(fd);
     return E_FAIL;

@@ -5,6 +5,7 @@
 
 #include "harness.h"
 #include "internal.h"
+#include "tcp_endpoint.h"
 
 static char g_msg[512];
 
@@ -89,6 +90,25 @@ const char *case_internal_units(void) {
     bool ok = json_is_valid(deep, (size_t)(2 * d));
     if (ok != (d == 512)) {
       snprintf(g_msg, sizeof g_msg, "depth %d: %s", d, ok ? "accepted" : "rejected");
+      return g_msg;
+    }
+  }
+  /* the TCP endpoint form: only tcp:127.0.0.1:<1-65535> */
+  static const struct {
+    const char *e;
+    int port; /* -1: refused */
+  } ep[] = {
+      {"tcp:127.0.0.1:1", 1},          {"tcp:127.0.0.1:65535", 65535}, {"tcp:127.0.0.1:8080", 8080},
+      {"tcp:127.0.0.1:0", -1},         {"tcp:127.0.0.1:65536", -1},    {"tcp:127.0.0.1:08080", -1},
+      {"tcp:127.0.0.1:123456", -1},    {"tcp:127.0.0.1:", -1},         {"tcp:127.0.0.1:80x", -1},
+      {"tcp:0.0.0.0:80", -1},          {"tcp:localhost:80", -1},       {"tcp:127.0.0.10:80", -1},
+      {"/tmp/uvmkit-hcsd.sock", -1},   {"tcp:", -1},
+  };
+  for (size_t i = 0; i < sizeof ep / sizeof ep[0]; i++) {
+    uint16_t port = 0;
+    bool ok = tcp_endpoint_parse(ep[i].e, &port);
+    if (ok != (ep[i].port >= 0) || (ok && port != (uint16_t)ep[i].port)) {
+      snprintf(g_msg, sizeof g_msg, "tcp endpoint %s: %s (port %u)", ep[i].e, ok ? "accepted" : "refused", port);
       return g_msg;
     }
   }

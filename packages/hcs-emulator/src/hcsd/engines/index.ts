@@ -16,7 +16,10 @@ export async function createEngine(name: EngineName, options: EngineOptions): Pr
   switch (name) {
     case 'sim':
       return new SimEngine(options.logger);
-    case 'qemu':
-      throw new Error('the qemu engine is not part of this build yet');
+    case 'qemu': {
+      // Loaded only when asked for: a sim daemon never loads the QEMU code.
+      const { QemuEngine } = await import('./qemu/index.js');
+      return new QemuEngine({ logger: options.logger, stateDir: options.stateDir });
+    }
   }
 }

@@ -1,14 +1,29 @@
 /**
  * The emulated guest agent (GCS) of one VM. After the VM starts it dials the host's listener at
- * the HvSocket path of (RuntimeId, GCS service id) every 100 ms until connected, and again after
- * a bridge loss, until the VM stops. Each connection starts un-negotiated; requests are handled
- * concurrently and answered in any order (gcs-protocol.md §2–§6).
+ * the HvSocket path of (RuntimeId, GCS service id) until connected, and again after a bridge loss,
+ * until the VM stops: first at once, then after 100 ms, doubling up to DIAL_BACKOFF_MAX_MS (reset
+ * once connected), so thousands of VMs whose host does not listen cost little. Each connection
+ * starts un-negotiated; requests are handled concurrently and answered in any order
+ * (gcs-protocol.md §2–§6). Before the first dial it reads entropy and opens its log stream when the
+ * kernel command line asks (./boot.ts). Processes are emulated (./exec.ts, ./processes.ts,
+ * ./commands.ts: never a host process) and outlive bridge reconnects; container exit
+ * notifications produced while disconnected are sent after the next Negotiate reply.
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import type { SystemView } from '../../../engine.js';
 import { hvsockPath } from '../../../hvsock.js';
+import { bootChannels, GuestLogStream, readEntropy } from './boot.js';
 import * as containers from './containers.js';
+import { GcsPanic } from './containers.js';
+import {
+  AFTER_REPLY,
+  type ExecHost,
+  executeProcess,
+  resizeConsole,
+  signalProcess,
+  waitForProcess,
+} from './exec.js';
 import {
   type GarbageVariant,
   GuestFaults,
@@ -18,6 +33,7 @@ import {
 } from './faults.js';
 import { encodeFrame, type GuestFrame, GuestFrameDecoder, HEADER_SIZE } from './frame.js';
 import { type GuestTableSnapshot, snapshotTable } from './inspect.js';
+import { EXITED_KEEP, type ProcessInfo, SIGKILL } from './processes.js';
 import {
   CONTAINER_NOTIFICATION,
   capabilities,
@@ -38,10 +54,12 @@ import {
   ZERO_GUID,
 } from './protocol.js';
 import { modifySettings } from './resources/index.js';
-import { isGuid, isObj, type Obj } from './settings.js';
-import { GuestTable } from './table.js';
+import { isGuid, isObj, normalizePath, type Obj } from './settings.js';
+import { type GuestContainer, GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
+/** Longest wait between two dials (the backoff doubles from DIAL_INTERVAL_MS up to this). */
+export const DIAL_BACKOFF_MAX_MS = 5000;
 /** Longest Unix socket path the kernel keeps whole (sun_path is 108 bytes with its NUL). */
 const MAX_UNIX_PATH = 107;
 
@@ -85,6 +103,16 @@ export interface GuestInspection {
   dialAttempts: number;
   lastDialError: string | null;
   table: GuestTableSnapshot;
+  /** every emulated process (exited ones kept for late waits) */
+  processes: ProcessInfo[];
+  /** container exit notifications waiting for the next connection */
+  queuedNotifications: number;
+  /** bytes of entropy read from the host at boot (port 1), or null when nobody served it */
+  entropyBytes: number | null;
+  /** the log stream to the host (port 109) */
+  log: { connected: boolean; lines: number; dropped: number };
+  /** the agent panicked (the `gcsPanics` fault) and no longer runs */
+  panicked: boolean;
   requests: GuestRequestLogEntry[];
   faults: GuestFaultsSnapshot;
 }
@@ -101,7 +129,7 @@ interface Conn {
   closed: boolean;
 }
 
-export class GuestAgent {
+export class GuestAgent implements ExecHost {
   readonly sys: SystemView;
   readonly os: GuestOs;
   readonly serviceId: string;
@@ -117,12 +145,18 @@ export class GuestAgent {
   #timer: NodeJS.Timeout | undefined;
   #connections = 0;
   #dialAttempts = 0;
+  #backoff = DIAL_INTERVAL_MS;
   #lastDialError: string | null = null;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** requests read while the VM is paused, handled on Resume */
   readonly #paused: (() => void)[] = [];
 
   readonly #onPowerOff: PowerOff;
+  readonly #logStream = new GuestLogStream();
+  #entropyBytes: number | null = null;
+  #panicked = false;
+  /** exit notifications produced while no negotiated bridge was up */
+  readonly #queued: Buffer[] = [];
 
   constructor(sys: SystemView, logger: GuestLogger, onPowerOff: PowerOff) {
     this.sys = sys;
@@ -144,11 +178,87 @@ export class GuestAgent {
     return hvsockPath(this.sys.runtimeId, this.serviceId);
   }
 
-  /** The VM is running: start dialing. */
+  get runtimeId(): string {
+    return this.sys.runtimeId;
+  }
+
+  get panicOnMissingLinux(): boolean {
+    return this.faults.gcsPanics;
+  }
+
+  /** The VM is running: read entropy and open the log stream when asked to, then dial. */
   start(): void {
     if (this.#active) return;
     this.#active = true;
-    this.#schedule(0);
+    const vm = isObj(this.sys.config.VirtualMachine) ? this.sys.config.VirtualMachine : {};
+    const chipset = isObj(vm.Chipset) ? vm.Chipset : {};
+    const kernel = isObj(chipset.LinuxKernelDirect) ? chipset.LinuxKernelDirect : {};
+    const cmdline = typeof kernel.KernelCmdLine === 'string' ? kernel.KernelCmdLine : '';
+    const want = this.os === 'Linux' ? bootChannels(cmdline) : { entropy: false, log: false };
+    void (async () => {
+      if (want.entropy) this.#entropyBytes = await readEntropy(this.sys.runtimeId);
+      if (want.log && (await this.#logStream.open(this.sys.runtimeId)))
+        this.#logStream.write('info', 'emulated gcs started', { vm: this.sys.id });
+      this.#schedule(0);
+    })();
+  }
+
+  /** A guest file for `cat` (see commands.ts). */
+  readFile(path: string): string | undefined {
+    const p = normalizePath(path);
+    const t = this.table;
+    if (p === '/etc/hostname') return `${this.sys.id}\n`;
+    if (p === '/proc/mounts') {
+      const lines: string[] = [];
+      for (const d of t.disks.values())
+        lines.push(
+          `/dev/sd${String.fromCharCode(97 + (d.Lun % 26))} ${d.MountPath} ext4 ${d.ReadOnly ? 'ro' : 'rw'} 0 0`,
+        );
+      for (const d of t.directories.values())
+        lines.push(`${d.ShareName || d.HostPath} ${d.MountPath} 9p ${d.ReadOnly ? 'ro' : 'rw'} 0 0`);
+      for (const v of t.vpmem.values()) lines.push(`/dev/pmem${v.DeviceNumber} ${v.MountPath} ext4 ro 0 0`);
+      for (const l of t.layers.values()) lines.push(`overlay ${l.ContainerRootPath} overlay rw 0 0`);
+      return lines.map((l) => `${l}\n`).join('');
+    }
+    const m = /^\/run\/gcs\/c\/([^/]+)\/config\.json$/.exec(p);
+    if (m !== null) {
+      const c = t.containers.get(m[1] as string);
+      return c === undefined ? undefined : `${JSON.stringify(c.spec)}\n`;
+    }
+    return undefined;
+  }
+
+  /** A timer cleared when the VM stops. */
+  timer(fn: () => void, ms: number): () => void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+    return () => {
+      clearTimeout(t);
+      this.#timers.delete(t);
+    };
+  }
+
+  log(message: string): void {
+    this.#logStream.write('info', message, { vm: this.sys.id });
+  }
+
+  /** A container exited: send its notification now, or after the next negotiation (§6.4). */
+  notifyExit(c: GuestContainer): void {
+    const payload = {
+      ContainerId: c.id,
+      ActivityId: ZERO_GUID,
+      Type: c.exitType ?? 'UnexpectedExit',
+      Operation: 'None',
+      Result: 0,
+    };
+    const frame = encodeFrame(CONTAINER_NOTIFICATION, 0n, JSON.stringify(payload));
+    this.#logStream.write('info', `container ${c.id} exited (${payload.Type})`, { vm: this.sys.id });
+    const conn = this.#conn;
+    if (conn?.negotiated && !conn.closed) this.#write(conn, frame, true);
+    else this.#queued.push(frame);
   }
 
   /** The VM stopped: close the bridge, stop dialing (for good). */
@@ -162,6 +272,9 @@ export class GuestAgent {
     this.#dialing?.destroy();
     this.#dialing = undefined;
     this.#conn?.socket.destroy();
+    // the VM is gone: nothing of it runs any more
+    for (const p of this.table.processes.values()) p.kill(SIGKILL);
+    this.#logStream.close();
   }
 
   #schedule(ms: number): void {
@@ -172,10 +285,17 @@ export class GuestAgent {
     }, ms);
   }
 
+  /** The next dial delay: exponential, capped. */
+  #retry(): void {
+    const ms = this.#backoff;
+    this.#backoff = Math.min(ms * 2, DIAL_BACKOFF_MAX_MS);
+    this.#schedule(ms);
+  }
+
   #dial(): void {
     if (!this.#active || this.#conn !== undefined || this.#dialing !== undefined) return;
     if (this.faults.neverDial || this.#vmPaused) {
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#schedule(DIAL_INTERVAL_MS); // not a dial: a timer only
       return;
     }
     this.#dialAttempts++;
@@ -183,13 +303,13 @@ export class GuestAgent {
     if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
       // The kernel would truncate it; the host side (hcs-core's listen) refuses such paths too.
       this.#lastDialError = 'ENAMETOOLONG';
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     if (!existsSync(path)) {
       // Nobody listens yet: skip creating a socket (cheap while many VMs wait for their host).
       this.#lastDialError = 'ENOENT';
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
       return;
     }
     const socket = createConnection(path);
@@ -207,13 +327,14 @@ export class GuestAgent {
       this.#dialing = undefined;
       this.#lastDialError = e.code ?? e.message;
       socket.destroy();
-      this.#schedule(DIAL_INTERVAL_MS);
+      this.#retry();
     });
   }
 
   #attach(socket: Socket): void {
     this.#connections++;
     this.#lastDialError = null;
+    this.#backoff = DIAL_INTERVAL_MS;
     const conn: Conn = {
       n: this.#connections,
       socket,
@@ -243,11 +364,15 @@ export class GuestAgent {
     });
   }
 
-  /** Drop the current bridge (the agent re-dials after 100 ms while the VM runs). */
-  drop(): boolean {
+  /**
+   * Drop the current bridge (the agent re-dials after 100 ms while the VM runs). Processes keep
+   * running; with `stdio` their relay connections are dropped too (as when the host side dies).
+   */
+  drop(stdio = false): boolean {
     const c = this.#conn;
     if (c === undefined) return false;
     c.socket.destroy();
+    if (stdio) for (const p of this.table.processes.values()) p.dropStdio();
     return true;
   }
 
@@ -356,31 +481,46 @@ export class GuestAgent {
         this.#write(c, garbageFrame(action.variant, f.id, responseType(f.type)));
         return;
       }
-      let body: Obj;
-      let result: number;
-      if (action?.action === 'fail') {
-        result = action.hresult;
-        body = errorBody(result, action.message, doc);
-      } else {
-        try {
-          if (!parsed || !isObj(doc)) gfail(GHR.INVALID_JSON, 'the request is not a valid JSON object');
-          body = this.#handle(c, f.type, name, doc, negotiatedAtRead);
-          result = 0;
-        } catch (e) {
-          if (e === NO_REPLY) return;
-          const failure =
-            e instanceof GuestFailure ? e : new GuestFailure(GHR.E_FAIL, (e as Error)?.message ?? String(e));
-          result = failure.hresult;
-          body = errorBody(result, failure.message, doc);
+      const reply = (body: Obj, result: number): void => {
+        entry.result = result;
+        const after = (body as { [AFTER_REPLY]?: () => void })[AFTER_REPLY];
+        if (c.closed) return;
+        if (action?.action === 'oversized') {
+          this.#write(c, oversizedFrame(responseType(f.type), f.id, action.size, body));
+        } else {
+          this.#write(c, encodeFrame(responseType(f.type), f.id, JSON.stringify(body)));
         }
-      }
-      entry.result = result;
-      const payload = JSON.stringify(body);
-      if (action?.action === 'oversized') {
-        this.#write(c, oversizedFrame(responseType(f.type), f.id, action.size, body));
+        after?.();
+        if (name === 'NegotiateProtocol' && result === 0) this.#flushQueued(c);
+      };
+      const failed = (e: unknown): void => {
+        if (e === NO_REPLY) return;
+        if (e instanceof GcsPanic) {
+          this.#panic(c, e.message);
+          return;
+        }
+        const failure =
+          e instanceof GuestFailure ? e : new GuestFailure(GHR.E_FAIL, (e as Error)?.message ?? String(e));
+        reply(errorBody(failure.hresult, failure.message, doc), failure.hresult);
+      };
+      if (action?.action === 'fail') {
+        reply(errorBody(action.hresult, action.message, doc), action.hresult);
         return;
       }
-      this.#write(c, encodeFrame(responseType(f.type), f.id, payload));
+      let out: Obj | Promise<Obj>;
+      try {
+        if (!parsed || !isObj(doc)) gfail(GHR.INVALID_JSON, 'the request is not a valid JSON object');
+        out = this.#handle(c, f.type, name, doc, negotiatedAtRead);
+      } catch (e) {
+        failed(e);
+        return;
+      }
+      if (out instanceof Promise) {
+        const base = responseBase(doc);
+        out.then((b) => reply({ ...base, ...b, ...afterOf(b) }, 0), failed);
+      } else {
+        reply(out, 0);
+      }
     };
     const go = (): void => {
       if (this.#vmPaused) this.#paused.push(run);
@@ -410,7 +550,29 @@ export class GuestAgent {
     this.#schedule(0);
   }
 
-  #handle(c: Conn, type: number, name: GcsRequestName | undefined, doc: Obj, negotiated: boolean): Obj {
+  /** Flush the exit notifications queued while disconnected (after this connection's Negotiate). */
+  #flushQueued(c: Conn): void {
+    for (const frame of this.#queued.splice(0)) this.#write(c, frame, true);
+  }
+
+  /** The `gcsPanics` fault: the real GCS panics on a Create without `linux` and exits. */
+  #panic(c: Conn, message: string): void {
+    this.#log.info(`guest ${this.sys.id}: ${message}; the emulated GCS exits`);
+    this.#logStream.write('error', message, { vm: this.sys.id });
+    this.#panicked = true;
+    this.#active = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    c.socket.destroy();
+  }
+
+  #handle(
+    c: Conn,
+    type: number,
+    name: GcsRequestName | undefined,
+    doc: Obj,
+    negotiated: boolean,
+  ): Obj | Promise<Obj> {
     const base = responseBase(doc);
     if (!negotiated) {
       if (name !== 'NegotiateProtocol')
@@ -457,7 +619,7 @@ export class GuestAgent {
           GuestStacks: `goroutine 1 [running]:\nmain.main()\n\t/emulated/gcs (vm ${this.sys.id})\n`,
         };
       case 'Create':
-        return { ...base, ...containers.create(this.os, t, containerId, doc) };
+        return { ...base, ...containers.create(this, containerId, doc) };
       case 'Start':
         containers.start(this.os, t, containerId);
         return base;
@@ -468,13 +630,29 @@ export class GuestAgent {
           this.#onPowerOff(name === 'ShutdownGraceful' ? 'GracefulExit' : 'ForcedExit');
           throw NO_REPLY;
         }
-        containers.shutdown(t, containerId);
+        containers.shutdown(this, containerId, name === 'ShutdownForced');
         return base;
       case 'DeleteContainerState':
         containers.deleteState(t, containerId);
         return base;
       case 'GetProperties':
         return { ...base, ...containers.getProperties(t, containerId, doc) };
+      case 'ExecuteProcess': {
+        const r = executeProcess(this, containerId, doc);
+        void r.then(
+          () => containers.trimExited(t, EXITED_KEEP),
+          () => {},
+        );
+        return r;
+      }
+      case 'WaitForProcess': {
+        const r = waitForProcess(this, containerId, doc);
+        return r instanceof Promise ? r : { ...base, ...r, ...afterOf(r) };
+      }
+      case 'SignalProcess':
+        return { ...base, ...signalProcess(this, containerId, doc) };
+      case 'ResizeConsole':
+        return { ...base, ...resizeConsole(this, containerId, doc) };
       case 'ModifyServiceSettings':
         if (this.os === 'Linux') break;
         t.serviceSettings.push(structuredClone(doc));
@@ -500,10 +678,27 @@ export class GuestAgent {
       dialAttempts: this.#dialAttempts,
       lastDialError: this.#lastDialError,
       table: snapshotTable(this.table, this.sys.devices),
+      processes: [...this.table.processes.values()].map((p) => p.info()),
+      queuedNotifications: this.#queued.length,
+      entropyBytes: this.#entropyBytes,
+      log: {
+        connected: this.#logStream.connected,
+        lines: this.#logStream.lines,
+        dropped: this.#logStream.dropped,
+      },
+      panicked: this.#panicked,
       requests: this.#requests.slice(-REQUEST_LOG_CAP).map((r) => ({ ...r })),
       faults: this.faults.snapshot(),
     };
   }
+}
+
+/** Carry the after-reply hook of `b` over to a copied body. */
+function afterOf(b: Obj): Obj {
+  const after = (b as { [AFTER_REPLY]?: () => void })[AFTER_REPLY];
+  const out: Obj = {};
+  if (after !== undefined) Object.defineProperty(out, AFTER_REPLY, { value: after, enumerable: true });
+  return out;
 }
 
 /** `{Result:0, ActivityId}` echoing a valid request ActivityId (omitted otherwise). */

@@ -1,6 +1,6 @@
 /**
  * Fault injection for the emulated guest agent (per VM, armed through HcsdControl.guestFault):
- * never dial, drop the connection (now or on the next request), delay / withhold / fail replies,
+ * never dial, panic like the real GCS on a Create without `linux`, drop the connection (now or on the next request), delay / withhold / fail replies,
  * reply out of order, send garbage or oversized frames.
  */
 import { GcsRequest, type GcsRequestName, GHR, gfail } from './protocol.js';
@@ -31,6 +31,7 @@ interface DelayRule {
 
 export interface GuestFaultsSnapshot {
   neverDial: boolean;
+  gcsPanics: boolean;
   rules: { action: string; remaining: number; procedure: string | null; resourceType: string | null }[];
   delays: { ms: number; remaining: number; procedure: string | null }[];
   reorder: number;
@@ -52,6 +53,8 @@ function procedure(v: unknown): GcsRequestName | undefined {
 
 export class GuestFaults {
   neverDial = false;
+  /** a Create whose OCI spec has no `linux` makes the agent panic (drop the bridge, stop) as the real GCS */
+  gcsPanics = false;
   /** replies still to hold back before releasing them all in reverse order */
   reorder = 0;
   #rules: Rule[] = [];
@@ -67,6 +70,9 @@ export class GuestFaults {
     switch (doc.kind) {
       case 'neverDial':
         this.neverDial = doc.enabled !== false;
+        return;
+      case 'gcsPanics':
+        this.gcsPanics = doc.enabled !== false;
         return;
       case 'fail': {
         const hr = doc.hresult;
@@ -108,6 +114,7 @@ export class GuestFaults {
 
   clear(): void {
     this.neverDial = false;
+    this.gcsPanics = false;
     this.reorder = 0;
     this.#rules = [];
     this.#delays = [];
@@ -138,6 +145,7 @@ export class GuestFaults {
   snapshot(): GuestFaultsSnapshot {
     return {
       neverDial: this.neverDial,
+      gcsPanics: this.gcsPanics,
       rules: this.#rules.map((r) => ({
         action: r.act.action,
         remaining: r.remaining,

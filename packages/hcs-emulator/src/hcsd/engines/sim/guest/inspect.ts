@@ -39,7 +39,15 @@ export interface GuestTableSnapshot {
   securityPolicy: unknown;
   policyFragments: unknown[];
   hvSocket: { LocalAddress: string; ParentAddress: string } | null;
-  containers: { id: string; state: string; constraints: unknown[] }[];
+  containers: {
+    id: string;
+    state: string;
+    constraints: unknown[];
+    /** the pid of its init process (Linux), null for a Windows container */
+    initPid: number | null;
+    /** the exit notification's Type once exited */
+    exitType: string | null;
+  }[];
   uvmCreated: boolean;
   uvmStarted: boolean;
   cgroupMemoryUpdates: number;
@@ -105,6 +113,8 @@ export function snapshotTable(t: GuestTable, host: DeviceTable): GuestTableSnaps
       id: c.id,
       state: c.state,
       constraints: clone(c.constraints),
+      initPid: c.init?.pid ?? null,
+      exitType: c.exitType,
     })),
     uvmCreated: t.uvmCreated,
     uvmStarted: t.uvmStarted,

@@ -1,11 +1,12 @@
 /**
  * The guest-side table: what the emulated GCS has mounted or configured inside the VM (mapped
  * virtual disks, mapped directories, VPMem mounts, NICs, combined layers, VPCI devices, security
- * policy…). Survives bridge reconnects; lives as long as the VM. Modified only by `resources.ts`
- * and `containers.ts`.
+ * policy…), its containers and emulated processes. Survives bridge reconnects; lives as long as
+ * the VM. Modified only by `resources/`, `containers.ts` and `exec.ts`.
  */
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import type { DeviceTable } from '../../../devices.js';
+import type { EmulatedProcess } from './processes.js';
 import { normalizePath, type Obj } from './settings.js';
 
 export interface MappedDisk {
@@ -71,7 +72,15 @@ export interface GuestContainer {
   id: string;
   state: 'Created' | 'Running' | 'Exited';
   config: unknown;
+  /** the OCI spec of its Create (`OciSpecification`) */
+  spec: Obj;
   constraints: unknown[];
+  /** its init process (made at Create, started by the ExecuteProcess without OciProcess) */
+  init: EmulatedProcess | undefined;
+  /** the exit notification's Type, once exited */
+  exitType: string | null;
+  /** the exit notification was sent (or queued) */
+  notified: boolean;
 }
 
 export class GuestTable {
@@ -92,6 +101,9 @@ export class GuestTable {
   readonly policyFragments: Obj[] = [];
   hvSocket: { LocalAddress: string; ParentAddress: string } | null = null;
   readonly containers = new Map<string, GuestContainer>();
+  /** every emulated process by pid (exited ones kept for late waits, the oldest dropped first) */
+  readonly processes = new Map<number, EmulatedProcess>();
+  nextPid = 100;
   /** WCOW cold start: Create / Start of the null container seen */
   uvmCreated = false;
   uvmStarted = false;

@@ -23,7 +23,11 @@ export function combinedLayers(
   const rootKey = normalizePath(root);
   const t = ctx.table;
   if (rt === 'Remove') {
-    if (!t.layers.has(rootKey)) gfail(GHR.ERROR_NOT_FOUND, `no combined layers at ${rootKey}`);
+    if (!t.layers.has(rootKey)) {
+      // Remove of layers that are not combined succeeds on the Linux GCS (§10); WCOW refuses
+      if (windows) gfail(GHR.ERROR_NOT_FOUND, `no combined layers at ${rootKey}`);
+      return;
+    }
     t.layers.delete(rootKey);
     return;
   }

@@ -34,11 +34,9 @@ export function networkLinux(ctx: ModifyContext, rt: RequestType, s: Fields): vo
     t.adapters.set(key, { NamespaceID: nsId, ID: id, settings: structuredClone(s.raw), preAddedOnly: false });
     return;
   }
-  if (!t.namespaces.has(nsId))
-    gfail(GHR.ERROR_NOT_FOUND, `network namespace ${JSON.stringify(nsId)} not found`);
+  // Remove of an adapter that is not there succeeds on the Linux GCS (§10)
   const a = t.adapters.get(key);
-  if (a === undefined || a.NamespaceID !== nsId)
-    gfail(GHR.ERROR_NOT_FOUND, `network adapter ${id} is not in namespace ${nsId}`);
+  if (a === undefined || a.NamespaceID !== nsId) return;
   t.adapters.delete(key);
 }
 

@@ -32,8 +32,8 @@ export function mappedDirectoryLinux(ctx: ModifyContext, rt: RequestType, s: Fie
     });
     return;
   }
-  const d = t.directories.get(path);
-  if (d === undefined) gfail(GHR.ERROR_NOT_FOUND, `no mapped directory is mounted at ${path}`);
+  // Remove of a directory that is not mounted succeeds on the Linux GCS (§10)
+  if (!t.directories.has(path)) return;
   notInUse(t, path);
   t.directories.delete(path);
 }

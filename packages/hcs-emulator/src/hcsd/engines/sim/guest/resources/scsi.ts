@@ -46,6 +46,8 @@ export function mappedVirtualDiskLinux(ctx: ModifyContext, rt: RequestType, s: F
     });
     return;
   }
+  // the Linux GCS unmounts the path: nothing mounted there is not an error (§10)
+  if (!t.disks.has(path)) return;
   removeDisk(t, path, controller, lun);
 }
 

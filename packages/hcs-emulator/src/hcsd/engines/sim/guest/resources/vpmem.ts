@@ -31,7 +31,8 @@ export function vpmemDevice(ctx: ModifyContext, rt: RequestType, s: Fields): voi
     return;
   }
   const m = t.vpmem.get(path);
-  if (m === undefined) gfail(GHR.ERROR_NOT_FOUND, `no VPMem device is mounted at ${path}`);
+  // Remove of a VPMem device that is not mounted succeeds on the Linux GCS (§10)
+  if (m === undefined) return;
   if (m.DeviceNumber !== n) gfail(GHR.ERROR_NOT_FOUND, `${path} is VPMem device ${m.DeviceNumber}, not ${n}`);
   notInUse(t, path);
   t.vpmem.delete(path);

@@ -1,0 +1,65 @@
+#!/bin/busybox sh
+# /init of the uvmkit guest initramfs (built by image/build.mjs). Mounts the kernel filesystems,
+# loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
+# that the image carries (/bin/uvmkit-relay, then /bin/uvmkit-gcs), reports the devices on the
+# serial console, prints the ready marker, and then reports every device change (checked each
+# second; hot-plugged disks and pmem devices at once, as `uvmkit-init: uevent add sda`). Lines
+# start with `uvmkit-init:` so a host can find them in the serial log.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /mnt /sbin /usr/bin /usr/sbin /etc/acpi/PWRF
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s
+echo "uvmkit-init: start uptime=$(cut -d' ' -f1 /proc/uptime)"
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+hostname uvm
+ip link set lo up 2>/dev/null
+
+modprobe -a $(cat /etc/uvmkit-modules) 2>&1 | sed 's/^/uvmkit-init: modprobe: /'
+echo "uvmkit-init: modules uptime=$(cut -d' ' -f1 /proc/uptime)"
+
+printf '#!/bin/sh\necho "uvmkit-init: power button: poweroff" >/dev/console\npoweroff -f\n' >/etc/acpi/PWRF/00000080
+chmod 755 /etc/acpi/PWRF/00000080
+acpid -d >/dev/null 2>&1 &
+
+# Hot-plugged disks and pmem devices are reported at once (mdev -d reads netlink uevents and runs this).
+printf 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent\npmem[0-9]+ 0:0 660 */bin/uvmkit-uevent\n' >/etc/mdev.conf
+mdev -d
+
+# /dev/virtio-ports/<name> links (udev's job elsewhere): the relay opens its port by name.
+mkdir -p /dev/virtio-ports /run/uvmkit
+for n in /sys/class/virtio-ports/*/name; do
+  [ -f "$n" ] || continue
+  dev=$(basename "$(dirname "$n")")
+  ln -sf "../$dev" "/dev/virtio-ports/$(cat "$n")"
+done
+
+for prog in uvmkit-relay uvmkit-gcs; do
+  if [ -x "/bin/$prog" ]; then
+    "/bin/$prog" >/dev/console 2>&1 &
+    echo "uvmkit-init: started $prog pid=$!"
+  fi
+done
+
+devices() {
+  echo "block=$(ls /sys/block | grep -v '^ram' | tr '\n' ',')" \
+    "net=$(ls /sys/class/net | tr '\n' ',')" \
+    "pmem=$(ls /dev | grep '^pmem' | tr '\n' ',')" \
+    "ports=$(for p in /sys/class/virtio-ports/*/name; do [ -f "$p" ] && cat "$p"; done | tr '\n' ',')" \
+    "9p=$(cat /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null | tr '\0\n' ',,')" \
+    "cpus=$(cat /sys/devices/system/cpu/online)" \
+    "mem=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)kB"
+}
+last="$(devices)"
+echo "uvmkit-init: devices $last"
+echo "uvmkit-init: READY uptime=$(cut -d' ' -f1 /proc/uptime)"
+while true; do
+  sleep 1
+  now="$(devices)"
+  if [ "$now" != "$last" ]; then
+    echo "uvmkit-init: devices $now"
+    last="$now"
+  fi
+done
