@@ -19,7 +19,7 @@ cat > "$dir/package.json" <<JSON
     ".": { "types": "./dist/index.d.ts", "import": "./dist/index.js" },
     "./package.json": "./package.json"
   },
-  "files": ["dist"],
+  "files": ["dist", "src", "!dist/.tsbuildinfo"],
   "engines": { "node": ">=20.19" },
   "scripts": {
     "build": "tsc -b tsconfig.build.json",
@@ -63,3 +63,4 @@ export default defineProject({
   test: { name: '$name', include: ['test/**/*.test.ts'] },
 });
 TS
+cp LICENSE "$dir/LICENSE"

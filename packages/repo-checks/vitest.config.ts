@@ -1,6 +1,6 @@
 import { defineProject } from 'vitest/config';
 
-// Packing and publint spawn pnpm/node per package: seconds each on a busy machine.
+// Packing, npm installs and tsc runs are CPU-bound: generous timeouts on a shared 2-core machine.
 export default defineProject({
-  test: { name: 'repo-checks', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
+  test: { name: 'repo-checks', include: ['test/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 },
 });

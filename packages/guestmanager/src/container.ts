@@ -12,17 +12,8 @@
  * was made on closes before the exit is known, `wait()` rejects with `ConnectionLost` (open the
  * container again on the new connection).
  */
-import {
-  abortedError,
-  type CallOptions,
-  ClosedError,
-  checkCallOptions,
-  HRESULT,
-  hresultEquals,
-  invalidArgument,
-  isHcsError,
-  timeoutError,
-} from '@uvmkit/hcs-core';
+import { type CallOptions, ClosedError, HRESULT, hresultEquals, isHcsError } from '@uvmkit/hcs-core';
+import { abortedError, checkCallOptions, invalidArgument, timeoutError } from '@uvmkit/hcs-core/manager';
 import type { Bridge, ContainerNotification, ResponseBase } from './bridge/bridge.js';
 import { anyInString, fromAnyInString, NULL_CONTAINER_ID, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { ConnectionLostError } from './errors.js';

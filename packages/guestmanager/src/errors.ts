@@ -25,6 +25,11 @@ export const GuestCode = {
 } as const;
 export type GuestCode = (typeof GuestCode)[keyof typeof GuestCode];
 
+declare module '@uvmkit/hcs-core' {
+  /** guestmanager's local codes are HcsError codes too. */
+  interface HcsLocalCodes extends Record<GuestCode, true> {}
+}
+
 /** What the peer did wrong (on a {@link BridgeProtocolError}). */
 export const ProtocolViolation = {
   /** Frame `Size` > the inbound limit (0x10000, header included). */

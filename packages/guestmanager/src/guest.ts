@@ -13,10 +13,8 @@
 import type { Duplex } from 'node:stream';
 import {
   type CallOptions,
-  checkCallOptions,
   HcsError,
   HRESULT,
-  invalidArgument,
   type Logger,
   type Subscription,
   silentLogger,
@@ -30,12 +28,18 @@ import {
   listen,
   normalizeGuid,
 } from '@uvmkit/hcs-core/hvsocket';
+import {
+  checkCallOptions,
+  installMethods,
+  invalidArgument,
+  type Plugin,
+  TypedEvents,
+} from '@uvmkit/hcs-core/manager';
 import { BootListeners, type BootListenersOptions } from './boot.js';
 import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { type GuestCapabilities, parseNegotiateResponse } from './capabilities.js';
 import { type BridgeClosedError, GuestConnectionUnavailable } from './errors.js';
-import { Listeners } from './events.js';
 import { type GuestRequestMethods, guestRequestMethods } from './methods.js';
 
 /** Windows `TIME_ZONE_INFORMATION` as HCS schema 2 spells it (used in the WCOW cold-start Create). */
@@ -149,7 +153,7 @@ export class Guest {
   readonly vm: UtilityVM;
   readonly #options: GuestOptions;
   readonly #logger: Logger;
-  readonly #events: Listeners<GuestEvents>;
+  readonly #events: TypedEvents<GuestEvents>;
   #serviceId: string | undefined;
   #listener: HvSocketListener | undefined;
   #bridge: Bridge | undefined;
@@ -161,6 +165,7 @@ export class Guest {
   #boot: BootListeners | undefined;
 
   constructor(vm: UtilityVM, options: GuestOptions = {}) {
+    installMethods(Guest, GUEST_REQUESTS);
     if (typeof vm !== 'object' || vm === null || typeof (vm as { id?: unknown }).id !== 'string') {
       throw invalidArgument('Guest', 'vm must be a UtilityVM');
     }
@@ -176,7 +181,7 @@ export class Guest {
     this.vm = vm;
     this.#options = { ...options };
     this.#logger = options.logger ?? vm.logger ?? silentLogger;
-    this.#events = new Listeners<GuestEvents>(this.#logger);
+    this.#events = new TypedEvents<GuestEvents>(this.#logger);
   }
 
   /** The service id given to prepareConnection, if any. */
@@ -505,15 +510,14 @@ export class Guest {
   }
 }
 
-for (const [name, fn] of Object.entries(guestRequestMethods)) {
-  Object.defineProperty(Guest.prototype, name, {
-    value: {
-      [name](this: Guest, ...args: unknown[]) {
-        return (fn as (g: Guest, ...a: unknown[]) => unknown)(this, ...args);
-      },
-    }[name],
-    writable: false,
-    enumerable: false,
-    configurable: true,
-  });
-}
+/**
+ * The request methods, installed on `Guest.prototype` through hcs-core's plugin registry when the
+ * first Guest is made (never at import). Not a `definePlugin` plugin: these are Guest methods, not
+ * UtilityVM ones.
+ */
+const GUEST_REQUESTS: Plugin<never> = Object.freeze({
+  name: 'guestmanager.requests',
+  packageName: '@uvmkit/guestmanager',
+  coreRange: '^1.0.0',
+  methods: guestRequestMethods as unknown as Plugin<never>['methods'],
+});

@@ -2,7 +2,7 @@
  * Every request function, installed as a `Guest` method (`guest.addMappedVirtualDisk(disk)` ≡
  * `addMappedVirtualDisk(guest, disk)`), the same shape as the host managers' plugins.
  */
-import type { InstalledMethods } from '@uvmkit/hcs-core';
+import type { InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { createContainer, openContainer } from './container.js';
 import { execIntoUVM } from './process.js';
 import { addBlockCIMs, removeBlockCIMs } from './requests/block-cims.js';

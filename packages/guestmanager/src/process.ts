@@ -15,15 +15,8 @@
  * `resize` of an `execIntoUVM` process reject with that error; in a container they work.
  */
 import { type Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
-import {
-  abortedError,
-  type CallOptions,
-  ClosedError,
-  checkCallOptions,
-  HRESULT,
-  invalidArgument,
-  isHcsError,
-} from '@uvmkit/hcs-core';
+import { type CallOptions, ClosedError, HRESULT, isHcsError } from '@uvmkit/hcs-core';
+import { abortedError, checkCallOptions, invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Bridge, ResponseBase } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { BridgeClosedError, ConnectionLostError, StdioLostError } from './errors.js';

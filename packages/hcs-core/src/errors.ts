@@ -12,6 +12,7 @@
  * reported under the `HCS_E_*` name (the legacy-only `0xC0370103` is `ERROR_VMCOMPUTE_OPERATION_PENDING`).
  * Win32 codes are recognised both bare (`0x490`) and as `HRESULT_FROM_WIN32` (`0x80070490`).
  */
+import type { HvSocketCode } from './hvsocket/listener.js';
 import { serviceHint } from './service-hint.js';
 
 /** Local (non-HRESULT) error codes. */
@@ -86,6 +87,23 @@ export const HRESULT = {
 } as const;
 export type HresultName = keyof typeof HRESULT;
 
+/**
+ * The local codes an `HcsError` may carry, as an interface so that a package defining more
+ * (guestmanager: `GuestConnectionUnavailable`, …) adds them by module augmentation:
+ * `declare module '@uvmkit/hcs-core' { interface HcsLocalCodes { MyCode: true } }`.
+ */
+export interface HcsLocalCodes extends Record<LocalCode | HvSocketCode, true> {}
+
+/**
+ * Every `HcsError.code`. One convention across the packages: the Windows name of the HRESULT
+ * HCS answered (UPPER_SNAKE, `HCS_E_SYSTEM_NOT_FOUND`; `HRESULT_0x########` when unknown), or a
+ * local PascalCase code (`InvalidArgument`). The full list is `ERRORS.md`.
+ */
+export type HcsErrorCode = HresultCode | keyof HcsLocalCodes;
+
+/** The code of an HRESULT: its name, or `HRESULT_0x########` for one without a name. */
+export type HresultCode = HresultName | `HRESULT_0x${string}`;
+
 const BIT30 = 0x40000000;
 
 /** Canonical form used for comparison: unsigned; facility-0x037 with bit 30 cleared; bare Win32 → 0x8007xxxx. */
@@ -104,8 +122,8 @@ for (const [name, value] of Object.entries(HRESULT) as [HresultName, number][]) 
 }
 
 /** The name of an HRESULT (`HCS_E_SYSTEM_NOT_FOUND`), or `HRESULT_0x########` when unknown. */
-export function hresultName(hr: number): string {
-  return NAME_BY_VALUE.get(canonicalHresult(hr)) ?? `HRESULT_${formatHresult(hr)}`;
+export function hresultName(hr: number): HresultCode {
+  return NAME_BY_VALUE.get(canonicalHresult(hr)) ?? `HRESULT_${formatHresult(hr) as `0x${string}`}`;
 }
 
 /** `0x8037010E` style. */
@@ -157,7 +175,7 @@ const BRAND: unique symbol = Symbol.for('uvmkit.HcsError') as never;
  * `Symbol.for('uvmkit.HcsError')`).
  */
 export class HcsError extends Error {
-  readonly code: string;
+  readonly code: HcsErrorCode;
   /** Unsigned HRESULT; `undefined` for local failures. */
   readonly hresult: number | undefined;
   readonly op: string | undefined;
@@ -169,7 +187,7 @@ export class HcsError extends Error {
   /** `ResultError.ErrorMessage` from HCS. */
   readonly hcsMessage: string | undefined;
 
-  constructor(code: string, message: string, options: HcsErrorOptions = {}) {
+  constructor(code: HcsErrorCode, message: string, options: HcsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HcsError';
     this.code = code;
@@ -228,7 +246,7 @@ export function isHcsError(value: unknown): value is HcsError {
   return value instanceof HcsError;
 }
 
-function matches(err: unknown, codes: readonly number[], local: readonly string[] = []): boolean {
+function matches(err: unknown, codes: readonly number[], local: readonly HcsErrorCode[] = []): boolean {
   if (!isHcsError(err)) return false;
   if (local.includes(err.code)) return true;
   if (err.hresult === undefined) return false;

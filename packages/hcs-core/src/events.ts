@@ -3,6 +3,9 @@
  * promise / async-iterator helpers and take `{ signal }`. There are no EventEmitter `'error'`
  * events: failures arrive as rejections. A listener that throws is caught and logged; it never
  * crashes the process or stops other listeners.
+ *
+ * `TypedEvents` itself is exported from `@uvmkit/hcs-core/manager` (its owner calls `emit`);
+ * consumers see only `on` / `once` / `iterate`.
  */
 import { HcsError, LocalCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -121,7 +124,7 @@ export class TypedEvents<M extends object> {
     return this.#listeners.get(type)?.size ?? 0;
   }
 
-  /** @internal Deliver `payload` to every listener; a throwing listener is logged and skipped. */
+  /** Deliver `payload` to every listener; a throwing listener is logged and skipped (the owner calls this). */
   emit<K extends keyof M>(type: K, payload: M[K]): void {
     const set = this.#listeners.get(type);
     if (set === undefined) return;

@@ -10,13 +10,16 @@
  * {@link UtilityVM} (`create`/`open`, validated `modify`, exit events) and its plugin registry
  * (`UtilityVM.use`), an injected {@link Logger}.
  *
+ * This root export is the consumer API. What manager packages build on (`modifyResource`,
+ * `definePlugin`, `Operation`, `TypedEvents`, `PLUGINS`, `UVM_SYSTEM`, option and error helpers)
+ * is `@uvmkit/hcs-core/manager`.
+ *
  * Does not own: resource-specific documents and lifecycle verbs (manager packages such as
  * `@uvmkit/lifetime`, `@uvmkit/scsi`), schema types and validators (`@uvmkit/hcs-schema`),
  * guest-side actions (guestmanager), host or guest state (the orchestrator above).
  */
 export {
   ComputeSystem,
-  checkSystemId,
   HcsEventType,
   type JsonDocument,
   type OpenOptions,
@@ -29,13 +32,15 @@ export {
   canonicalHresult,
   formatHresult,
   HcsError,
+  type HcsErrorCode,
   type HcsErrorEvent,
   type HcsErrorOptions,
+  type HcsLocalCodes,
   HRESULT,
+  type HresultCode,
   type HresultName,
   hresultEquals,
   hresultName,
-  invalidArgument,
   isAborted,
   isAccessDenied,
   isAlreadyExists,
@@ -53,34 +58,16 @@ export {
   isUnavailable,
   LocalCode,
   type ResultErrorDocument,
-  withContext,
 } from './errors.js';
-export { type Subscription, TypedEvents, type WaitOptions } from './events.js';
+export type { Subscription, WaitOptions } from './events.js';
 export { childLogger, type LogFields, type Logger, silentLogger } from './logger.js';
-export { modifyResource } from './manager.js';
 export { type CoreCopy, coreCopies } from './native/load.js';
-export { Operation, type OperationContext, parseResultError } from './operation.js';
-export {
-  abortedError,
-  type CallOptions,
-  checkCallOptions,
-  MAX_TIMEOUT_MS,
-  timeoutError,
-} from './options.js';
-export {
-  definePlugin,
-  type InstalledMethods,
-  PLUGINS,
-  type Plugin,
-  type PluginMethod,
-  satisfies,
-} from './plugins.js';
+export { type CallOptions, MAX_TIMEOUT_MS } from './options.js';
+export type { Plugin } from './plugins.js';
 export { HcsService, type ServiceCallOptions } from './service.js';
 export {
   type TraceContext,
-  type TraceStart,
   TracingChannels,
-  traced,
   VM_STATE_CHANNEL,
   type VmStateMessage,
 } from './tracing.js';
@@ -90,6 +77,5 @@ export {
   requireManager,
   systemOf,
   UtilityVM,
-  UVM_SYSTEM,
 } from './utility-vm.js';
 export { CORE_VERSION } from './version.js';

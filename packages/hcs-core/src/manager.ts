@@ -1,43 +1,33 @@
 /**
- * The one shape of a manager call (hcsshim's vmmanager methods): build a `ModifySettingRequest`,
- * send it with `vm.modify` (which validates it first), and say what was being done when it fails.
- */
-import { InvalidArgumentError } from '@uvmkit/hcs-schema';
-import { HcsError, LocalCode, withContext } from './errors.js';
-import type { CallOptions } from './options.js';
-import type { UtilityVM } from './utility-vm.js';
-
-/**
- * Build the request and send it. A builder that rejects an argument (hcs-schema's
- * `InvalidArgumentError`, e.g. a path builder given `../` as a GUID) becomes an `InvalidArgument`
- * HcsError with that error as `cause` (its `argument` names the parameter) and nothing is sent.
- * Any failure of the call reads `failed to <what>: …` and keeps its code and HRESULT
- * ({@link withContext}).
+ * `@uvmkit/hcs-core/manager` — what manager packages (`@uvmkit/scsi`, `@uvmkit/lifetime`,
+ * `@uvmkit/guestmanager`, a third-party manager) build on. Applications import the root
+ * `@uvmkit/hcs-core`; nothing here is needed to use a UtilityVM.
  *
- * @param op the manager method, e.g. `'addSCSIDisk'` (the error's `op` when the core gave none)
- * @param what a phrase for messages, e.g. `'add SCSI disk at controller 0 LUN 3'`
+ * - the plugin contract: {@link definePlugin}, {@link InstalledMethods}, {@link PluginMethod},
+ *   the registry key {@link PLUGINS}, the core-range check {@link satisfies} (npm `semver`), and
+ *   {@link installMethods} for a manager's own class (through the same registry);
+ * - the one shape of a manager call: {@link modifyResource} (a typed `ModifySettingRequest`,
+ *   validated once), {@link withContext} for any other failure, {@link invalidArgument};
+ * - the handle: {@link systemOf} (also on the root) and the {@link UVM_SYSTEM} key;
+ * - calls outside `ComputeSystem`: {@link Operation}, {@link parseResultError};
+ * - options and errors every call shares: {@link checkCallOptions}, {@link abortedError},
+ *   {@link timeoutError}, {@link checkSystemId};
+ * - {@link TypedEvents}: the typed listener set with `emit` (guestmanager's bridge and guest use it).
  */
-export async function modifyResource(
-  vm: UtilityVM,
-  op: string,
-  what: string,
-  build: () => object,
-  options?: CallOptions,
-): Promise<void> {
-  let request: object;
-  try {
-    request = build();
-  } catch (err) {
-    if (!(err instanceof InvalidArgumentError)) throw err;
-    throw new HcsError(LocalCode.InvalidArgument, `failed to ${what}: ${err.message}`, {
-      op,
-      id: vm.id,
-      cause: err,
-    });
-  }
-  try {
-    await vm.modify(request, options);
-  } catch (err) {
-    throw withContext(err, what, { op, id: vm.id });
-  }
-}
+export { checkSystemId } from './compute-system.js';
+export { invalidArgument, withContext } from './errors.js';
+export { TypedEvents } from './events.js';
+export { modifyResource } from './modify-resource.js';
+export { Operation, type OperationContext, parseResultError } from './operation.js';
+export { abortedError, checkCallOptions, timeoutError } from './options.js';
+export {
+  definePlugin,
+  type InstalledMethods,
+  installMethods,
+  PLUGINS,
+  type Plugin,
+  type PluginMethod,
+  satisfies,
+} from './plugins.js';
+export { type TraceStart, traced } from './tracing.js';
+export { systemOf, UVM_SYSTEM } from './utility-vm.js';

@@ -21,7 +21,7 @@
  *   must not keep a result after an abort (UtilityVM.create) check the signal and undo.
  * - An exception in the callback is caught and logged; it never crashes the process.
  */
-import { HcsError, HRESULT, hresultEquals, type ResultErrorDocument } from './errors.js';
+import { HcsError, HRESULT, hresultEquals, LocalCode, type ResultErrorDocument } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { OperationHandle, Pointer } from './native/computecore.js';
 import { loadNative, type Native } from './native/load.js';
@@ -183,7 +183,7 @@ export class Operation {
     e.nextId = e.nextId >= 0x7fffffff ? 1 : e.nextId + 1;
     const handle = native.cc.HcsCreateOperation(opId, e.callback as never);
     if (handle === null || handle === 0n) {
-      throw new HcsError('HcsCreateOperation', `${op}: HcsCreateOperation returned NULL`, { op });
+      throw new HcsError(LocalCode.UnexpectedResult, `${op}: HcsCreateOperation returned NULL`, { op });
     }
     let settle!: (o: OperationOutcome) => void;
     const completion = new Promise<OperationOutcome>((resolve) => {

@@ -7,7 +7,9 @@
  * name already taken (by core or another plugin) is a `PluginConflict`; a core version outside
  * `coreRange` is a `PluginVersion` error. Nothing is installed unless every check passes.
  */
+import semver from 'semver';
 import { HcsError, invalidArgument, LocalCode } from './errors.js';
+import { CORE_VERSION } from './version.js';
 
 /** A manager method: receives the VM first. */
 // biome-ignore lint/suspicious/noExplicitAny: plugin methods take arbitrary arguments
@@ -20,10 +22,15 @@ export interface Plugin<
 > {
   /** Unique plugin name, e.g. `'lifetime'` (used by `UtilityVM.has` / `requireManager`). */
   readonly name: string;
-  /** Supported hcs-core versions: a semver range (`^1.0.0`, `~1.2`, `1.x`, `>=1.0.0 <3.0.0`, `a || b`). */
+  /** Supported hcs-core versions: an npm semver range (`^1.0.0`, `~1.2`, `1.x`, `>=1.0.0 <3.0.0`, `a || b`). */
   readonly coreRange: string;
   /** The methods to install. */
   readonly methods: M;
+  /**
+   * The npm package that provides the plugin, e.g. `'@uvmkit/scsi'`: named in the `PluginMissing`
+   * error when one of its methods is called before `UtilityVM.use(plugin)`.
+   */
+  readonly packageName?: string;
 }
 
 /** Drop the leading `vm` parameter of every method: the members a plugin adds to UtilityVM. */
@@ -32,11 +39,63 @@ export type InstalledMethods<M> = {
   [K in keyof M]: M[K] extends (vm: any, ...args: infer A) => infer R ? (...args: A) => R : never;
 };
 
-/** Identity helper that freezes the plugin object and keeps the method types. */
+/**
+ * Identity helper that freezes the plugin object and keeps the method types. It also records the
+ * plugin's method names as *declared* (nothing is installed): a declared method called on a
+ * UtilityVM before `UtilityVM.use(plugin)` throws a `PluginMissing` error naming the plugin, its
+ * package and `UtilityVM.use(...)`, instead of a bare `TypeError: vm.x is not a function`.
+ */
 export function definePlugin<V, const M extends Record<string, PluginMethod<V>>>(
   plugin: Plugin<V, M>,
 ): Plugin<V, M> {
-  return Object.freeze({ ...plugin, methods: Object.freeze({ ...plugin.methods }) });
+  const frozen = Object.freeze({ ...plugin, methods: Object.freeze({ ...plugin.methods }) });
+  declarePlugin(frozen as Plugin<never>);
+  return frozen;
+}
+
+/** Who declares a method name: the plugin and (when it says) its package. */
+export interface DeclaredMethod {
+  readonly plugin: string;
+  readonly packageName: string | undefined;
+}
+
+const DECLARED: unique symbol = Symbol.for('uvmkit.plugins.declared') as never;
+
+/** Method name → declaring plugin, shared by every copy of hcs-core (it only feeds error messages). */
+function declared(): Map<string, DeclaredMethod> {
+  const g = globalThis as { [DECLARED]?: Map<string, DeclaredMethod> };
+  let map = g[DECLARED];
+  if (map === undefined) {
+    map = new Map();
+    Object.defineProperty(g, DECLARED, { value: map, enumerable: false });
+  }
+  return map;
+}
+
+function declarePlugin(plugin: Plugin<never>): void {
+  if (typeof plugin.name !== 'string' || typeof plugin.methods !== 'object' || plugin.methods === null)
+    return;
+  const packageName = typeof plugin.packageName === 'string' ? plugin.packageName : undefined;
+  for (const k of Object.keys(plugin.methods)) {
+    if (!declared().has(k)) declared().set(k, { plugin: plugin.name, packageName });
+  }
+}
+
+/** @internal The plugin that declares method `name` (through definePlugin), if any. */
+export function declaredMethod(name: string): DeclaredMethod | undefined {
+  return declared().get(name);
+}
+
+/** @internal The error of a declared method called before its plugin was installed. */
+export function pluginMissingError(method: string, owner: DeclaredMethod): HcsError {
+  const from = owner.packageName === undefined ? '' : ` from ${owner.packageName}`;
+  const pkg =
+    owner.packageName === undefined ? `the ${JSON.stringify(owner.plugin)} manager` : owner.packageName;
+  return new HcsError(
+    LocalCode.PluginMissing,
+    `vm.${method}() is provided by ${pkg}, which is not installed on UtilityVM: call UtilityVM.use(${owner.plugin}) at start-up (import { ${owner.plugin} }${from})`,
+    { op: method },
+  );
 }
 
 /** The registry key on the core class. */
@@ -50,123 +109,29 @@ export interface InstalledPlugin {
 
 export type PluginRegistry = Map<string, InstalledPlugin>;
 
-// --- a tiny semver range matcher (no dependency) ---
-
-type Triple = [number, number, number];
-type Partial3 = [number | undefined, number | undefined, number | undefined];
-
-function parseVersion(v: string): Triple | undefined {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(v.trim());
-  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
-}
-
-function parsePartial(v: string): Partial3 | undefined {
-  const m = /^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:[-+].*)?$/.exec(v);
-  if (m === null) return undefined;
-  const part = (s: string | undefined): number | undefined =>
-    s === undefined || s === 'x' || s === 'X' || s === '*' ? undefined : Number(s);
-  const a = part(m[1]);
-  const b = a === undefined ? undefined : part(m[2]);
-  const c = b === undefined ? undefined : part(m[3]);
-  return [a, b, c];
-}
-
-function cmp(a: Triple, b: Triple): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
-type Comparator = { op: '>=' | '<' | '>' | '<=' | '='; v: Triple };
-
-function lower(p: Partial3): Triple {
-  return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
-}
-
-function expand(token: string): Comparator[] | undefined {
-  if (token === '*' || token === '' || token === 'x' || token === 'X') return [];
-  const m = /^(\^|~|>=|<=|>|<|=)?(.*)$/.exec(token);
-  if (m === null) return undefined;
-  const op = m[1] ?? '';
-  const p = parsePartial(m[2] ?? '');
-  if (p === undefined) return undefined;
-  const [a, b, c] = p;
-  const lo = lower(p);
-  if (op === '^') {
-    if (a === undefined) return [];
-    let hi: Triple;
-    if (a > 0 || b === undefined) hi = [a + 1, 0, 0];
-    else if (b > 0 || c === undefined) hi = [0, b + 1, 0];
-    else hi = [0, 0, c + 1];
-    return [
-      { op: '>=', v: lo },
-      { op: '<', v: hi },
-    ];
+/**
+ * Whether `version` satisfies `range`, as npm reads ranges (the `semver` package): `^`, `~`,
+ * x-ranges (`1.x`, `1.2.*`, `*`), comparators, hyphen ranges, intersections and `||` unions.
+ * A prerelease tag of `version` is ignored (`1.1.0-beta.1` is in `^1.0.0`). Throws InvalidArgument
+ * for a range or version it cannot parse.
+ */
+export function satisfies(version: string, range: string): boolean {
+  const v = typeof version === 'string' ? semver.parse(version.trim()) : null;
+  if (v === null) throw invalidArgument('satisfies', `not a version: ${JSON.stringify(version)}`);
+  if (typeof range !== 'string' || semver.validRange(range) === null) {
+    throw invalidArgument('satisfies', `not a semver range: ${JSON.stringify(range)}`);
   }
-  if (op === '~') {
-    if (a === undefined) return [];
-    const hi: Triple = b === undefined ? [a + 1, 0, 0] : [a, b + 1, 0];
-    return [
-      { op: '>=', v: lo },
-      { op: '<', v: hi },
-    ];
-  }
-  if (op === '' || op === '=') {
-    if (a === undefined) return [];
-    if (b === undefined)
-      return [
-        { op: '>=', v: lo },
-        { op: '<', v: [a + 1, 0, 0] },
-      ];
-    if (c === undefined)
-      return [
-        { op: '>=', v: lo },
-        { op: '<', v: [a, b + 1, 0] },
-      ];
-    return [{ op: '=', v: lo }];
-  }
-  return [{ op: op as Comparator['op'], v: lo }];
-}
-
-function test(c: Comparator, v: Triple): boolean {
-  const r = cmp(v, c.v);
-  switch (c.op) {
-    case '>=':
-      return r >= 0;
-    case '>':
-      return r > 0;
-    case '<=':
-      return r <= 0;
-    case '<':
-      return r < 0;
-    default:
-      return r === 0;
-  }
+  return semver.satisfies(`${v.major}.${v.minor}.${v.patch}`, range);
 }
 
 /**
- * Whether `version` satisfies `range`. Supports `^`, `~`, x-ranges (`1.x`, `1.2.*`, `*`),
- * comparators (`>=`, `>`, `<=`, `<`, `=`), space-separated intersections and `||` unions.
- * Prerelease tags are ignored. Throws InvalidArgument for a range or version it cannot parse.
+ * Install `plugin.methods` on the prototype of a manager's own class (guestmanager's `Guest`)
+ * through the same registry and checks as `UtilityVM.use` (same plugin again: no-op; a name taken:
+ * `PluginConflict`; `coreRange` excluding this core: `PluginVersion`). Call it when the first
+ * instance is made, not at import.
  */
-export function satisfies(version: string, range: string): boolean {
-  const v = parseVersion(version);
-  if (v === undefined) throw invalidArgument('satisfies', `not a version: ${JSON.stringify(version)}`);
-  const alternatives = range.split('||');
-  let ok = false;
-  for (const alt of alternatives) {
-    const tokens = alt
-      .trim()
-      .replace(/(\^|~|>=|<=|>|<|=)\s+/g, '$1')
-      .split(/\s+/)
-      .filter((t) => t !== '');
-    const comparators: Comparator[] = [];
-    for (const t of tokens) {
-      const e = expand(t);
-      if (e === undefined) throw invalidArgument('satisfies', `not a semver range: ${JSON.stringify(range)}`);
-      comparators.push(...e);
-    }
-    if (comparators.every((c) => test(c, v))) ok = true;
-  }
-  return ok;
+export function installMethods(target: { prototype: object }, plugin: Plugin<never>): void {
+  installPlugin(target, plugin, CORE_VERSION);
 }
 
 /** @internal Validate, check and install `plugin` on `target` (a class); see UtilityVM.use. */

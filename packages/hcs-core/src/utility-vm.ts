@@ -18,7 +18,14 @@ import type { Subscription } from './events.js';
 import { childLogger, type Logger, silentLogger } from './logger.js';
 import { coreCopies } from './native/load.js';
 import { abortedError, type CallOptions, checkCallOptions } from './options.js';
-import { installPlugin, PLUGINS, type Plugin, type PluginRegistry } from './plugins.js';
+import {
+  declaredMethod,
+  installPlugin,
+  PLUGINS,
+  type Plugin,
+  type PluginRegistry,
+  pluginMissingError,
+} from './plugins.js';
 import { TracingChannels, traced } from './tracing.js';
 import { CORE_VERSION } from './version.js';
 
@@ -242,6 +249,30 @@ export class UtilityVM {
     return registry === undefined ? [] : [...registry.keys()];
   }
 }
+
+/**
+ * A manager's methods are on `UtilityVM`'s type as soon as its package is imported (module
+ * augmentation), but on the prototype only after `UtilityVM.use(plugin)`. A lookup that misses
+ * the prototype ends here: a method some plugin declared (definePlugin) is answered with a
+ * function that throws `PluginMissing` naming the package and `UtilityVM.use(...)`; any other
+ * name, and `in` / `has` checks, behave as on a plain object (`'addSCSIDisk' in vm` stays false).
+ */
+const notInstalled = new Proxy(Object.prototype, {
+  get(target, key, receiver) {
+    if (typeof key === 'string' && !(key in target)) {
+      const owner = declaredMethod(key);
+      if (owner !== undefined) {
+        return {
+          [key]() {
+            throw pluginMissingError(key, owner);
+          },
+        }[key];
+      }
+    }
+    return Reflect.get(target, key, receiver);
+  },
+});
+Object.setPrototypeOf(UtilityVM.prototype, notInstalled);
 
 /** The ComputeSystem behind a UtilityVM: the narrow capability managers build on. */
 export function systemOf(vm: UtilityVM): ComputeSystem {

@@ -11,15 +11,17 @@ describe('loading', () => {
   });
 
   it('importing the built package declares no koffi types and loads no library (fresh process)', () => {
-    // import() takes a URL: a Windows path ("Z:\\…") would be read as a URL with scheme "z:".
+    // import() takes a URL: a Windows path ("Z:\…") would be read as a URL with scheme "z:".
     const dist = new URL('../dist/index.js', import.meta.url).href;
+    const managerDist = new URL('../dist/manager.js', import.meta.url).href;
     const koffiEntry = import.meta.resolve('koffi');
     const script = `
       const core = await import(${JSON.stringify(dist)});
+      const manager = await import(${JSON.stringify(managerDist)});
       const { default: koffi } = await import(${JSON.stringify(koffiEntry)});
       let declared = true;
       try { koffi.type('uvmkit_HRESULT'); } catch { declared = false; }
-      console.log(typeof core.UtilityVM, declared, core.Operation.pendingCount);
+      console.log(typeof core.UtilityVM, declared, manager.Operation.pendingCount);
     `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(out.trim()).toBe('function false 0');

@@ -3,7 +3,7 @@ import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { InvalidArgumentError, ScsiControllerGuids, scsiAttachmentPath } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClosedError, HcsError, HRESULT, isAlreadyExists, isNotFound, withContext } from '../src/errors.js';
-import { modifyResource } from '../src/manager.js';
+import { modifyResource } from '../src/modify-resource.js';
 import { systemOf, UtilityVM } from '../src/utility-vm.js';
 import { rejection, startDaemon, uniqueId, vmConfig } from './helpers/env.js';
 

@@ -14,7 +14,7 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-describe('satisfies (tiny semver matcher)', () => {
+describe('satisfies (npm semver ranges)', () => {
   it.each([
     ['0.1.0', '^0.1.0', true],
     ['0.1.9', '^0.1.0', true],

@@ -69,7 +69,7 @@ describe('UtilityVM.create', () => {
     const err = await rejection(UtilityVM.create(uniqueId(), cfg));
     expect(err.code).toBe('InvalidArgument');
     expect(err.message).toContain('VirtualMachine.ComputeTopology.Processor.Count');
-    expect((err.cause as { code: string; path: string }).code).toBe('ERR_SCHEMA_VALIDATION');
+    expect((err.cause as { code: string; path: string }).code).toBe('SchemaValidation');
     expect((err.cause as { path: string }).path).toBe('VirtualMachine.ComputeTopology.Processor.Count');
 
     const noVm = { SchemaVersion: { Major: 2, Minor: 1 } };

@@ -21,6 +21,10 @@
 /* Everything declared in the public header is exported; everything else stays hidden. */
 #pragma GCC visibility push(default)
 #include "computecore.h"
+/* Emulator-only export (not part of computecore's ABI): the socket path the shim last connected
+   to or tried (else the one it would try now). hcs-core names it in HCS_E_SERVICE_NOT_AVAILABLE
+   messages. The string stays valid until the next call. */
+const char *UvmkitShimSocketPath(void);
 #pragma GCC visibility pop
 
 /* ---- limits and protocol constants ---- */

@@ -235,6 +235,30 @@ uint32_t rpc_call_timeout_ms(void) {
   return ms;
 }
 
+static char g_socket_path[4096]; /* the endpoint rpc_connection last tried (g_mu held) */
+
+/* The endpoint the shim would try now: $UVMKIT_HCSD_SOCKET, else shim_default_endpoint's path
+ * (empty when there is none). */
+static void socket_path_now(char *out, size_t n) {
+  char *endpoint = shim_getenv("UVMKIT_HCSD_SOCKET");
+  if (endpoint != NULL) {
+    snprintf(out, n, "%s", endpoint);
+    free(endpoint);
+  } else if (!shim_default_endpoint(out, n)) {
+    out[0] = 0;
+  }
+}
+
+const char *UvmkitShimSocketPath(void) {
+  static char out[sizeof g_socket_path];
+  shim_init();
+  pthread_mutex_lock(&g_mu);
+  if (g_socket_path[0] != 0) snprintf(out, sizeof out, "%s", g_socket_path);
+  else socket_path_now(out, sizeof out);
+  pthread_mutex_unlock(&g_mu);
+  return out;
+}
+
 conn_t *rpc_connection(HRESULT *hr) {
   if (g_conn != NULL && !g_conn->dead) {
     conn_ref(g_conn);
@@ -251,6 +275,7 @@ conn_t *rpc_connection(HRESULT *hr) {
   if (wait > SHIM_CONNECT_WAIT_MS) wait = SHIM_CONNECT_WAIT_MS;
   shim_sock sock;
   bool tcp = false;
+  snprintf(g_socket_path, sizeof g_socket_path, "%s", is_default ? fallback : endpoint);
   int rc = shim_connect(is_default ? fallback : endpoint, is_default, wait, &sock, &tcp);
   free(endpoint);
   if (rc != SC_OK) {

@@ -27,7 +27,7 @@ export type HcsdEvent = EventBody;
 
 /** The connection closed (or failed) before the response arrived. */
 export class HcsdConnectionError extends Error {
-  readonly code = 'ERR_HCSD_CONNECTION' as const;
+  readonly code = 'HcsdConnection' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'HcsdConnectionError';

@@ -76,7 +76,7 @@ export type GuestFaultSpec =
 
 /** A control request failed; `hresult` is hcsd's answer. */
 export class HcsdControlError extends Error {
-  readonly code = 'ERR_HCSD_CONTROL' as const;
+  readonly code = 'HcsdControl' as const;
   readonly hresult: number;
   constructor(hresult: number, message: string) {
     super(message);

@@ -10,9 +10,23 @@ function resolveBuilt(relative: string): string {
   return fileURLToPath(new URL(`../dist/${relative}`, import.meta.url));
 }
 
-/** Absolute path of the built shim `dist/native/libcomputecore.so`. */
+/**
+ * Absolute path of the shim: `dist/native/libcomputecore.so` when it was built here (the
+ * repository build, or the install script on a machine no prebuilt matches), else the published
+ * prebuilt for this machine, `prebuilds/<platform>-<arch>/libcomputecore.so`.
+ */
 export function shimLibraryPath(): string {
-  return resolveBuilt('native/libcomputecore.so');
+  return builtOrPrebuilt('libcomputecore.so');
+}
+
+/** `dist/native/<name>` when it was built here, else `prebuilds/<platform>-<arch>/<name>`. */
+function builtOrPrebuilt(name: string): string {
+  const built = resolveBuilt(`native/${name}`);
+  if (existsSync(built)) return built;
+  const prebuilt = fileURLToPath(
+    new URL(`../prebuilds/${process.platform}-${process.arch}/${name}`, import.meta.url),
+  );
+  return existsSync(prebuilt) ? prebuilt : built;
 }
 
 /** Absolute path of the built daemon entry `dist/hcsd/cli.js`. */
@@ -20,7 +34,10 @@ export function hcsdCliPath(): string {
   return resolveBuilt('hcsd/cli.js');
 }
 
-/** Absolute path of hcsd's peer-credential helper `dist/native/uvmkit-peercred`. */
+/**
+ * Absolute path of hcsd's peer-credential helper: `dist/native/uvmkit-peercred` when built here,
+ * else the published prebuilt `prebuilds/<platform>-<arch>/uvmkit-peercred`.
+ */
 export function peercredHelperPath(): string {
-  return resolveBuilt('native/uvmkit-peercred');
+  return builtOrPrebuilt('uvmkit-peercred');
 }

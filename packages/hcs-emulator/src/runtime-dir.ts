@@ -41,7 +41,7 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 
 /** A directory that must not be used: someone else owns it, or others may enter it. */
 export class PrivateDirError extends Error {
-  readonly code = 'ERR_HCSD_RUNTIME_DIR' as const;
+  readonly code = 'HcsdRuntimeDir' as const;
   readonly path: string;
   constructor(path: string, message: string) {
     super(message);

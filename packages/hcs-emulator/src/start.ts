@@ -59,7 +59,7 @@ export interface HcsdProcess {
 
 /** Error starting hcsd; `code` is stable. */
 export class HcsdSpawnError extends Error {
-  readonly code = 'ERR_HCSD_SPAWN' as const;
+  readonly code = 'HcsdSpawn' as const;
   constructor(message: string) {
     super(message);
     this.name = 'HcsdSpawnError';

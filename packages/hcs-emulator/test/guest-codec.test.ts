@@ -56,7 +56,7 @@ describe('guest frame codec', () => {
       }
       return undefined;
     })();
-    expect(err?.code).toBe('ERR_GCS_FRAME');
+    expect(err?.code).toBe('GcsFrame');
     expect(err?.message).toBe(
       `message size ${MAX_INBOUND_FRAME + 1} exceeds the guest's limit ${MAX_INBOUND_FRAME}`,
     );

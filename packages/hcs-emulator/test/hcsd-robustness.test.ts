@@ -308,7 +308,7 @@ describe('daemon lifecycle', () => {
     const server = createServer(() => {});
     await new Promise<void>((r) => server.listen(path, () => r()));
     await expect(startHcsd({ socketPath: path })).rejects.toMatchObject({
-      code: 'ERR_HCSD_SPAWN',
+      code: 'HcsdSpawn',
       message: expect.stringContaining('another hcsd is listening'),
     });
     await new Promise<void>((r) => server.close(() => r()));

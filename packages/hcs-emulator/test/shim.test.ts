@@ -154,7 +154,7 @@ beforeAll(() => {
 }, 120_000);
 
 describe('libcomputecore exports', () => {
-  it('exports exactly the 60 computecore functions plus LocalFree and CoTaskMemFree', () => {
+  it('exports exactly the 60 computecore functions plus LocalFree, CoTaskMemFree and the emulator-only UvmkitShimSocketPath', () => {
     const out = execFileSync('nm', ['-D', '--defined-only', shimLibraryPath()], { encoding: 'utf8' });
     const names = out
       .split('\n')
@@ -163,7 +163,7 @@ describe('libcomputecore exports', () => {
       .map((f) => f[2])
       .sort();
     expect(EXPORTS).toHaveLength(60);
-    expect(names).toEqual([...EXPORTS, 'CoTaskMemFree', 'LocalFree'].sort());
+    expect(names).toEqual([...EXPORTS, 'CoTaskMemFree', 'LocalFree', 'UvmkitShimSocketPath'].sort());
   });
 
   it('is never unloaded (NODELETE): its threads outlive the isolate at process exit', () => {

@@ -17,7 +17,7 @@ function hasBrand(value: unknown, name: string): boolean {
 
 /** A document failed schema validation (`assertValid`). `path` is the first issue's path. */
 export class SchemaValidationError extends Error {
-  readonly code = 'ERR_SCHEMA_VALIDATION' as const;
+  readonly code = 'SchemaValidation' as const;
   readonly issues: readonly ValidationIssue[];
   readonly path: string;
 
@@ -40,7 +40,7 @@ export class SchemaValidationError extends Error {
 
 /** A resource-path builder got an argument it must not splice into a path. No path was built. */
 export class InvalidArgumentError extends Error {
-  readonly code = 'ERR_INVALID_ARGUMENT' as const;
+  readonly code = 'InvalidArgument' as const;
   /** The parameter name, e.g. `'lun'`. */
   readonly argument: string;
   /** The rejected value, as passed. */

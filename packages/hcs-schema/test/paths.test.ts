@@ -297,7 +297,7 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
         const err = thrown(() => call(value));
         expect({ label, code: err.code, argument: err.argument, value: err.value }).toEqual({
           label,
-          code: 'ERR_INVALID_ARGUMENT',
+          code: 'InvalidArgument',
           argument,
           value,
         });

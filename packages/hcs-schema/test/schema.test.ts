@@ -509,7 +509,7 @@ describe('assertValid and error classes', () => {
     }
     expect(caught).toBeInstanceOf(SchemaValidationError);
     const err = caught as SchemaValidationError;
-    expect(err.code).toBe('ERR_SCHEMA_VALIDATION');
+    expect(err.code).toBe('SchemaValidation');
     expect(err.path).toBe('SchemaVersion.Major');
     expect(err.issues).toEqual([
       { path: 'SchemaVersion.Major', message: 'expected an integer, got "two"' },

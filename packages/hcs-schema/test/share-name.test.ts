@@ -41,7 +41,7 @@ describe('checkShareName', () => {
     for (const [name, reason] of cases) {
       const err = thrown(name);
       expect({ code: err.code, argument: err.argument, value: err.value }).toEqual({
-        code: 'ERR_INVALID_ARGUMENT',
+        code: 'InvalidArgument',
         argument: 'share.Name',
         value: name,
       });

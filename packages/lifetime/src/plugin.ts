@@ -1,5 +1,6 @@
 /** The lifetime plugin object: install once with `UtilityVM.use(lifetime)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import {
   cancelLiveMigration,
   finalizeLiveMigration,
@@ -43,6 +44,7 @@ export type LifetimeMethods = InstalledMethods<typeof lifetimeMethods>;
 /** The plugin: `UtilityVM.use(lifetime)`. */
 export const lifetime = definePlugin<UtilityVM, typeof lifetimeMethods>({
   name: 'lifetime',
+  packageName: '@uvmkit/lifetime',
   coreRange: '^1.0.0',
   methods: lifetimeMethods,
 });

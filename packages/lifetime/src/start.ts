@@ -1,5 +1,6 @@
 /** start: `HcsStartComputeSystem`, recording when the VM started. */
-import { type CallOptions, systemOf, type UtilityVM, withContext } from '@uvmkit/hcs-core';
+import { type CallOptions, systemOf, type UtilityVM } from '@uvmkit/hcs-core';
+import { withContext } from '@uvmkit/hcs-core/manager';
 import { lifetimeState } from './state.js';
 
 /** Start the VM (Created → Running). Wraps failures as "failed to start utility VM <id>". */

@@ -3,7 +3,8 @@
  * lower case). Add, Update and Remove all send the `NetworkAdapter` as Settings (HCS identifies
  * the adapter on Remove by them too, as hcsshim does).
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { describeValue, type NetworkAdapter, networkAdapterPath } from '@uvmkit/hcs-schema';
 
 type NicRequest = 'Add' | 'Remove' | 'Update';

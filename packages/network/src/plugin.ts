@@ -1,5 +1,6 @@
 /** The network plugin object: install once with `UtilityVM.use(network)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addNIC, removeNIC, updateNIC } from './nic.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -16,6 +17,7 @@ export type NetworkMethods = InstalledMethods<typeof networkMethods>;
 /** The plugin: `UtilityVM.use(network)`. */
 export const network = definePlugin<UtilityVM, typeof networkMethods>({
   name: 'network',
+  packageName: '@uvmkit/network',
   coreRange: '^1.0.0',
   methods: networkMethods,
 });

@@ -9,7 +9,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { systemOf, TracingChannels, traced, UtilityVM } from '@uvmkit/hcs-core';
+import { systemOf, TracingChannels, UtilityVM } from '@uvmkit/hcs-core';
+import { traced } from '@uvmkit/hcs-core/manager';
 import { startHcsd } from '@uvmkit/hcs-emulator';
 import { instrument } from '../dist/index.js';
 

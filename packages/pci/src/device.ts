@@ -3,7 +3,8 @@
  * channel GUID, sent in lower case). Add sends the `VirtualPciDevice`; Remove sends no Settings
  * (HCS ignores them), as hcsshim does.
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { describeValue, type VirtualPciDevice, virtualPciPath } from '@uvmkit/hcs-schema';
 
 /** Assign a host device (its `Functions`' `DeviceInstancePath`s) on VMBus channel `vmbusGuid`. */

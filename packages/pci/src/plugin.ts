@@ -1,5 +1,6 @@
 /** The pci plugin object: install once with `UtilityVM.use(pci)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addDevice, removeDevice } from './device.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -15,6 +16,7 @@ export type PciMethods = InstalledMethods<typeof pciMethods>;
 /** The plugin: `UtilityVM.use(pci)`. */
 export const pci = definePlugin<UtilityVM, typeof pciMethods>({
   name: 'pci',
+  packageName: '@uvmkit/pci',
   coreRange: '^1.0.0',
   methods: pciMethods,
 });

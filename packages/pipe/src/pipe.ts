@@ -3,7 +3,8 @@
  * (`\\.\pipe\<name>`) spliced in as is. Add and Remove carry no Settings (the path says it all),
  * as hcsshim sends them.
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { describeValue, mappedPipePath } from '@uvmkit/hcs-schema';
 
 function pipe(

@@ -1,5 +1,6 @@
 /** The pipe plugin object: install once with `UtilityVM.use(pipe)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addPipe, removePipe } from './pipe.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -15,6 +16,7 @@ export type PipeMethods = InstalledMethods<typeof pipeMethods>;
 /** The plugin: `UtilityVM.use(pipe)`. */
 export const pipe = definePlugin<UtilityVM, typeof pipeMethods>({
   name: 'pipe',
+  packageName: '@uvmkit/pipe',
   coreRange: '^1.0.0',
   methods: pipeMethods,
 });

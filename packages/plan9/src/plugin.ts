@@ -1,5 +1,6 @@
 /** The plan9 plugin object: install once with `UtilityVM.use(plan9)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addPlan9, removePlan9 } from './share.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -15,6 +16,7 @@ export type Plan9Methods = InstalledMethods<typeof plan9Methods>;
 /** The plugin: `UtilityVM.use(plan9)`. */
 export const plan9 = definePlugin<UtilityVM, typeof plan9Methods>({
   name: 'plan9',
+  packageName: '@uvmkit/plan9',
   coreRange: '^1.0.0',
   methods: plan9Methods,
 });

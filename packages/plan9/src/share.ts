@@ -6,7 +6,8 @@
  * anything is sent: a non-empty string without `/`, `\`, `%` or control characters, and not `.`
  * or `..` (argument `share.Name`).
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import {
   checkShareName,
   describeValue,

@@ -3,7 +3,8 @@
  * `{Id}` with NO RequestType, as hcsshim does (HCS treats it as Update). The null GUID
  * `00000000-0000-0000-0000-000000000000` takes the VM out of its CPU group.
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { type CpuGroup, cpuGroupPath, InvalidArgumentError, isGuid } from '@uvmkit/hcs-schema';
 
 function settingsOf(group: unknown): CpuGroup {

@@ -3,7 +3,8 @@
  * ProcessorLimits document (`Limit`, `Weight`, `Reservation`, `MaximumFrequencyMHz`) with NO
  * RequestType, as hcsshim does. Keys left out keep their current value.
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { type ProcessorLimits, processorLimitsPath } from '@uvmkit/hcs-schema';
 
 /** Update the VM's processor limits (the request is validated against ProcessorLimits first). */

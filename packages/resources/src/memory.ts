@@ -3,7 +3,8 @@
  * the bare number of MB, with NO RequestType, as hcsshim does. HCS may refuse a resize shortly
  * after boot; retrying is the caller's choice.
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { InvalidArgumentError, memorySizePath } from '@uvmkit/hcs-schema';
 
 function checkSize(sizeInMB: unknown): number {

@@ -1,5 +1,6 @@
 /** The resources plugin object: install once with `UtilityVM.use(resources)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { setCPUGroup } from './cpu-group.js';
 import { updateCPULimits } from './cpu-limits.js';
 import { updateMemory } from './memory.js';
@@ -18,6 +19,7 @@ export type ResourcesMethods = InstalledMethods<typeof resourcesMethods>;
 /** The plugin: `UtilityVM.use(resources)`. */
 export const resources = definePlugin<UtilityVM, typeof resourcesMethods>({
   name: 'resources',
+  packageName: '@uvmkit/resources',
   coreRange: '^1.0.0',
   methods: resourcesMethods,
 });

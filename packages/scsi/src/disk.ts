@@ -2,7 +2,8 @@
  * SCSI attachments: `VirtualMachine/Devices/Scsi/<controller GUID>/Attachments/<lun>`.
  * Add sends the `Attachment` as Settings; Remove sends no Settings (HCS ignores them).
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { type Attachment, describeValue, scsiAttachmentPath } from '@uvmkit/hcs-schema';
 
 /**

@@ -1,5 +1,6 @@
 /** The scsi plugin object: install once with `UtilityVM.use(scsi)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addSCSIDisk, removeSCSIDisk } from './disk.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -15,6 +16,7 @@ export type ScsiMethods = InstalledMethods<typeof scsiMethods>;
 /** The plugin: `UtilityVM.use(scsi)`. */
 export const scsi = definePlugin<UtilityVM, typeof scsiMethods>({
   name: 'scsi',
+  packageName: '@uvmkit/scsi',
   coreRange: '^1.0.0',
   methods: scsiMethods,
 });

@@ -65,6 +65,30 @@ async function expectInvalidArgument(
 }
 
 describe('plugin', () => {
+  it('before use(): calling a method throws PluginMissing naming the package and UtilityVM.use, and sends nothing', async () => {
+    expect(UtilityVM.has('scsi')).toBe(false);
+    const before = (await control.modifyLog(id)).length;
+    let thrown: unknown;
+    try {
+      await vm.addSCSIDisk(scratch, 0, 5);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(HcsError);
+    expect(thrown).toMatchObject({
+      code: 'PluginMissing',
+      op: 'addSCSIDisk',
+      hresult: undefined,
+      message:
+        'vm.addSCSIDisk() is provided by @uvmkit/scsi, which is not installed on UtilityVM: call UtilityVM.use(scsi) at start-up (import { scsi } from @uvmkit/scsi)',
+    });
+    expect(() => vm.removeSCSIDisk(0, 5)).toThrow(/^vm\.removeSCSIDisk\(\) is provided by @uvmkit\/scsi/);
+    expect('addSCSIDisk' in vm).toBe(false);
+    expect(Object.hasOwn(UtilityVM.prototype, 'addSCSIDisk')).toBe(false);
+    expect((vm as unknown as Record<string, unknown>).notAManagerMethod).toBeUndefined();
+    expect((await control.modifyLog(id)).length).toBe(before);
+  });
+
   it('importing installs nothing; use() adds addSCSIDisk/removeSCSIDisk', () => {
     expect(UtilityVM.has('scsi')).toBe(false);
     expect('addSCSIDisk' in UtilityVM.prototype).toBe(false);

@@ -1,5 +1,6 @@
 /** The vmsocket plugin object: install once with `UtilityVM.use(vmsocket)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { removeHvSocketService, updateHvSocketService } from './service.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -15,6 +16,7 @@ export type VMSocketMethods = InstalledMethods<typeof vmsocketMethods>;
 /** The plugin: `UtilityVM.use(vmsocket)`. */
 export const vmsocket = definePlugin<UtilityVM, typeof vmsocketMethods>({
   name: 'vmsocket',
+  packageName: '@uvmkit/vmsocket',
   coreRange: '^1.0.0',
   methods: vmsocketMethods,
 });

@@ -6,7 +6,8 @@
  * Settings (HCS ignores them), as hcsshim does. The service id is a bare GUID, lower-cased in the
  * path.
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { type HvSocketServiceConfig, hvSocketServicePath } from '@uvmkit/hcs-schema';
 
 const label = (serviceId: unknown): string =>

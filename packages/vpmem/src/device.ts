@@ -4,7 +4,8 @@
  * The VM needs a `Devices.VirtualPMem` controller; device numbers are 0..127 (HCS also bounds
  * them by the controller's `MaximumCount`).
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { type VirtualPMemDevice, vpmemDevicePath } from '@uvmkit/hcs-schema';
 
 /** Hot-add a VPMem device (`RequestType: "Add"`, Settings = `settings`). */

@@ -3,7 +3,8 @@
  * (hcs-api.md §6a): an image mapped into an existing VPMem device at a byte offset. Add sends the
  * VirtualPMemMapping; Remove sends no Settings (HCS ignores them).
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import { type VirtualPMemMapping, vpmemMappingPath } from '@uvmkit/hcs-schema';
 
 /** Map an image into VPMem device `deviceNumber` at `offsetBytes` (`RequestType: "Add"`). */

@@ -1,5 +1,6 @@
 /** The vpmem plugin object: install once with `UtilityVM.use(vpmem)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addVPMemDevice, removeVPMemDevice } from './device.js';
 import { addVPMemMapping, removeVPMemMapping } from './mapping.js';
 
@@ -18,6 +19,7 @@ export type VPMemMethods = InstalledMethods<typeof vpmemMethods>;
 /** The plugin: `UtilityVM.use(vpmem)`. */
 export const vpmem = definePlugin<UtilityVM, typeof vpmemMethods>({
   name: 'vpmem',
+  packageName: '@uvmkit/vpmem',
   coreRange: '^1.0.0',
   methods: vpmemMethods,
 });

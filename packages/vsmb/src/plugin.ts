@@ -1,5 +1,6 @@
 /** The vsmb plugin object: install once with `UtilityVM.use(vsmb)`. */
-import { definePlugin, type InstalledMethods, type UtilityVM } from '@uvmkit/hcs-core';
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import { definePlugin, type InstalledMethods } from '@uvmkit/hcs-core/manager';
 import { addVSMB, removeVSMB, updateVSMB } from './share.js';
 
 /** The implementation: plain functions taking the VM first. */
@@ -16,6 +17,7 @@ export type VSMBMethods = InstalledMethods<typeof vsmbMethods>;
 /** The plugin: `UtilityVM.use(vsmb)`. */
 export const vsmb = definePlugin<UtilityVM, typeof vsmbMethods>({
   name: 'vsmb',
+  packageName: '@uvmkit/vsmb',
   coreRange: '^1.0.0',
   methods: vsmbMethods,
 });

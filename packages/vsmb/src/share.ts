@@ -7,7 +7,8 @@
  * The name is checked before anything is sent: a non-empty string that is one share name, not a
  * path (no `/`, `\`, `%`, control characters, nor `.`/`..`).
  */
-import { type CallOptions, modifyResource, type UtilityVM } from '@uvmkit/hcs-core';
+import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
+import { modifyResource } from '@uvmkit/hcs-core/manager';
 import {
   checkShareName,
   InvalidArgumentError,

@@ -23,18 +23,16 @@
  *   `ResultInfo` decoded from its AnyInString form.
  */
 import type { Duplex } from 'node:stream';
+import { type Logger, type Subscription, silentLogger, TracingChannels } from '@uvmkit/hcs-core';
+import { isGuid } from '@uvmkit/hcs-core/hvsocket';
 import {
   abortedError,
   checkCallOptions,
-  type Logger,
-  type Subscription,
-  silentLogger,
   type TraceStart,
-  TracingChannels,
+  TypedEvents,
   timeoutError,
   traced,
-} from '@uvmkit/hcs-core';
-import { isGuid } from '@uvmkit/hcs-core/hvsocket';
+} from '@uvmkit/hcs-core/manager';
 import {
   BridgeClosedError,
   type BridgeCloseReason,
@@ -45,7 +43,6 @@ import {
   ResponseTooLargeError,
   SendQueueFullError,
 } from '../errors.js';
-import { Listeners } from '../events.js';
 import { encodeFrame, type Frame, FrameDecoder, MAX_INBOUND_FRAME } from './frame.js';
 import {
   CONTAINER_NOTIFICATION,
@@ -136,7 +133,7 @@ export class Bridge {
   readonly #maxFrameSize: number;
   readonly #defaultTimeout: number | null;
   readonly #maxSendQueue: number;
-  readonly #events: Listeners<BridgeEvents>;
+  readonly #events: TypedEvents<BridgeEvents>;
   readonly #logger: Logger;
   readonly #vmId: string | undefined;
   #nextId = 0n;
@@ -147,7 +144,7 @@ export class Bridge {
   constructor(stream: Duplex, options: BridgeOptions = {}) {
     this.#stream = stream;
     this.#logger = options.logger ?? silentLogger;
-    this.#events = new Listeners<BridgeEvents>(this.#logger);
+    this.#events = new TypedEvents<BridgeEvents>(this.#logger);
     this.#maxFrameSize = options.maxFrameSize ?? MAX_INBOUND_FRAME;
     this.#decoder = new FrameDecoder(
       this.#maxFrameSize,

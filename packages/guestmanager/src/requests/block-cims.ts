@@ -1,6 +1,6 @@
 /** WCOW block CIM layers (gcs-protocol.md §5 `WCOWBlockCims`): the merged CIM first. */
 import type { CallOptions } from '@uvmkit/hcs-core';
-import { invalidArgument } from '@uvmkit/hcs-core';
+import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
 import { ResourceType, send } from './send.js';
 import * as v from './validate.js';

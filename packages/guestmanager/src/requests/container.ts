@@ -3,7 +3,7 @@
  * the CONTAINER's id, not the null container. LCOW: `LCOWContainerConstraints`.
  */
 import type { CallOptions } from '@uvmkit/hcs-core';
-import { invalidArgument } from '@uvmkit/hcs-core';
+import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
 import { ResourceType } from './send.js';
 import * as v from './validate.js';

@@ -4,7 +4,7 @@
  * outer RequestType of `Add` — and network namespaces.
  */
 import type { CallOptions } from '@uvmkit/hcs-core';
-import { invalidArgument } from '@uvmkit/hcs-core';
+import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
 import { ResourceType, send } from './send.js';
 import * as v from './validate.js';

@@ -1,6 +1,6 @@
 /** Confidential UVMs: the security policy and policy fragments (gcs-protocol.md §5, §6.1 step 8). */
 import type { CallOptions } from '@uvmkit/hcs-core';
-import { invalidArgument } from '@uvmkit/hcs-core';
+import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
 import { ResourceType, send } from './send.js';
 import * as v from './validate.js';

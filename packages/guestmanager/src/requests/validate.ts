@@ -1,6 +1,7 @@
 /** Argument checks shared by the request builders: everything is validated before sending. */
-import { invalidArgument } from '@uvmkit/hcs-core';
+
 import { isGuid } from '@uvmkit/hcs-core/hvsocket';
+import { invalidArgument } from '@uvmkit/hcs-core/manager';
 
 export function object(op: string, name: string, v: unknown): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))

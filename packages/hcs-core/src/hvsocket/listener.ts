@@ -24,6 +24,7 @@ export const HvSocketCode = {
   /** The platform transport failed (socket, bind, listen). */
   TransportFailed: 'TransportFailed',
 } as const;
+export type HvSocketCode = (typeof HvSocketCode)[keyof typeof HvSocketCode];
 
 /** Which transport: `unix` = the emulator mapping (default off Windows), `hyperv` = AF_HYPERV. */
 export type HvSocketTransport = 'unix' | 'hyperv';

@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal module (not a package export; not tagged internal: that would strip its imports).
  * The one module that declares computecore's exports to koffi (hcs-api.md §1, all 60), with
  * branded handle types. Every koffi type name carries the `uvmkit_` prefix and is declared at most
  * once per process (koffi type names are process-global; a second load or a second copy of

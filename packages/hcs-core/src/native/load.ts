@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal module (not a package export; not tagged internal: that would strip its imports).
  * Lazy, process-wide loading of the compute library. Nothing native (not even the koffi module)
  * is loaded until the first call that needs it.
  *
@@ -12,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { HcsError, LocalCode } from '../errors.js';
+import { setShimSocketPath } from '../service-hint.js';
 import { CORE_VERSION } from '../version.js';
 import { BlockingRunner } from './blocking.js';
 import type {
@@ -96,6 +97,18 @@ export function loadNative(): Promise<Native> {
   return pending;
 }
 
+/**
+ * The emulator's shim reports the hcsd endpoint it tried (its `UvmkitShimSocketPath` export); a
+ * library without it is not the shim, and the hint falls back to the derived path.
+ */
+function shimSocketPathOf(lib: { func(decl: string): unknown }): (() => string) | undefined {
+  try {
+    return lib.func('const char *UvmkitShimSocketPath(void)') as () => string;
+  } catch {
+    return undefined;
+  }
+}
+
 async function doLoad(): Promise<Native> {
   const { default: koffi } = await import('koffi');
   const cc = await import('./computecore.js');
@@ -168,6 +181,7 @@ async function doLoad(): Promise<Native> {
 
   const types = cc.declareTypes();
   const declared = cc.declareExports(lib);
+  if (process.platform !== 'win32') setShimSocketPath(shimSocketPathOf(lib));
   return {
     libraryPath,
     cc: declared.exports,

@@ -1,5 +1,5 @@
 /**
- * @internal The ws2_32.dll declarations behind the Windows HvSocket transport
+ * Internal module. The ws2_32.dll declarations behind the Windows HvSocket transport
  * (`hvsocket/windows.ts`). Like `computecore.ts`, this is one of the two modules that touch
  * native code; it loads nothing until `loadWinsock()` is called, and only on Windows.
  */

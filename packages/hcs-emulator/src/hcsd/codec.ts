@@ -15,7 +15,7 @@ const ABSENT = 0xffffffff;
 
 /** A malformed frame; the connection that sent it is closed. */
 export class FrameError extends Error {
-  readonly code = 'ERR_HCSD_FRAME' as const;
+  readonly code = 'HcsdFrame' as const;
   constructor(message: string) {
     super(message);
     this.name = 'FrameError';

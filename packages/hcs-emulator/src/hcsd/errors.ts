@@ -63,7 +63,7 @@ export function toInt32(hr: number): number {
 
 /** The failure of one call: the HRESULT and the `ResultError.ErrorMessage`. */
 export class HcsdFailure extends Error {
-  readonly code = 'ERR_HCSD_FAILURE' as const;
+  readonly code = 'HcsdFailure' as const;
   readonly hresult: number;
 
   constructor(hresult: number, message: string) {

@@ -77,7 +77,7 @@ export interface ServeOptions {
 
 /** Error with a stable `code` for startup failures. */
 export class HcsdStartError extends Error {
-  readonly code: 'ERR_HCSD_SOCKET_IN_USE' | 'ERR_HCSD_SOCKET_PATH' | 'ERR_HCSD_LISTEN';
+  readonly code: 'HcsdSocketInUse' | 'HcsdSocketPath' | 'HcsdListen';
   constructor(code: HcsdStartError['code'], message: string) {
     super(message);
     this.name = 'HcsdStartError';
@@ -96,10 +96,10 @@ function uid(): number {
 export async function removeStaleSocket(path: string): Promise<void> {
   if (!existsSync(path)) return;
   const st = lstatSync(path);
-  if (!st.isSocket()) throw new HcsdStartError('ERR_HCSD_SOCKET_PATH', `${path} exists and is not a socket`);
+  if (!st.isSocket()) throw new HcsdStartError('HcsdSocketPath', `${path} exists and is not a socket`);
   if (st.uid !== uid())
     throw new HcsdStartError(
-      'ERR_HCSD_SOCKET_PATH',
+      'HcsdSocketPath',
       `${path} is a socket of uid ${st.uid}, not of this user (uid ${uid()}); refusing to use or remove it`,
     );
   const live = await new Promise<boolean>((resolve) => {
@@ -110,7 +110,7 @@ export async function removeStaleSocket(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (live) throw new HcsdStartError('ERR_HCSD_SOCKET_IN_USE', `another hcsd is listening on ${path}`);
+  if (live) throw new HcsdStartError('HcsdSocketInUse', `another hcsd is listening on ${path}`);
   try {
     unlinkSync(path);
   } catch (e) {
@@ -384,7 +384,7 @@ export async function serve(options: ServeOptions): Promise<HcsdServer> {
     try {
       tcpWhere = parseTcpEndpoint(options.listen, { allowPortZero: true });
     } catch (e) {
-      throw new HcsdStartError('ERR_HCSD_LISTEN', `--listen ${(e as Error).message}`);
+      throw new HcsdStartError('HcsdListen', `--listen ${(e as Error).message}`);
     }
   }
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -460,10 +460,7 @@ export async function serve(options: ServeOptions): Promise<HcsdServer> {
     } catch (e) {
       server.close();
       control?.close();
-      throw new HcsdStartError(
-        'ERR_HCSD_LISTEN',
-        `cannot listen on ${options.listen}: ${(e as Error).message}`,
-      );
+      throw new HcsdStartError('HcsdListen', `cannot listen on ${options.listen}: ${(e as Error).message}`);
     }
     tcpServer = tcpListener;
     const port = (tcpListener.address() as AddressInfo).port;

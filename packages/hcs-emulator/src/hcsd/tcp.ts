@@ -25,7 +25,7 @@ export interface TcpEndpoint {
 
 /** Error with a stable code: a malformed or non-loopback TCP endpoint. */
 export class TcpEndpointError extends Error {
-  readonly code = 'ERR_HCSD_TCP_ENDPOINT' as const;
+  readonly code = 'HcsdTcpEndpoint' as const;
   constructor(message: string) {
     super(message);
     this.name = 'TcpEndpointError';

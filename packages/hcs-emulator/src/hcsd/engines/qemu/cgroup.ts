@@ -70,7 +70,7 @@ export class CpuLimiter {
         else writeFileSync(join(dir, 'cpu.weight'), String(w));
       }
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_HCSD_FAILURE') throw e;
+      if ((e as { code?: string }).code === 'HcsdFailure') throw e;
       fail(HR.ERROR_ACCESS_DENIED, `Processor limits: cgroup write failed: ${(e as Error).message}`);
     }
   }

@@ -60,7 +60,7 @@ export interface HelloFrame {
 
 /** The peer broke the protocol: the relay resets its connection (all streams) and resyncs. */
 export class RelayProtocolError extends Error {
-  readonly code = 'ERR_RELAY_PROTOCOL' as const;
+  readonly code = 'RelayProtocol' as const;
   constructor(message: string) {
     super(message);
     this.name = 'RelayProtocolError';

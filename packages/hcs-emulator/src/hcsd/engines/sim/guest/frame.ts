@@ -21,7 +21,7 @@ export interface GuestFrame {
 
 /** The host broke the framing: the connection is dropped. */
 export class GuestFrameError extends Error {
-  readonly code = 'ERR_GCS_FRAME' as const;
+  readonly code = 'GcsFrame' as const;
   constructor(message: string) {
     super(message);
     this.name = 'GuestFrameError';

@@ -69,7 +69,7 @@ export const GHR = {
 
 /** A failed guest request: HRESULT + message (becomes Result, ErrorMessage, one ErrorRecord). */
 export class GuestFailure extends Error {
-  readonly code = 'ERR_GCS_FAILURE' as const;
+  readonly code = 'GcsFailure' as const;
   readonly hresult: number;
   constructor(hresult: number, message: string) {
     super(message);
