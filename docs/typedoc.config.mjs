@@ -24,6 +24,7 @@ const config = {
     '../packages/hcs-emulator/src/testing.ts',
     '../packages/hcs-core/src/index.ts',
     '../packages/hcs-core/src/hvsocket/index.ts',
+    '../packages/hcs-core/src/manager.ts',
     '../packages/lifetime/src/index.ts',
     '../packages/network/src/index.ts',
     '../packages/scsi/src/index.ts',

@@ -26,7 +26,7 @@ export const GuestCode = {
 export type GuestCode = (typeof GuestCode)[keyof typeof GuestCode];
 
 declare module '@uvmkit/hcs-core' {
-  /** guestmanager's local codes are HcsError codes too. */
+  // guestmanager's local codes are HcsError codes too (HcsLocalCodes keeps its one doc comment in hcs-core)
   interface HcsLocalCodes extends Record<GuestCode, true> {}
 }
 
