@@ -5,7 +5,7 @@
  *
  * Owns: loading computecore (`computecore.dll` on Windows; `$UVMKIT_HCS_LIBRARY` or the
  * `@uvmkit/hcs-emulator` shim elsewhere), the declaration of every export, the HRESULT →
- * {@link HcsError} taxonomy and predicates, {@link Operation} (completion by callback,
+ * {@link HcsError} taxonomy and predicates, `Operation` (in `@uvmkit/hcs-core/manager`; completion by callback,
  * cancellation, timeouts), {@link ComputeSystem} (handle wrapper, events, idempotent close),
  * {@link UtilityVM} (`create`/`open`, validated `modify`, exit events) and its plugin registry
  * (`UtilityVM.use`), an injected {@link Logger}.
