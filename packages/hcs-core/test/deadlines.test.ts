@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { ComputeSystem } from '../src/compute-system.js';
 import { HcsError } from '../src/errors.js';
 import { ensureHvsocketDir } from '../src/hvsocket/path.js';

@@ -6,8 +6,7 @@
  * processes under Wine, which have no AF_UNIX, reach hcsd this way.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { ensurePrivateDir, runtimeDir } from '../runtime-dir.js';
 
 /** `HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)`: a TCP client without the right secret. */
