@@ -1,5 +1,6 @@
 import { defineProject } from 'vitest/config';
+import { timeouts } from '../../vitest.shared.js';
 
 export default defineProject({
-  test: { name: 'hcs-emulator', include: ['test/**/*.test.ts'], exclude: ['test/qemu/**'] },
+  test: { ...timeouts, name: 'hcs-emulator', include: ['test/**/*.test.ts'], exclude: ['test/qemu/**'] },
 });

@@ -1,5 +1,6 @@
 import { defineProject } from 'vitest/config';
+import { timeouts } from '../../vitest.shared.js';
 
 export default defineProject({
-  test: { name: 'hcs-schema', include: ['test/**/*.test.ts'] },
+  test: { ...timeouts, name: 'hcs-schema', include: ['test/**/*.test.ts'] },
 });

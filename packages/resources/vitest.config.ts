@@ -1,5 +1,6 @@
 import { defineProject } from 'vitest/config';
+import { timeouts } from '../../vitest.shared.js';
 
 export default defineProject({
-  test: { name: 'resources', include: ['test/**/*.test.ts'] },
+  test: { ...timeouts, name: 'resources', include: ['test/**/*.test.ts'] },
 });
