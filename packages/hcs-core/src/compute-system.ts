@@ -14,7 +14,8 @@
  *   a warning.
  */
 import { ClosedError, HcsError, HRESULT, invalidArgument, LocalCode } from './errors.js';
-import { type Subscription, TypedEvents, type WaitOptions } from './events.js';
+import { type ExitWaitOptions, type Subscription, TypedEvents } from './events.js';
+import { holdProcess } from './keep-alive.js';
 import { childLogger, type Logger, silentLogger } from './logger.js';
 import { withinDeadline } from './native/blocking.js';
 import type { CallbackPointer, ExportName, Out, Pointer, SystemHandle } from './native/computecore.js';
@@ -484,9 +485,10 @@ export class ComputeSystem {
   /**
    * Resolves with the exit status when the system exits (at once if it already did). Rejects with
    * `ClosedError` if the handle is closed first, with `HCS_E_SERVICE_DISCONNECT` if the service
-   * disconnects, with `Aborted` when `signal` aborts.
+   * disconnects, with `Aborted` when `signal` aborts. While pending it keeps the process alive
+   * unless `ref: false`.
    */
-  waitForExit(options: WaitOptions = {}): Promise<SystemExitStatus> {
+  waitForExit(options: ExitWaitOptions = {}): Promise<SystemExitStatus> {
     const op = 'waitForExit';
     const { signal } = options;
     if (this.#hub.exitStatus !== undefined) return Promise.resolve(this.#hub.exitStatus);
@@ -502,7 +504,9 @@ export class ComputeSystem {
     const events = this.#hub.events;
     return new Promise<SystemExitStatus>((resolve, reject) => {
       const subs: Subscription[] = [];
+      const unhold = options.ref === false ? undefined : holdProcess();
       const cleanup = (): void => {
+        unhold?.();
         for (const s of subs) s.dispose();
         signal?.removeEventListener('abort', onAbort);
         waiters.delete(onClose);

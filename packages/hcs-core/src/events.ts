@@ -21,6 +21,16 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Options of `waitForExit`. */
+export interface ExitWaitOptions extends WaitOptions {
+  /**
+   * Whether the pending wait keeps the Node process alive, as a pending socket read does (default
+   * `true`): `await vm.waitForExit()` waits for the VM even when nothing else is pending. `false`
+   * observes the exit without holding the process (like an unref'd timer).
+   */
+  ref?: boolean | undefined;
+}
+
 type Listener<T> = (payload: T) => void;
 
 /** A set of typed events keyed by name. */

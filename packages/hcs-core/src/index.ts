@@ -59,7 +59,7 @@ export {
   LocalCode,
   type ResultErrorDocument,
 } from './errors.js';
-export type { Subscription, WaitOptions } from './events.js';
+export type { ExitWaitOptions, Subscription, WaitOptions } from './events.js';
 export { childLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export { type CoreCopy, coreCopies } from './native/load.js';
 export { type CallOptions, MAX_TIMEOUT_MS } from './options.js';

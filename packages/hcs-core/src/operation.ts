@@ -22,6 +22,7 @@
  * - An exception in the callback is caught and logged; it never crashes the process.
  */
 import { HcsError, HRESULT, hresultEquals, LocalCode, type ResultErrorDocument } from './errors.js';
+import { holdProcess } from './keep-alive.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { OperationHandle, Pointer } from './native/computecore.js';
 import { loadNative, type Native } from './native/load.js';
@@ -40,6 +41,8 @@ interface PendingOperation {
   readonly handle: OperationHandle;
   readonly settle: (outcome: OperationOutcome) => void;
   readonly logger: Logger;
+  /** Releases this operation's hold on the process ({@link holdProcess}) and its count. */
+  readonly release: () => void;
 }
 
 interface Engine {
@@ -47,7 +50,6 @@ interface Engine {
   readonly callback: bigint;
   readonly pending: Map<number, PendingOperation>;
   nextId: number;
-  keepAlive: NodeJS.Timeout;
 }
 
 let engine: Engine | undefined;
@@ -69,14 +71,11 @@ function getEngine(): Promise<Engine> {
 }
 
 function createEngine(native: Native): Engine {
-  const keepAlive = setInterval(() => {}, 2 ** 30);
-  keepAlive.unref();
   const e: Engine = {
     native,
     callback: 0n,
     pending: new Map(),
     nextId: 1,
-    keepAlive,
   };
   const onComplete = (_op: Pointer, context: Pointer): void => {
     let p: PendingOperation | undefined;
@@ -95,7 +94,7 @@ function createEngine(native: Native): Engine {
         } catch (err) {
           done.logger.error('HcsCloseOperation failed', { err });
         }
-        release(e);
+        done.release();
         done.settle({ hresult: hr, document });
       });
     } catch (err) {
@@ -107,11 +106,17 @@ function createEngine(native: Native): Engine {
 }
 
 let pendingCount = 0;
-function retain(e: Engine): void {
-  if (pendingCount++ === 0) e.keepAlive.ref();
-}
-function release(e: Engine): void {
-  if (--pendingCount === 0) e.keepAlive.unref();
+/** Count an operation awaiting completion and hold the process for it; the result releases both. */
+function retain(): () => void {
+  pendingCount++;
+  const unhold = holdProcess();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    pendingCount--;
+    unhold();
+  };
 }
 
 /** Parse a ResultError document; `undefined` when absent or not a JSON object. */
@@ -189,8 +194,8 @@ export class Operation {
     const completion = new Promise<OperationOutcome>((resolve) => {
       settle = resolve;
     });
-    e.pending.set(opId, { handle, settle, logger: context.logger ?? silentLogger });
-    retain(e);
+    const release = retain();
+    e.pending.set(opId, { handle, settle, logger: context.logger ?? silentLogger, release });
 
     let hr: number;
     try {
@@ -198,7 +203,7 @@ export class Operation {
     } catch (err) {
       e.pending.delete(opId);
       native.cc.HcsCloseOperation(handle);
-      release(e);
+      release();
       throw err;
     }
     if (failed(hr)) {
@@ -221,7 +226,7 @@ export class Operation {
           } catch (err) {
             (context.logger ?? silentLogger).error('HcsCloseOperation failed', { err });
           }
-          release(e);
+          release();
           resolve();
         }),
       );

@@ -204,11 +204,12 @@ export class UtilityVM {
   /**
    * Resolves with the exit status when the VM exits. If the handle is closed (or the service
    * disconnects) first it rejects — a rejection that is already handled, so ignoring this promise
-   * never produces an unhandled rejection.
+   * never produces an unhandled rejection. Observing it does not keep the process alive (listeners
+   * race against it); `await wait(vm)` of `@uvmkit/lifetime` waits for the VM and holds the process.
    */
   get exited(): Promise<SystemExitStatus> {
     if (this.#exited === undefined) {
-      this.#exited = this[UVM_SYSTEM].waitForExit();
+      this.#exited = this[UVM_SYSTEM].waitForExit({ ref: false });
       this.#exited.catch(() => {});
     }
     return this.#exited;

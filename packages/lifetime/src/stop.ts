@@ -6,6 +6,7 @@
  */
 import {
   type CallOptions,
+  type ExitWaitOptions,
   HcsError,
   isAlreadyStopped,
   isNotFound,
@@ -14,7 +15,6 @@ import {
   type SystemExitStatus,
   systemOf,
   type UtilityVM,
-  type WaitOptions,
 } from '@uvmkit/hcs-core';
 import type { CrashOptions, ShutdownOptions } from '@uvmkit/hcs-schema';
 import { wrap } from './start.js';
@@ -85,8 +85,11 @@ export async function crash(
   }
 }
 
-/** Wait for the VM to exit; resolves with the exit status (at once if it already exited). */
-export function wait(vm: UtilityVM, options?: WaitOptions): Promise<SystemExitStatus> {
+/**
+ * Wait for the VM to exit; resolves with the exit status (at once if it already exited). The wait
+ * keeps the process alive while pending unless `ref: false`.
+ */
+export function wait(vm: UtilityVM, options?: ExitWaitOptions): Promise<SystemExitStatus> {
   return systemOf(vm).waitForExit(options);
 }
 

@@ -70,6 +70,25 @@ parentPort.on('message', ({ seq, req }) => {
 });
 `;
 
+/**
+ * The parent's Node options minus those that would make the evaluated worker source an ES module
+ * (`node --input-type=module -e …`, `--experimental-default-type=module`): it is CommonJS.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const name = arg.split('=', 1)[0];
+    if (name === '--input-type' || name === '--experimental-default-type') {
+      if (!arg.includes('=')) i++; // the value is the next argument
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
 interface Job {
   readonly req: BlockingRequest;
   readonly resolve: (r: BlockingResult) => void;
@@ -124,7 +143,11 @@ export class BlockingRunner {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.#options });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: workerExecArgv(),
+      workerData: this.#options,
+    });
     const slot: Slot = { worker, busy: undefined };
     worker.on('message', (m: { out: BlockingResult }) => {
       const job = slot.busy;
