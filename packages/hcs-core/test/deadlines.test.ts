@@ -203,3 +203,35 @@ linuxOnlyDescribe(
     }
   });
 });
+
+linuxOnlyDescribe('SIGSTOP of the native hcsd: Windows Node under Wine cannot signal a Linux process')(
+  'a request hcsd does not read',
+  () => {
+    it('never blocks the JS thread: the shim queues it for its writer thread, and the deadline still holds', async () => {
+      const hcsd: HcsdProcess = await startDaemon();
+      await HcsService.getProperties(); // connected
+      process.kill(hcsd.pid, 'SIGSTOP');
+      try {
+        // Far more than a socket's buffer: sent from the JS thread, this used to block it until
+        // hcsd read again.
+        const config = { ...vmConfig(), Owner: 'x'.repeat(3 * 1024 * 1024) };
+        const ticks: number[] = [];
+        const ticker = setInterval(() => ticks.push(Date.now()), 50);
+        const t0 = Date.now();
+        const created = rejection<HcsError>(ComputeSystem.create(uniqueId('unread'), config, { timeout: 1500 }));
+        const callMs = Date.now() - t0;
+        const err = await created;
+        clearInterval(ticker);
+        expect(err.code).toBe('Timeout');
+        expect(callMs).toBeLessThan(1000);
+        // the event loop kept turning while the request sat unsent: no gap near the whole wait
+        const gaps = ticks.slice(1).map((t, i) => t - (ticks[i] as number));
+        expect(ticks.length).toBeGreaterThan(5);
+        expect(Math.max(...gaps)).toBeLessThan(1000);
+      } finally {
+        process.kill(hcsd.pid, 'SIGCONT');
+        await hcsd.kill();
+      }
+    }, 60_000);
+  },
+);

@@ -35,6 +35,8 @@ const char *UvmkitShimSocketPath(void);
 /* Default deadline of the synchronous calls (Open, service properties) and of connecting;
    $UVMKIT_HCSD_CALL_TIMEOUT_MS overrides it. Connecting waits at most SHIM_CONNECT_WAIT_MS of it. */
 #define SHIM_CALL_TIMEOUT_MS 30000u
+/* Bytes of requests the shim holds unsent for a connection before it gives hcsd up as gone. */
+#define SHIM_MAX_UNSENT (4u * HCSD_MAX_FRAME)
 #define SHIM_CONNECT_WAIT_MS 5000u
 /* HRESULTs the transport reports besides HCS_E_SERVICE_NOT_AVAILABLE / _DISCONNECT */
 #define HCS_E_CONNECT_FAILED HR(0x80370108u)
@@ -172,7 +174,14 @@ struct conn {
   bool dead;
   HRESULT refusal;      /* hcsd refused the connection (an id-0 failure frame): the reason, else 0 */
   char *refusal_msg;    /* its ErrorMessage document (malloc'd ResultError JSON) or NULL */
+  /* Frames to send, in order, written by the connection's writer thread so that no caller (the
+     JS thread among them) ever blocks on a socket hcsd is not reading. Guarded by write_mu. */
   pthread_mutex_t write_mu;
+  pthread_cond_t write_cv;
+  struct out_frame *out_head, *out_tail;
+  size_t out_bytes;  /* bytes queued and not yet written */
+  bool write_stop;   /* the connection is gone: the writer drops what is queued and exits */
+  bool write_failed; /* a send failed: nothing more is written */
 };
 /* Deadline of synchronous calls in ms ($UVMKIT_HCSD_CALL_TIMEOUT_MS or SHIM_CALL_TIMEOUT_MS). */
 uint32_t rpc_call_timeout_ms(void);
@@ -194,8 +203,10 @@ conn_t *rpc_connection(HRESULT *hr);
 void conn_ref(conn_t *c);   /* g_mu held */
 void conn_unref(conn_t *c); /* g_mu held */
 uint32_t rpc_next_id(void); /* g_mu held */
-/* Write a whole frame (g_mu NOT held). On failure the connection is shut down (reader cleans up). */
-bool rpc_send(conn_t *c, const uint8_t *frame, size_t len);
+/* Queue a whole frame for the writer thread, which takes ownership of `frame` (malloc'd) and
+ * frees it. Never blocks on the socket. If the queue is past SHIM_MAX_UNSENT bytes (hcsd stopped
+ * reading) or a send failed, the connection is shut down: the reader fails everything pending. */
+void rpc_send(conn_t *c, uint8_t *frame, size_t len);
 
 /* pending request registry (g_mu held) */
 enum pending_kind { PK_OP = 1, PK_SYNC = 2, PK_CLOSE = 3 };

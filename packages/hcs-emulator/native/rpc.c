@@ -133,6 +133,7 @@ void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
   shim_close(c->sock);
   free(c->refusal_msg);
+  pthread_cond_destroy(&c->write_cv);
   pthread_mutex_destroy(&c->write_mu);
   free(c);
 }
@@ -143,21 +144,78 @@ uint32_t rpc_next_id(void) {
   return id;
 }
 
-bool rpc_send(conn_t *c, const uint8_t *frame, size_t len) {
-  bool ok = true;
+struct out_frame {
+  struct out_frame *next;
+  uint8_t *data;
+  size_t len;
+};
+
+void rpc_send(conn_t *c, uint8_t *frame, size_t len) {
+  struct out_frame *f = malloc(sizeof *f);
   pthread_mutex_lock(&c->write_mu);
-  size_t off = 0;
-  while (off < len) {
-    long n = shim_send(c->sock, frame + off, len - off);
-    if (n <= 0) {
-      ok = false;
-      shim_shutdown(c->sock); /* the reader sees EOF and fails everything pending */
-      break;
-    }
-    off += (size_t)n;
+  bool give_up = f == NULL || c->write_stop || c->write_failed || c->out_bytes + len > SHIM_MAX_UNSENT;
+  if (!give_up) {
+    f->next = NULL;
+    f->data = frame;
+    f->len = len;
+    if (c->out_tail) c->out_tail->next = f;
+    else c->out_head = f;
+    c->out_tail = f;
+    c->out_bytes += len;
+    pthread_cond_signal(&c->write_cv);
+  } else if (!c->write_stop) {
+    c->write_failed = true;
   }
   pthread_mutex_unlock(&c->write_mu);
-  return ok;
+  if (give_up) {
+    free(f);
+    free(frame);
+    shim_shutdown(c->sock); /* the reader sees EOF and fails everything pending */
+  }
+}
+
+/* The connection's writer: sends queued frames in order until the connection is gone. */
+static void *writer_main(void *arg) {
+  conn_t *c = arg;
+  pthread_mutex_lock(&c->write_mu);
+  for (;;) {
+    while (c->out_head == NULL && !c->write_stop) pthread_cond_wait(&c->write_cv, &c->write_mu);
+    struct out_frame *f = c->out_head;
+    if (f == NULL) break; /* stopped, and nothing left */
+    c->out_head = f->next;
+    if (c->out_head == NULL) c->out_tail = NULL;
+    bool skip = c->write_stop || c->write_failed;
+    pthread_mutex_unlock(&c->write_mu);
+    bool ok = true;
+    for (size_t off = 0; !skip && off < f->len;) {
+      long n = shim_send(c->sock, f->data + off, f->len - off);
+      if (n <= 0) {
+        ok = false;
+        break;
+      }
+      off += (size_t)n;
+    }
+    if (!ok) shim_shutdown(c->sock); /* the reader sees EOF and fails everything pending */
+    free(f->data);
+    pthread_mutex_lock(&c->write_mu);
+    c->out_bytes -= f->len;
+    if (!ok) c->write_failed = true;
+    free(f);
+  }
+  pthread_mutex_unlock(&c->write_mu);
+  pthread_mutex_lock(&g_mu);
+  conn_unref(c); /* the writer's reference */
+  pthread_mutex_unlock(&g_mu);
+  return NULL;
+}
+
+/* Tell the writer the connection is gone (g_mu may be held: the writer takes it only after
+   dropping write_mu). */
+static void writer_stop(conn_t *c) {
+  pthread_mutex_lock(&c->write_mu);
+  c->write_stop = true;
+  pthread_cond_signal(&c->write_cv);
+  pthread_mutex_unlock(&c->write_mu);
 }
 
 static void *reader_main(void *arg);
@@ -298,21 +356,27 @@ conn_t *rpc_connection(HRESULT *hr) {
   }
   c->sock = sock;
   c->gen = ++g_conn_gen;
-  c->refs = 2; /* g_conn + the reader thread */
+  c->refs = 1; /* g_conn; each thread below adds its own */
   pthread_mutex_init(&c->write_mu, NULL);
+  pthread_cond_init(&c->write_cv, NULL);
   dispatch_start();
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&t, &attr, reader_main, c) != 0) {
-    pthread_attr_destroy(&attr);
-    c->refs = 1;
+  c->refs++;
+  bool writer = pthread_create(&t, &attr, writer_main, c) == 0;
+  if (!writer) c->refs--;
+  c->refs++;
+  bool reader = writer && pthread_create(&t, &attr, reader_main, c) == 0;
+  if (!reader) c->refs--;
+  pthread_attr_destroy(&attr);
+  if (!reader) {
+    if (writer) writer_stop(c); /* it drops its reference when it exits */
     conn_unref(c);
     *hr = E_OUTOFMEMORY;
     return NULL;
   }
-  pthread_attr_destroy(&attr);
   g_conn = c;
   conn_ref(c);
   return c;
@@ -372,12 +436,7 @@ void rpc_submit_op(op_t *op, conn_t *c, sys_t *sys, uint8_t method, uint64_t tok
     sys->queue_tail = q;
     return;
   }
-  conn_ref(c);
-  pthread_mutex_unlock(&g_mu);
   rpc_send(c, fb.data, fb.len);
-  free(fb.data);
-  pthread_mutex_lock(&g_mu);
-  conn_unref(c);
 }
 
 HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *args, uint32_t argc, sync_call *out,
@@ -401,12 +460,7 @@ HRESULT rpc_call_sync(conn_t *c, uint8_t method, uint64_t token, const u8str *ar
     sys_ref(bind_sys);
   }
   pending_add(p);
-  conn_ref(c);
-  pthread_mutex_unlock(&g_mu);
   rpc_send(c, fb.data, fb.len);
-  free(fb.data);
-  pthread_mutex_lock(&g_mu);
-  conn_unref(c);
   struct timespec dl;
   uint32_t wait = rpc_call_timeout_ms();
   deadline_after(&dl, wait);
@@ -444,10 +498,7 @@ void rpc_close_token(conn_t *c, uint64_t token, bool wait) {
   p->sync = wait ? &sc : NULL;
   pending_add(p);
   conn_ref(c);
-  pthread_mutex_unlock(&g_mu);
   rpc_send(c, fb.data, fb.len);
-  free(fb.data);
-  pthread_mutex_lock(&g_mu);
   if (wait) {
     struct timespec dl;
     deadline_after(&dl, SHIM_CLOSE_WAIT_MS);
@@ -469,17 +520,11 @@ void rpc_cancel(conn_t *c, uint32_t request_id) {
   uint32_t id = rpc_next_id();
   frame_buf fb;
   if (!build_request(&fb, M_CANCEL, id, 0, &arg, 1)) return;
-  conn_ref(c);
-  pthread_mutex_unlock(&g_mu);
   rpc_send(c, fb.data, fb.len); /* the answer (S_OK / ERROR_NOT_FOUND) is not awaited */
-  free(fb.data);
-  pthread_mutex_lock(&g_mu);
-  conn_unref(c);
 }
 
-/* Called when a system's Create answered (g_mu held). Sends or fails what was queued, in order:
- * g_mu is dropped around each send, and calls made meanwhile (from the Create's completion
- * callback, or another thread) keep queueing behind the queue until it is empty. */
+/* Called when a system's Create answered (g_mu held). Sends (hands to the writer) or fails what
+ * was queued, in order, under g_mu: calls made meanwhile wait for g_mu and queue behind. */
 void sys_flush_queue(sys_t *s) {
   conn_t *c = s->conn;
   bool ok = s->bind == BIND_BOUND;
@@ -493,9 +538,8 @@ void sys_flush_queue(sys_t *s) {
     if (ok) {
       if (pending_has(c, id)) {
         frame_set_token(q->frame, s->token);
-        pthread_mutex_unlock(&g_mu);
         rpc_send(c, q->frame, q->len);
-        pthread_mutex_lock(&g_mu);
+        q->frame = NULL; /* the writer owns it now */
       }
     } else {
       pending *p = pending_take(c, id);
@@ -638,6 +682,7 @@ static void on_event(conn_t *c, uint64_t token, uint32_t type, const char *data,
 
 static void on_disconnect(conn_t *c) {
   c->dead = true;
+  writer_stop(c);
   if (g_conn == c) {
     g_conn = NULL;
     conn_unref(c);
