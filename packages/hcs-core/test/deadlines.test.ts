@@ -218,7 +218,9 @@ linuxOnlyDescribe('SIGSTOP of the native hcsd: Windows Node under Wine cannot si
         const ticks: number[] = [];
         const ticker = setInterval(() => ticks.push(Date.now()), 50);
         const t0 = Date.now();
-        const created = rejection<HcsError>(ComputeSystem.create(uniqueId('unread'), config, { timeout: 1500 }));
+        const created = rejection<HcsError>(
+          ComputeSystem.create(uniqueId('unread'), config, { timeout: 1500 }),
+        );
         const callMs = Date.now() - t0;
         const err = await created;
         clearInterval(ticker);
