@@ -62,7 +62,7 @@ const HEAD = [
   '-cpu',
   'max',
   '-m',
-  'size=512M,slots=8,maxmem=33280M',
+  'size=512M,slots=8,maxmem=49664M', // boot + 32 GiB for VPMem + 16 GiB of memory growth
   '-smp',
   '2',
   '-nodefaults',
@@ -76,7 +76,7 @@ const BOOT = [
   '-initrd',
   '/g/initrd',
   '-append',
-  'quiet console=ttyS0 panic=-1',
+  'quiet console=ttyS0 panic=-1 memhp_default_state=online_movable',
   '-qmp',
   'unix:/s/vm1/qmp.sock,server=on,wait=off',
 ];
@@ -90,6 +90,10 @@ const SERIAL = [
   'virtserialport,bus=vser0.0,chardev=relay,name=uvmkit.relay',
   '-device',
   'virtio-balloon-pci,id=balloon0,bus=pcie.0,addr=0x17',
+  '-object',
+  'memory-backend-ram,id=vmem0mem,size=16384M,reserve=off',
+  '-device',
+  'virtio-mem-pci,id=vmem0,memdev=vmem0mem,requested-size=0,block-size=2M,bus=pcie.0,addr=0x18',
 ];
 
 function failure(fn: () => unknown): HcsdFailure {
@@ -103,7 +107,7 @@ function failure(fn: () => unknown): HcsdFailure {
 }
 
 describe('qemu command line', () => {
-  it('an LCOW document with no devices: q35, PVH kernel, root ports, relay port, balloon, 9p slots', () => {
+  it('an LCOW document with no devices: q35, PVH kernel, root ports, relay port, balloon, virtio-mem, 9p slots', () => {
     const plan = buildCmdline(input(doc()));
     expect(plan.argv).toEqual([...HEAD, ...BOOT, ...CONSOLE, ...PORTS, ...SERIAL, ...FSDEVS]);
     expect(plan.qmpPath).toBe('/s/vm1/qmp.sock');
@@ -296,9 +300,11 @@ describe('qemu command line', () => {
     expect(JSON.parse(dev).id).toMatch(/^nic-[0-9a-f]{16}$/);
   });
 
-  it('kernel command line: console and panic are added only when absent', () => {
-    expect(kernelCmdline('')).toBe('console=ttyS0 panic=-1');
-    expect(kernelCmdline('console=hvc0 panic=5 x')).toBe('console=hvc0 panic=5 x');
+  it('kernel command line: console, panic and the hot-plugged memory policy are added only when absent', () => {
+    expect(kernelCmdline('')).toBe('console=ttyS0 panic=-1 memhp_default_state=online_movable');
+    expect(kernelCmdline('console=hvc0 panic=5 memhp_default_state=offline x')).toBe(
+      'console=hvc0 panic=5 memhp_default_state=offline x',
+    );
     expect(macAddress('AA:bb:CC:00:11:22')).toBe('aa:bb:cc:00:11:22');
     expect(pipeSocketPath('/d', '/run/x.sock')).toBe('/run/x.sock');
   });

@@ -132,22 +132,52 @@ describe('qemu engine: Modify', () => {
     expect((await qemuView(q.hcsd, id)).pci?.some((d) => d.id === 'pmem0')).toBe(true);
   });
 
-  it('memory: the balloon takes the VM to the new size', async () => {
-    await modify('VirtualMachine/ComputeTopology/Memory/SizeInMB', 'Update', 256);
-    const deadline = Date.now() + 30_000;
-    let actual = 0;
-    while (Date.now() < deadline) {
-      actual = (await qmp<{ actual: number }>(q.hcsd, id, 'query-balloon')).actual;
-      if (actual === 256 * 1024 * 1024) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(actual).toBe(256 * 1024 * 1024);
-    await modify('VirtualMachine/ComputeTopology/Memory/SizeInMB', 'Update', 512);
-    const err = await rejection<HcsError>(
-      modify('VirtualMachine/ComputeTopology/Memory/SizeInMB', 'Update', 1024),
-    );
-    expect((err.hresult ?? 0) >>> 0).toBe(NOT_SUPPORTED);
-    expect(err.message).toContain('the balloon cannot grow a VM above its boot memory');
+  it('memory: the balloon shrinks the VM; above the boot size the guest plugs virtio-mem blocks, and unplugs them', async () => {
+    const MB = 1024 * 1024;
+    const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+      const deadline = Date.now() + 90_000;
+      let v = await read();
+      while (!done(v) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        v = await read();
+      }
+      return v;
+    };
+    const balloon = (mb: number) =>
+      until(
+        () => qmp<{ actual: number }>(q.hcsd, id, 'query-balloon'),
+        (b) => b.actual === mb * MB,
+      );
+    // What the guest's virtio_mem driver has plugged (QEMU learns it from the driver's requests).
+    const plugged = async (): Promise<{ size: number; 'requested-size': number }> => {
+      const devs = await qmp<
+        { type: string; data: { id?: string; size: number; 'requested-size': number } }[]
+      >(q.hcsd, id, 'query-memory-devices');
+      const vmem = devs.find((d) => d.type === 'virtio-mem')?.data;
+      if (vmem === undefined) throw new Error('no virtio-mem device');
+      return vmem;
+    };
+    const size = 'VirtualMachine/ComputeTopology/Memory/SizeInMB';
+
+    await modify(size, 'Update', 256);
+    expect((await balloon(256)).actual).toBe(256 * MB);
+    expect((await plugged()).size).toBe(0);
+
+    await modify(size, 'Update', 1024);
+    const grown = await until(plugged, (v) => v.size === 512 * MB);
+    expect(grown).toMatchObject({ size: 512 * MB, 'requested-size': 512 * MB });
+    expect((await balloon(512)).actual).toBe(512 * MB); // the boot memory, all of it let out of the balloon
+
+    await modify(size, 'Update', 512);
+    const back = await until(plugged, (v) => v.size === 0);
+    expect(back).toMatchObject({ size: 0, 'requested-size': 0 }); // movable memory: the guest gave it back
+
+    const tooMuch = await rejection<HcsError>(modify(size, 'Update', 512 + 16384 + 2));
+    expect((tooMuch.hresult ?? 0) >>> 0).toBe(NOT_SUPPORTED);
+    expect(tooMuch.message).toContain('a running VM grows at most 16384 MB above its boot memory');
+    const odd = await rejection<HcsError>(modify(size, 'Update', 513));
+    expect(odd.code).toBe('ERROR_INVALID_PARAMETER');
+    expect(odd.message).toContain('above the boot memory it grows in 2 MB blocks');
   });
 
   it('processor limits: a cgroup cpu quota on the QEMU process', async () => {

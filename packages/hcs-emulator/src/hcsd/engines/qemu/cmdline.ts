@@ -31,6 +31,16 @@ export const P9_SLOTS_RO = 2;
 /** Memory-device slots and the address space above RAM for VPMem devices. */
 export const MEMORY_SLOTS = 8;
 export const HOTPLUG_MEMORY_MB = 32768;
+/**
+ * How far a running VM's memory can grow above its boot size: a virtio-mem device of this size
+ * (address space only: its RAM backend has `reserve=off`, so the host commits only what the guest
+ * plugs and touches), plugged by the guest's virtio_mem driver when Modify raises SizeInMB.
+ */
+export const MEMORY_GROWTH_MB = 16384;
+/** virtio-mem's plug granularity (the guest plugs and unplugs whole blocks). */
+export const MEMORY_BLOCK_MB = 2;
+/** The QOM id of that device (QMP `qom-set` of its `requested-size`). */
+export const VIRTIO_MEM_ID = 'vmem0';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -244,6 +254,8 @@ export function kernelCmdline(doc: string): string {
   const parts = doc.trim() === '' ? [] : [doc.trim()];
   if (!/(^|\s)console=/.test(doc)) parts.push('console=ttyS0');
   if (!/(^|\s)panic=/.test(doc)) parts.push('panic=-1');
+  // Memory the virtio-mem device plugs comes online by itself, movable so it can be unplugged.
+  if (!/(^|\s)memhp_default_state=/.test(doc)) parts.push('memhp_default_state=online_movable');
   return parts.join(' ');
 }
 
@@ -284,7 +296,8 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   if (input.name !== undefined) argv.push('-name', `guest=${input.name.replace(/,/g, ',,')}`);
   argv.push('-machine', input.accel === 'kvm' ? 'q35,accel=kvm' : 'q35,accel=tcg');
   argv.push('-cpu', input.accel === 'kvm' ? 'host' : 'max');
-  argv.push('-m', `size=${memoryMB}M,slots=${MEMORY_SLOTS},maxmem=${memoryMB + HOTPLUG_MEMORY_MB}M`);
+  const maxmem = memoryMB + HOTPLUG_MEMORY_MB + MEMORY_GROWTH_MB;
+  argv.push('-m', `size=${memoryMB}M,slots=${MEMORY_SLOTS},maxmem=${maxmem}M`);
   argv.push('-smp', String(processors));
   argv.push('-nodefaults', '-no-user-config', '-display', 'none');
   if (vm.StopOnReset === true) argv.push('-no-reboot');
@@ -388,6 +401,12 @@ export function buildCmdline(input: CmdlineInput): VmPlan {
   argv.push('-chardev', `socket,id=relay,path=${relayPath},server=on,wait=off`);
   argv.push('-device', 'virtserialport,bus=vser0.0,chardev=relay,name=uvmkit.relay');
   argv.push('-device', `virtio-balloon-pci,id=balloon0,bus=pcie.0,addr=0x${(serialSlot + 1).toString(16)}`);
+  // Memory growth above the boot size (none plugged at start).
+  argv.push('-object', `memory-backend-ram,id=${VIRTIO_MEM_ID}mem,size=${MEMORY_GROWTH_MB}M,reserve=off`);
+  argv.push(
+    '-device',
+    `virtio-mem-pci,id=${VIRTIO_MEM_ID},memdev=${VIRTIO_MEM_ID}mem,requested-size=0,block-size=${MEMORY_BLOCK_MB}M,bus=pcie.0,addr=0x${(serialSlot + 2).toString(16)}`,
+  );
 
   // NICs.
   const nics = get(devs, 'NetworkAdapters');

@@ -6,12 +6,15 @@
  * the device table that the service leaves untouched.
  */
 import { statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { NULL_GUID } from '@uvmkit/hcs-schema';
 import type { ModifyCall } from '../../engine.js';
 import { fail, HcsdFailure, HR } from '../../errors.js';
 import { isObj, type Obj } from '../../json.js';
 import type { CpuLimiter } from './cgroup.js';
 import {
+  MEMORY_BLOCK_MB,
+  MEMORY_GROWTH_MB,
   netdevArgs,
   netdevId,
   nicDevice,
@@ -28,6 +31,7 @@ import {
   shareDevice,
   shareId,
   shareReadOnly,
+  VIRTIO_MEM_ID,
 } from './cmdline.js';
 import { checkAttachment, checkPmem } from './preflight.js';
 import type { QmpClient } from './qmp.js';
@@ -69,8 +73,7 @@ export const UNREALIZABLE: Readonly<Record<string, string>> = {
   CpuFrequencyPowerCap: 'QEMU cannot cap a vCPU frequency',
   Gpu: 'GPU partitioning needs a host GPU and VFIO',
   Licensing: 'Hyper-V licensing state has no QEMU counterpart',
-  MemoryAboveBoot:
-    'the balloon cannot grow a VM above its boot memory (ComputeTopology.Memory.SizeInMB at start)',
+  MemoryAboveGrowth: `a running VM grows at most ${MEMORY_GROWTH_MB} MB above its boot memory (the size of its virtio-mem device)`,
   ProcessorReservation: 'a CPU reservation has no cgroup counterpart on this host',
   ProcessorMaximumFrequency: 'QEMU cannot cap a vCPU frequency',
   NicUpdate:
@@ -262,12 +265,32 @@ async function vpmem(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal):
   ctx.placement[id] = port;
 }
 
+/**
+ * The VM's memory to `SizeInMB`: up to the boot size the balloon takes it there (and nothing is
+ * plugged); above it the balloon is let out and the virtio-mem device is asked for the rest, which
+ * the guest's driver plugs. Both are asynchronous in the guest, as Hyper-V's memory resize is.
+ */
 async function memory(ctx: ModifyContext, call: ModifyCall, signal: AbortSignal): Promise<void> {
   const mb = call.settings;
   if (typeof mb !== 'number') fail(HR.E_INVALIDARG, 'Memory/SizeInMB: Settings must be a number');
-  if (mb > ctx.bootMemoryMB)
-    refuse('MemoryAboveBoot', `Memory/SizeInMB ${mb} (boot memory ${ctx.bootMemoryMB} MB)`);
-  await ctx.qmp.execute('balloon', { value: mb * 1024 * 1024 }, { signal });
+  const boot = ctx.bootMemoryMB;
+  const grow = Math.max(0, mb - boot);
+  if (grow > MEMORY_GROWTH_MB) refuse('MemoryAboveGrowth', `Memory/SizeInMB ${mb} (boot memory ${boot} MB)`);
+  if (grow % MEMORY_BLOCK_MB !== 0)
+    fail(
+      HR.E_INVALIDARG,
+      `Memory/SizeInMB ${mb}: above the boot memory it grows in ${MEMORY_BLOCK_MB} MB blocks`,
+    );
+  const host = totalmem();
+  if (mb * 1024 * 1024 > host)
+    fail(
+      HR.ERROR_NOT_ENOUGH_MEMORY,
+      `Memory/SizeInMB ${mb}: more than the host's ${Math.floor(host / 1048576)} MB`,
+    );
+  const requested = { path: `/machine/peripheral/${VIRTIO_MEM_ID}`, property: 'requested-size' };
+  if (grow === 0) await ctx.qmp.execute('qom-set', { ...requested, value: 0 }, { signal });
+  await ctx.qmp.execute('balloon', { value: Math.min(mb, boot) * 1024 * 1024 }, { signal });
+  if (grow > 0) await ctx.qmp.execute('qom-set', { ...requested, value: grow * 1024 * 1024 }, { signal });
 }
 
 function limits(ctx: ModifyContext, call: ModifyCall): void {
