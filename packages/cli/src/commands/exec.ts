@@ -223,7 +223,16 @@ async function attach(
       from === null
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {
+            // A reader that went away (`uvmctl exec … | head`: EPIPE): discard the rest.
+            let broken = false;
+            const onError = (): void => {
+              broken = true;
+              from.resume();
+            };
+            to.on('error', onError);
+            undo.push(() => to.off('error', onError));
             from.on('data', (b: Buffer) => {
+              if (broken) return;
               if (!to.write(b)) {
                 from.pause();
                 to.once('drain', () => from.resume());

@@ -94,13 +94,17 @@ export async function logs(cli: Cli, id: string, o: LogsOptions): Promise<Result
     }
     const ended = await relay(cli, stream, follow);
     if (ended === 'interrupted') return { json: null, human: '', exitCode: ExitCode.Interrupted };
-    if (!follow) return { json: null, human: '' };
+    if (!follow || ended === 'reader-gone') return { json: null, human: '' };
     // The stream closed: listen again (uvmkit-gcs re-dials) until the VM stops.
   }
 }
 
 /** Print the lines of one stream until it closes (or, without `-f`, goes quiet). */
-function relay(cli: Cli, stream: Duplex, follow: boolean): Promise<'closed' | 'idle' | 'interrupted'> {
+function relay(
+  cli: Cli,
+  stream: Duplex,
+  follow: boolean,
+): Promise<'closed' | 'idle' | 'interrupted' | 'reader-gone'> {
   return new Promise((resolve) => {
     let partial = '';
     let idle: NodeJS.Timeout | undefined;
@@ -109,12 +113,13 @@ function relay(cli: Cli, stream: Duplex, follow: boolean): Promise<'closed' | 'i
       if (line === '') return;
       cli.stdout.write(`${formatLogLine(line, cli.json)}\n`);
     };
-    const finish = (how: 'closed' | 'idle' | 'interrupted'): void => {
+    const finish = (how: 'closed' | 'idle' | 'interrupted' | 'reader-gone'): void => {
       if (done) return;
       done = true;
       if (idle !== undefined) clearTimeout(idle);
       cli.signal.removeEventListener('abort', onAbort);
-      emit(partial.replace(/\r$/, ''));
+      cli.stdout.off('error', onOutputError);
+      if (how !== 'reader-gone') emit(partial.replace(/\r$/, ''));
       partial = '';
       stream.destroy();
       resolve(how);
@@ -125,6 +130,9 @@ function relay(cli: Cli, stream: Duplex, follow: boolean): Promise<'closed' | 'i
       idle = setTimeout(() => finish('idle'), LOGS_IDLE_MS);
     };
     const onAbort = (): void => finish('interrupted');
+    // `uvmctl logs -f ID | head`: the reader went away (EPIPE), so stop quietly.
+    const onOutputError = (): void => finish('reader-gone');
+    cli.stdout.on('error', onOutputError);
     cli.signal.addEventListener('abort', onAbort, { once: true });
     stream.on('error', () => {});
     stream.setEncoding('utf8');
