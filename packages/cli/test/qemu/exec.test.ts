@@ -80,6 +80,31 @@ describe('uvmctl exec (qemu engine, real agent)', () => {
     });
   });
 
+  it('Ctrl-C (SIGINT to uvmctl) is delivered to the guest process: it dies of SIGINT, exit 130', async () => {
+    const p = spawn(process.execPath, [UVMCTL, 'exec', id, '--', 'sh', '-c', 'echo ready; exec sleep 300'], {
+      env: { ...process.env, UVMKIT_HCSD_SOCKET: hcsd.socketPath },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      let err = '';
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      p.stderr.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+      });
+      const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+      await until('ready', () => out === 'ready\n');
+      p.kill('SIGINT');
+      // 130 = 128 + SIGINT, as the guest reports it (not a detach: no warning).
+      expect(await exited).toBe(130);
+      expect({ out, err }).toEqual({ out: 'ready\n', err: '' });
+    } finally {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+  });
+
   it('pipes stdin (EOF ends it); -e and --cwd reach the process', async () => {
     expect(await withStdin(['exec', id, '--', 'sh', '-c', 'wc -l; cat'], 'a\nb\nc\n')).toEqual({
       code: 0,
@@ -136,7 +161,6 @@ describe('uvmctl exec (qemu engine, real agent)', () => {
       for (const l of out.split('\n').filter((x) => x !== '')) {
         expect(JSON.parse(l)).toMatchObject({ level: expect.any(String), msg: expect.any(String) });
       }
-      expect(out).toMatch(/"msg":"process \d+ started: \/bin\/echo"/);
     } finally {
       if (follow.exitCode === null && follow.signalCode === null) follow.kill('SIGKILL');
     }
@@ -155,6 +179,7 @@ describe('uvmctl exec -t through tmux', () => {
       until(what, () => re.test(screen()), 120_000).catch((e: Error) => {
         throw new Error(`${e.message}; the screen:\n${screen()}`);
       });
+    let socketPath: string | undefined;
     const script = [
       `stty -g > ${dir}/before`,
       `UVMKIT_HCSD_SOCKET=${hcsd.socketPath} ${process.execPath} ${UVMCTL} exec -t ${id} -- sh`,
@@ -179,6 +204,7 @@ describe('uvmctl exec -t through tmux', () => {
         '-c',
         script,
       );
+      socketPath = tmux('display', '-p', '-t', session, '#{socket_path}').trim();
       await shows(/^\/ # ?$/m, 'the guest shell prompt');
       tmux('send-keys', '-t', session, 'echo guest-$((6 * 7)) $(stty size)', 'Enter');
       await shows(/^guest-42 30 100$/m, 'the echo and the initial size');
@@ -209,6 +235,7 @@ describe('uvmctl exec -t through tmux', () => {
       } catch {
         // already gone
       }
+      if (socketPath !== undefined) rmSync(socketPath, { force: true }); // tmux leaves its socket file
       rmSync(dir, { recursive: true, force: true });
     }
   });
