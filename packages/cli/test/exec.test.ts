@@ -167,6 +167,14 @@ describe('uvmctl exec (sim engine)', () => {
     );
   }, 60_000);
 
+  it('-t without a terminal: a pty of 24x80 in the guest; EOF on stdin still ends it', async () => {
+    const p = live(['exec', '-t', vm, '--', 'winsize']);
+    await p.sees('24 80');
+    p.child.stdin?.end();
+    expect(await p.exit).toEqual({ code: 0, signal: null });
+    expect({ out: p.stdout(), err: p.stderr() }).toEqual({ out: '24 80\r\n', err: '' }); // a pty: ONLCR
+  }, 60_000);
+
   it('an unknown id: exit 3', async () => {
     expect(await run('exec', 'no-such-vm', '--', 'echo', 'x')).toEqual({
       code: 3,
