@@ -64,6 +64,8 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (!isHcsError(err)) return ExitCode.Failure;
   if (UNAVAILABLE.has(err.code) || isServiceDisconnect(err)) return ExitCode.Unavailable;
   if (err.code === 'Aborted') return ExitCode.Interrupted;
+  // An HvSocket address another listener holds: another uvmctl is attached to that guest.
+  if (err.code === 'AddressInUse') return ExitCode.Conflict;
   if (isTimeout(err)) return ExitCode.Timeout;
   if (isAborted(err)) return ExitCode.Interrupted;
   if (isInvalidArgument(err)) return ExitCode.InvalidInput;

@@ -6,8 +6,10 @@ import type { Writable } from 'node:stream';
 import { formatHresult, isHcsError, isNotFound } from '@uvmkit/hcs-core';
 import { Command, CommanderError, Option } from 'commander';
 import * as devices from './commands/devices.js';
+import { type ExecStdin, exec as execCmd } from './commands/exec.js';
 import * as guest from './commands/guest.js';
 import { ENGINES, runHcsd } from './commands/hcsd.js';
+import { logs as logsCmd } from './commands/logs.js';
 import { run as runVm } from './commands/run.js';
 import * as vm from './commands/vm.js';
 import { completionScript, SHELLS } from './completion.js';
@@ -23,6 +25,14 @@ export interface RunIo {
   stderr: Writable & { isTTY?: boolean };
   /** Aborting cancels the call in flight (Ctrl-C). */
   signal: AbortSignal;
+  /** What `exec` copies to the guest process (default: `process.stdin`). */
+  stdin?: ExecStdin;
+  /**
+   * Route Ctrl-C (SIGINT) to `fn` instead of aborting {@link RunIo.signal}; `undefined` restores
+   * that. `exec` uses it to pass SIGINT on to the guest process. Without it SIGINT keeps its
+   * default role while `exec` runs.
+   */
+  interceptSigint?: (fn: (() => void) | undefined) => void;
 }
 
 const EXIT_CODES_HELP = `
@@ -36,6 +46,8 @@ Exit codes:
   6    compute service unavailable (hcsd not running, computecore.dll missing)
   7    timeout (--timeout)
   130  interrupted (Ctrl-C cancels the call in flight)
+  exec exits with the guest process's code (0-255; 128+n when signal n killed it); its own
+  failures use the codes above and always print "uvmctl: ..." (or {"error":...}) on stderr
 
 Environment:
   UVMKIT_HCSD_SOCKET   hcsd's socket (also --socket); default /tmp/uvmkit-hcsd.sock
@@ -50,6 +62,9 @@ Examples:
   $ uvmctl list
   $ uvmctl scsi add uvm1 --controller 0 --lun 1 --path /disks/data.vhdx
   $ uvmctl guest mount uvm1 --controller 0 --lun 1 --path /run/mounts/data
+  $ uvmctl exec uvm1 -- uname -a                # stdio attached, its exit code is uvmctl's
+  $ uvmctl exec -t uvm1 -- sh                   # a terminal in the guest
+  $ uvmctl logs -f uvm1                         # the guest's log stream
   $ uvmctl inspect uvm1 --json | jq .properties.State
   $ uvmctl --trace terminate uvm1
   $ source <(uvmctl completion bash)`;
@@ -59,7 +74,7 @@ type Action = (cli: Cli, ...args: never[]) => Promise<Result>;
 /** Build the program; `run` receives the chosen command's action and its arguments. */
 export function buildProgram(
   run: (action: Action, args: unknown[], cmd: Command) => Promise<void>,
-  io: Pick<RunIo, 'stdout' | 'stderr'>,
+  io: RunIo,
 ): Command {
   const program = new Command('uvmctl')
     .exitOverride()
@@ -235,6 +250,55 @@ export function buildProgram(
   }
 
   program
+    .command('exec <id> [cmd...]')
+    .description('run a process in the utility VM, stdio attached; exits with its exit code')
+    .option('-t, --tty', 'a terminal (pty) in the guest; the local terminal goes raw while attached')
+    .option(
+      '-e, --env <KEY=VALUE>',
+      "environment variable (repeatable; replaces the agent's own)",
+      collect,
+      [],
+    )
+    .option('--cwd <dir>', 'working directory in the guest')
+    .option('--user <user>', 'user in the guest (name, uid, name:group, uid:gid)')
+    .addHelpText(
+      'after',
+      `
+Everything after -- is the command. stdin is copied to the process (EOF closes its stdin);
+stdout and stderr stream as they arrive. Ctrl-C, SIGTERM and SIGHUP are sent to the process;
+if the guest refuses (the Linux GCS does for UVM processes), or on the third, uvmctl detaches
+and exits 128+n. With --json, {"exec":{"id","pid","exitCode","durationMs"}} is printed on
+stderr at the end (stdout stays the process's).
+
+Examples:
+  $ uvmctl exec uvm1 -- sh -c 'echo hi; exit 3'; echo $?     # hi, 3
+  $ tar c dir | uvmctl exec uvm1 -- tar x -C /tmp
+  $ uvmctl exec -t -e TERM=xterm-256color uvm1 -- sh`,
+    )
+    .action(
+      bind((async (cli: Cli, id: string, cmd: string[], o: Record<string, unknown>) =>
+        execCmd(cli, id, cmd, o, {
+          stdin: io.stdin ?? process.stdin,
+          interceptSigint: (fn) => io.interceptSigint?.(fn),
+        })) as Action),
+    );
+  program
+    .command('logs <id>')
+    .description("print the guest's log stream (what the guest sends while uvmctl listens)")
+    .option('-f, --follow', 'keep listening until the VM stops (or Ctrl-C)')
+    .addHelpText(
+      'after',
+      `
+Without -f: waits for the guest to connect (--timeout, default 15 s; none: exit 7), prints
+what it sends until it is quiet for 1 s. --json prints one JSON object per line.
+
+Examples:
+  $ uvmctl logs uvm1
+  $ uvmctl logs -f uvm1 & uvmctl start uvm1      # hcsd's sim agent dials only at boot`,
+    )
+    .action(bind(logsCmd as Action));
+
+  program
     .command('hcsd')
     .description('run the HCS emulator (hcsd) in the foreground, on --socket')
     .addOption(new Option('--engine <engine>', 'what realizes VMs').choices(ENGINES))
@@ -276,6 +340,10 @@ export function buildProgram(
     }) as Action),
   );
   return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The one-line message of a failure; an unknown id reads `no compute system "x" (…)`. */

@@ -12,18 +12,43 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { keptDocument, spawn, UVMCTL, uvmctl, writeConfig } from './helpers.js';
 
 const children: ChildProcess[] = [];
+/** Pids of the hcsd daemons the uvmctl children started (from their ready lines). */
+const daemons: number[] = [];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, ms = 20_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
 afterEach(async () => {
   for (const c of children.splice(0)) {
     if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
+      const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGKILL');
-      await gone;
+      await exited;
     }
+  }
+  // The daemons die with their uvmctl (the stdin pipe); one that did not is killed by pid.
+  for (const pid of daemons.splice(0)) {
+    if (!(await gone(pid, 10_000))) process.kill(pid, 'SIGKILL');
   }
 });
 
 /** Start `uvmctl --socket S hcsd --engine sim` and wait for its ready line. */
-async function foregroundHcsd(socket: string): Promise<{ child: ChildProcess; ready: string }> {
+async function foregroundHcsd(socket: string): Promise<{ child: ChildProcess; ready: string; pid: number }> {
   const child = spawn(process.execPath, [UVMCTL, '--socket', socket, 'hcsd', '--engine', 'sim'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -38,7 +63,9 @@ async function foregroundHcsd(socket: string): Promise<{ child: ChildProcess; re
     child.once('exit', (code) => reject(new Error(`uvmctl hcsd exited (${code}) before it was ready`)));
     setTimeout(() => reject(new Error('uvmctl hcsd: no ready line within 30 s')), 30_000).unref();
   });
-  return { child, ready };
+  const pid = (JSON.parse(ready.replace(/^hcsd ready /, '')) as { pid: number }).pid;
+  daemons.push(pid);
+  return { child, ready, pid };
 }
 
 describe('uvmctl hcsd', () => {
@@ -62,6 +89,17 @@ describe('uvmctl hcsd', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect((await uvmctl(socket, ['list'])).code).toBe(6);
+  }, 90_000);
+
+  it('the daemon dies with uvmctl, even when uvmctl is killed (SIGKILL)', async () => {
+    const socket = freshSocketPath();
+    const { child, pid } = await foregroundHcsd(socket);
+    expect(alive(pid)).toBe(true);
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(await gone(pid)).toBe(true);
     expect((await uvmctl(socket, ['list'])).code).toBe(6);
   }, 90_000);
 

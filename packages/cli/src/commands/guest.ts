@@ -1,5 +1,6 @@
 /**
- * The guest commands: `guest mount` / `guest unmount` a SCSI disk the host attached. Each connects
+ * The guest commands: `guest mount` / `guest unmount` a SCSI disk the host attached (and the
+ * connection `exec` uses). Each connects
  * to the guest agent of a running VM (listen at its HvSocket address; the agent dials while the VM
  * runs), makes the request, and closes the connection.
  */
@@ -12,7 +13,12 @@ import { intOption } from './vm.js';
 /** How long to wait for the guest agent to connect (ms) unless `--timeout` says otherwise. */
 export const GUEST_CONNECT_TIMEOUT_MS = 30_000;
 
-async function withGuest<T>(
+/**
+ * Connect to the guest agent of the running VM `vm`, run `fn`, close the connection. The agent
+ * re-dials while the VM runs, so a VM another process started is reached (one such connection
+ * per VM at a time: a second one fails with `AddressInUse`).
+ */
+export async function connectGuest<T>(
   cli: Cli,
   vm: UtilityVM,
   fn: (g: ReturnType<typeof guestOf>) => Promise<T>,
@@ -48,7 +54,7 @@ export async function guestMount(cli: Cli, id: string, o: GuestDiskOptions): Pro
   const Lun = intOption('--lun', o.lun, 0, 63);
   await using vm = await cli.open(id);
   const disk = { MountPath: o.path, Controller, Lun, ...(o.readOnly ? { ReadOnly: true } : {}) };
-  await withGuest(cli, vm, (g) => g.addMappedVirtualDisk(disk, cli.call()));
+  await connectGuest(cli, vm, (g) => g.addMappedVirtualDisk(disk, cli.call()));
   return {
     json: { id, mounted: disk },
     human: `mounted controller ${Controller} LUN ${Lun} at ${o.path} in ${id}`,
@@ -61,6 +67,6 @@ export async function guestUnmount(cli: Cli, id: string, o: GuestDiskOptions): P
   const Lun = intOption('--lun', o.lun, 0, 63);
   await using vm = await cli.open(id);
   const disk = { MountPath: o.path, Controller, Lun };
-  await withGuest(cli, vm, (g) => g.removeMappedVirtualDisk(disk, cli.call()));
+  await connectGuest(cli, vm, (g) => g.removeMappedVirtualDisk(disk, cli.call()));
   return { json: { id, unmounted: disk }, human: `unmounted ${o.path} in ${id}` };
 }

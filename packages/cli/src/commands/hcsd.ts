@@ -1,6 +1,8 @@
 /**
  * `uvmctl hcsd`: run the emulated Host Compute Service in the foreground (`--engine sim|qemu`),
- * with uvmctl's `--socket` and its control socket beside it (`<socket>.control`). SIGINT/SIGTERM are passed on (hcsd stops gracefully); the exit code is hcsd's.
+ * with uvmctl's `--socket` and its control socket beside it (`<socket>.control`). SIGINT/SIGTERM
+ * are passed on (hcsd stops gracefully); the exit code is hcsd's. hcsd never outlives uvmctl: it
+ * holds a stdin pipe from uvmctl and stops when that closes (uvmctl exited, however).
  */
 import { spawn } from 'node:child_process';
 import { defaultSocketPath, hcsdCliPath } from '@uvmkit/hcs-emulator';
@@ -38,7 +40,12 @@ export async function runHcsd(o: HcsdOptions): Promise<number> {
     `${socket}.control`,
   ];
   if (o.stateDir !== undefined) argv.push('--state-dir', o.stateDir);
-  const child = spawn(process.execPath, argv, { stdio: 'inherit' });
+  // hcsd dies with uvmctl: it watches its stdin (a pipe only uvmctl holds) and stops when it
+  // closes, which the kernel does however uvmctl ends (SIGKILL included). Portable, unlike PDEATHSIG.
+  const child = spawn(process.execPath, argv, {
+    stdio: ['pipe', 'inherit', 'inherit'],
+    env: { ...process.env, UVMKIT_HCSD_EXIT_WITH_STDIN: '1' },
+  });
   const forward = (sig: NodeJS.Signals): void => {
     child.kill(sig);
   };
