@@ -7,8 +7,13 @@
  * Owns: document types and schemas, `check`/`assertValid` (compiled, cached, dotted issue
  * paths), the one-of rule of ComputeSystem (`systemKind`), resource paths and their specs.
  *
+ * Also the one home of the cross-package contracts of the guest side: the GCS service ids, boot
+ * ports and frame limit (`gcs/constants.ts`), the emulator's runtime-directory and HvSocket path
+ * rule (`emulator-paths.ts`), and the GCS guest request documents (`schema/guest/`).
+ *
  * Does not own: any I/O, HCS calls, JSON (de)serialisation, defaults or document builders for
- * a UVM (hcs-core and the managers build documents), HRESULT tables, or guest (GCS) messages.
+ * a UVM (hcs-core and the managers build documents), HRESULT tables, or the GCS bridge itself
+ * (framing, RPC: guestmanager; the guest agents: hcs-emulator, linux-guest).
  *
  * Request documents (ComputeSystem and everything under it, Modify settings, queries, options)
  * reject unknown keys; documents HCS returns (Properties, ResultError, exit/crash/process
@@ -16,11 +21,33 @@
  */
 
 export {
+  HCSD_SOCKET_ENV,
+  HVSOCK_DIR_ENV,
+  hcsdSocketPath,
+  hvsocketDir,
+  hvsocketFileName,
+  hvsocketPathIn,
+  type PathEnv,
+  runtimeDir,
+} from './emulator-paths.js';
+export {
   describeValue,
   InvalidArgumentError,
   SchemaValidationError,
   type ValidationIssue,
 } from './errors.js';
+// Cross-package contracts (issue 13 item 9): GCS constants, emulator paths, guest requests.
+export {
+  ENTROPY_PORT,
+  GCS_HEADER_SIZE,
+  GCS_MAX_FRAME,
+  GcsServiceIds,
+  gcsOversizedRequestMessage,
+  LINUX_GCS_PORT,
+  LOG_PORT,
+  vsockServiceIdOf,
+} from './gcs/constants.js';
+// End of the cross-package contracts block.
 export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids, scsiControllerIndex } from './guid.js';
 export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
 export {

@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { gcsOversizedRequestMessage } from '@uvmkit/hcs-schema';
 import type { SystemView } from '../../../engine.js';
 import { hvsockPath } from '../../../hvsock.js';
 import { bootChannels, GuestLogStream, readEntropy } from './boot.js';
@@ -441,6 +442,24 @@ export class GuestAgent implements ExecHost {
   #onFrame(c: Conn, f: GuestFrame): void {
     if ((f.type & MSG_TYPE_MASK) >>> 0 !== MSG_REQUEST) {
       this.#log.info(`guest ${this.sys.id}: ignoring a non-request frame 0x${(f.type >>> 0).toString(16)}`);
+      return;
+    }
+    if (f.oversized !== undefined) {
+      // Over GCS_MAX_FRAME: answered E_INVALIDARG without reading it, as the C agent does.
+      const message = gcsOversizedRequestMessage(f.oversized);
+      this.#log.info(`guest ${this.sys.id}: ${message}`);
+      this.#logRequest({
+        type: `0x${(f.type >>> 0).toString(16).padStart(8, '0')}`,
+        procedure: requestName(f.type) ?? null,
+        id: f.id.toString(),
+        request: null,
+        result: GHR.E_INVALIDARG,
+        connection: c.n,
+      });
+      this.#write(
+        c,
+        encodeFrame(responseType(f.type), f.id, JSON.stringify(errorBody(GHR.E_INVALIDARG, message, null))),
+      );
       return;
     }
     const name = requestName(f.type);

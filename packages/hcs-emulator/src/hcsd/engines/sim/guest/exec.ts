@@ -14,6 +14,7 @@
  *   container an unknown or exited pid is `ERROR_NOT_FOUND`.
  */
 import { createConnection, type Socket } from 'node:net';
+import { vsockServiceIdOf } from '@uvmkit/hcs-schema';
 import { hvsockPath } from '../../../hvsock.js';
 import { words } from './commands.js';
 import {
@@ -42,10 +43,8 @@ export interface ExecHost extends ContainerHost {
   log(message: string): void;
 }
 
-/** `vsockServiceId` of the emulator side: the port in Data1 of the vsock template. */
-export function vsockServiceId(port: number): string {
-  return `${port.toString(16).padStart(8, '0')}-facb-11e6-bd58-64006a7986d3`;
-}
+/** The service id of a vsock port (`vsockServiceIdOf` of `@uvmkit/hcs-schema`, the template's one home). */
+export const vsockServiceId: (port: number) => string = vsockServiceIdOf;
 
 function dialRelay(runtimeId: string, serviceId: string, what: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
