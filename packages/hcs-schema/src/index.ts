@@ -115,6 +115,46 @@ export {
   VirtualSmbShare,
   VirtualSmbShareOptions,
 } from './schema/devices.js';
+export {
+  GcsRequestBase,
+  ModifySettingsMessage,
+  NegotiateProtocolRequest,
+  ResizeConsoleRequest,
+  SignalProcessRequest,
+  WaitForProcessRequest,
+} from './schema/guest/bridge.js';
+export {
+  decodeGuestRequest,
+  type GuestDecodeFailure,
+  type GuestDecodeResult,
+} from './schema/guest/decode.js';
+export {
+  BlockCimsSettings,
+  CombinedLayersSettings,
+  ContainerConstraintsSettings,
+  CwcowCombinedLayersSettings,
+  GuestModificationRequest,
+  GuestModificationRequestWire,
+  type GuestRequestType,
+  GuestRequestTypeSchema,
+  GuestResourceType,
+  GuestResourceTypeSchema,
+  HvSocketAddressSettings,
+  LcowMappedDirectorySettings,
+  LcowMappedVirtualDiskSettings,
+  LcowNetworkAdapterSettings,
+  NetworkNamespaceSettings,
+  PodCgroupMemoryLimitSettings,
+  ScsiDeviceSettings,
+  SecurityPolicyFragmentSettings,
+  SecurityPolicySettings,
+  VpciDeviceSettings,
+  VpmemDeviceSettings,
+  WcowMappedDirectorySettings,
+  WcowMappedVirtualDiskSettings,
+  WcowNetworkModifySettings,
+} from './schema/guest/resources.js';
+export { GO_TYPE, GO_WHOLE } from './schema/guest/wire.js';
 export { ModifySettingRequest, type RequestType, RequestTypeSchema } from './schema/modify.js';
 export {
   CrashOptions,

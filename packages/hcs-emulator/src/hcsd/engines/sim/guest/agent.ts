@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { gcsOversizedRequestMessage } from '@uvmkit/hcs-schema';
+import { decodeGuestRequest, gcsOversizedRequestMessage, NegotiateProtocolRequest } from '@uvmkit/hcs-schema';
 import type { SystemView } from '../../../engine.js';
 import { hvsockPath } from '../../../hvsock.js';
 import { bootChannels, GuestLogStream, readEntropy } from './boot.js';
@@ -55,7 +55,7 @@ import {
   ZERO_GUID,
 } from './protocol.js';
 import { modifySettings } from './resources/index.js';
-import { isGuid, isObj, normalizePath, type Obj } from './settings.js';
+import { isGuid, isObj, normalizePath, type Obj, withoutBase } from './settings.js';
 import { type GuestContainer, GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
@@ -599,6 +599,8 @@ export class GuestAgent implements ExecHost {
           GHR.E_NOTIMPL,
           `message type 0x${(type >>> 0).toString(16)} is not supported before NegotiateProtocol`,
         );
+      if (!decodeGuestRequest(NegotiateProtocolRequest, withoutBase(doc)).ok)
+        gfail(GHR.INVALID_JSON, 'NegotiateProtocol: MinimumVersion and MaximumVersion must be uint32');
       const min = doc.MinimumVersion;
       const max = doc.MaximumVersion;
       if (

@@ -14,7 +14,12 @@
  *   container an unknown or exited pid is `ERROR_NOT_FOUND`.
  */
 import { createConnection, type Socket } from 'node:net';
-import { vsockServiceIdOf } from '@uvmkit/hcs-schema';
+import {
+  ResizeConsoleRequest,
+  SignalProcessRequest,
+  vsockServiceIdOf,
+  WaitForProcessRequest,
+} from '@uvmkit/hcs-schema';
 import { hvsockPath } from '../../../hvsock.js';
 import { words } from './commands.js';
 import {
@@ -27,7 +32,7 @@ import {
 } from './containers.js';
 import { EmulatedProcess, type ProcessStdio, SIGKILL } from './processes.js';
 import { GHR, gfail } from './protocol.js';
-import { Fields, isGuid, isObj, type Obj } from './settings.js';
+import { decodeOrFail, Fields, isGuid, isObj, type Obj, withoutBase } from './settings.js';
 
 /** How long the guest waits for one stdio relay connection. */
 export const STDIO_DIAL_TIMEOUT_MS = 10_000;
@@ -215,6 +220,7 @@ function lookup(h: ExecHost, containerId: string, pid: number): EmulatedProcess 
 }
 
 export function waitForProcess(h: ExecHost, containerId: string, doc: Obj): Obj | Promise<Obj> {
+  decodeOrFail(WaitForProcessRequest, withoutBase(doc), 'request');
   const f = new Fields(doc, 'request');
   const pid = f.u32('ProcessId');
   const timeout = doc.TimeoutInMs === undefined ? INFINITE : f.u32('TimeoutInMs');
@@ -262,6 +268,7 @@ const WCOW_SIGNALS: Record<string, number> = {
 };
 
 export function signalProcess(h: ExecHost, containerId: string, doc: Obj): Obj {
+  decodeOrFail(SignalProcessRequest, withoutBase(doc), 'request');
   const f = new Fields(doc, 'request');
   const pid = f.u32('ProcessId');
   if (isNull(containerId) && h.os === 'Linux')
@@ -285,6 +292,7 @@ export function signalProcess(h: ExecHost, containerId: string, doc: Obj): Obj {
 }
 
 export function resizeConsole(h: ExecHost, containerId: string, doc: Obj): Obj {
+  decodeOrFail(ResizeConsoleRequest, withoutBase(doc), 'request');
   const f = new Fields(doc, 'request');
   const pid = f.u32('ProcessId');
   const height = f.u16('Height');
