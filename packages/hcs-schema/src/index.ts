@@ -155,6 +155,8 @@ export {
   WcowNetworkModifySettings,
 } from './schema/guest/resources.js';
 export { GO_TYPE, GO_WHOLE } from './schema/guest/wire.js';
+/** TypeBox's `Static` (the type of a schema's documents) and `TSchema`, for typed guest requests. */
+export type { Static, TSchema } from '@sinclair/typebox';
 export { ModifySettingRequest, type RequestType, RequestTypeSchema } from './schema/modify.js';
 export {
   CrashOptions,
