@@ -20,34 +20,14 @@
  * status) tolerate unknown keys. GUIDs are bare `8-4-4-4-12` hex, any case.
  */
 
-export {
-  HCSD_SOCKET_ENV,
-  HVSOCK_DIR_ENV,
-  hcsdSocketPath,
-  hvsocketDir,
-  hvsocketFileName,
-  hvsocketPathIn,
-  type PathEnv,
-  runtimeDir,
-} from './emulator-paths.js';
+// The cross-package contracts (GCS constants, emulator paths, guest request schemas): contracts.ts.
+export * from './contracts.js';
 export {
   describeValue,
   InvalidArgumentError,
   SchemaValidationError,
   type ValidationIssue,
 } from './errors.js';
-// Cross-package contracts (issue 13 item 9): GCS constants, emulator paths, guest requests.
-export {
-  ENTROPY_PORT,
-  GCS_HEADER_SIZE,
-  GCS_MAX_FRAME,
-  GcsServiceIds,
-  gcsOversizedRequestMessage,
-  LINUX_GCS_PORT,
-  LOG_PORT,
-  vsockServiceIdOf,
-} from './gcs/constants.js';
-// End of the cross-package contracts block.
 export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids, scsiControllerIndex } from './guid.js';
 export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
 export {
@@ -115,48 +95,6 @@ export {
   VirtualSmbShare,
   VirtualSmbShareOptions,
 } from './schema/devices.js';
-export {
-  GcsRequestBase,
-  ModifySettingsMessage,
-  NegotiateProtocolRequest,
-  ResizeConsoleRequest,
-  SignalProcessRequest,
-  WaitForProcessRequest,
-} from './schema/guest/bridge.js';
-export {
-  decodeGuestRequest,
-  type GuestDecodeFailure,
-  type GuestDecodeResult,
-} from './schema/guest/decode.js';
-export {
-  BlockCimsSettings,
-  CombinedLayersSettings,
-  ContainerConstraintsSettings,
-  CwcowCombinedLayersSettings,
-  GuestModificationRequest,
-  GuestModificationRequestWire,
-  type GuestRequestType,
-  GuestRequestTypeSchema,
-  GuestResourceType,
-  GuestResourceTypeSchema,
-  HvSocketAddressSettings,
-  LcowMappedDirectorySettings,
-  LcowMappedVirtualDiskSettings,
-  LcowNetworkAdapterSettings,
-  NetworkNamespaceSettings,
-  PodCgroupMemoryLimitSettings,
-  ScsiDeviceSettings,
-  SecurityPolicyFragmentSettings,
-  SecurityPolicySettings,
-  VpciDeviceSettings,
-  VpmemDeviceSettings,
-  WcowMappedDirectorySettings,
-  WcowMappedVirtualDiskSettings,
-  WcowNetworkModifySettings,
-} from './schema/guest/resources.js';
-export { GO_TYPE, GO_WHOLE } from './schema/guest/wire.js';
-/** TypeBox's `Static` (the type of a schema's documents) and `TSchema`, for typed guest requests. */
-export type { Static, TSchema } from '@sinclair/typebox';
 export { ModifySettingRequest, type RequestType, RequestTypeSchema } from './schema/modify.js';
 export {
   CrashOptions,

@@ -33,8 +33,12 @@ export function decodeOrFail(schema: GuestSchema, value: unknown, what: string):
   const r = decodeGuestRequest(schema, value);
   if (r.ok) return;
   const where = r.path === '' ? what : `${what}.${r.path}`;
-  if (r.element && r.goType === 'object') gfail(GHR.INVALID_JSON, `${where}: expected a JSON object`);
-  return gfail(GHR.INVALID_JSON, `${where}: cannot unmarshal into ${r.goType}`);
+  gfail(
+    GHR.INVALID_JSON,
+    r.element && r.goType === 'object'
+      ? `${where}: expected a JSON object`
+      : `${where}: cannot unmarshal into ${r.goType}`,
+  );
 }
 
 export { isObj, type Obj } from '../../../json.js';
