@@ -17,7 +17,13 @@
 import { type Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
 import { type CallOptions, ClosedError, HRESULT, isHcsError } from '@uvmkit/hcs-core';
 import { abortedError, checkCallOptions, invalidArgument } from '@uvmkit/hcs-core/manager';
-import type { ResizeConsoleRequest, SignalProcessRequest, WaitForProcessRequest } from '@uvmkit/hcs-schema';
+import {
+  check,
+  ProcessParametersDocument,
+  type ResizeConsoleRequest,
+  type SignalProcessRequest,
+  type WaitForProcessRequest,
+} from '@uvmkit/hcs-schema';
 import type { Bridge, ResponseBase } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { BridgeClosedError, ConnectionLostError, StdioLostError } from './errors.js';
@@ -144,6 +150,9 @@ export async function startProcess(
       CreateStdErrPipe: pipes.stderr,
       ...(inUvm ? { CreateInUtilityVM: true } : {}),
     };
+    // The document the guest decodes (hcs-schema's ProcessParametersDocument): checked before sending.
+    const issue = check(ProcessParametersDocument, wire)[0];
+    if (issue !== undefined) throw invalidArgument(op, `ProcessParameters.${issue.path} ${issue.message}`);
     const r = await bridge.rpc<ResponseBase & { ProcessId?: unknown }>(
       RpcProc.ExecuteProcess,
       {

@@ -441,7 +441,7 @@ describe('decoding with the guest request schemas of @uvmkit/hcs-schema', () => 
     b.close();
   });
 
-  it('WaitForProcess / SignalProcess / ResizeConsole: the process fields are checked by their schemas', async () => {
+  it('ExecuteProcess / WaitForProcess / SignalProcess / ResizeConsole: the process fields are checked by their schemas', async () => {
     const { b } = await h.connected();
     const base = { ContainerId: NULL_ID, ActivityId: NULL_ID };
     const wait = await b.call(0x10100601, { ...base, ProcessId: -1 });
@@ -453,6 +453,23 @@ describe('decoding with the guest request schemas of @uvmkit/hcs-schema', () => 
     expect([resize.json?.Result, resize.json?.ErrorMessage]).toEqual([
       INVALID_JSON,
       'request.Height: cannot unmarshal into uint16',
+    ]);
+    const exec = (settings: unknown) => b.call(0x10100501, { ...base, Settings: settings });
+    const env = await exec({
+      ProcessParameters: JSON.stringify({ CommandArgs: ['true'], Environment: { A: 1 } }),
+    });
+    expect([env.json?.Result, env.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'ProcessParameters.Environment.A: cannot unmarshal into string',
+    ]);
+    const size = await exec({
+      ProcessParameters: JSON.stringify({ CommandArgs: ['true'], ConsoleSize: [24, 'x'] }),
+    });
+    expect(size.json?.ErrorMessage).toBe('ProcessParameters.ConsoleSize: cannot unmarshal into [2]uint');
+    const relay = await exec({ ProcessParameters: '{}', VsockStdioRelaySettings: { StdIn: -1 } });
+    expect([relay.json?.Result, relay.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'Settings.VsockStdioRelaySettings.StdIn: cannot unmarshal into uint32',
     ]);
     const signal = await b.call(0x10100701, { ...base, ProcessId: 'one' });
     expect([signal.json?.Result, signal.json?.ErrorMessage]).toEqual([

@@ -26,9 +26,12 @@ export {
   vsockServiceIdOf,
 } from './gcs/constants.js';
 export {
+  ExecuteProcessRequest,
+  ExecuteProcessSettings,
   GcsRequestBase,
   ModifySettingsMessage,
   NegotiateProtocolRequest,
+  ProcessParametersDocument,
   ResizeConsoleRequest,
   SignalProcessRequest,
   WaitForProcessRequest,

@@ -8,11 +8,14 @@ import {
   CombinedLayersSettings,
   check,
   decodeGuestRequest,
+  ExecuteProcessRequest,
+  ExecuteProcessSettings,
   GuestModificationRequest,
   GuestResourceType,
   LcowMappedVirtualDiskSettings,
   LcowNetworkAdapterSettings,
   NegotiateProtocolRequest,
+  ProcessParametersDocument,
   ResizeConsoleRequest,
   ScsiDeviceSettings,
   SignalProcessRequest,
@@ -43,6 +46,42 @@ describe('bridge messages', () => {
     expect(
       decodeGuestRequest(ResizeConsoleRequest, { ...base, ProcessId: 1, Height: 24, Width: 80 }).ok,
     ).toBe(true);
+  });
+
+  it('ExecuteProcess: Settings (relays) and the ProcessParameters document', () => {
+    const params = {
+      CommandArgs: ['sh'],
+      Environment: { PATH: '/bin' },
+      ConsoleSize: [24, 80],
+      EmulateConsole: true,
+    };
+    expect(decodeGuestRequest(ProcessParametersDocument, params)).toEqual({ ok: true, value: params });
+    expect(decodeGuestRequest(ProcessParametersDocument, { Environment: { PATH: 1 } })).toEqual({
+      ok: false,
+      path: 'Environment.PATH',
+      goType: 'string',
+      element: false,
+    });
+    expect(decodeGuestRequest(ProcessParametersDocument, { ConsoleSize: [24, -1] })).toMatchObject({
+      path: 'ConsoleSize',
+      goType: '[2]uint',
+    });
+    expect(
+      decodeGuestRequest(ExecuteProcessSettings, {
+        ProcessParameters: JSON.stringify(params),
+        VsockStdioRelaySettings: { StdIn: 0x40000001, StdOut: 0x40000002 },
+      }).ok,
+    ).toBe(true);
+    expect(decodeGuestRequest(ExecuteProcessSettings, { ProcessParameters: params })).toMatchObject({
+      path: 'ProcessParameters',
+      goType: 'string',
+    });
+    expect(
+      decodeGuestRequest(ExecuteProcessRequest, { Settings: { StdioRelaySettings: { StdErr: 2 } } }),
+    ).toMatchObject({
+      path: 'Settings.StdioRelaySettings.StdErr',
+      goType: 'string',
+    });
   });
 
   it('name the field and its Go type when a value does not fit', () => {

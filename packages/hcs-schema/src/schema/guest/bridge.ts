@@ -5,7 +5,18 @@
  * optional, unknown fields ignored, wrong types fail with the Go type named).
  */
 import type { Static } from '@sinclair/typebox';
-import { GoAny, GoString, GoStruct, GoUInt16, GoUInt32, wire } from './wire.js';
+import {
+  GoAny,
+  GoBool,
+  GoString,
+  GoStringMap,
+  GoStrings,
+  GoStruct,
+  GoUInt16,
+  GoUInt32,
+  GoUInts,
+  wire,
+} from './wire.js';
 
 const base = {
   ContainerId: GoString(),
@@ -24,6 +35,57 @@ export const NegotiateProtocolRequest = GoStruct(
 );
 /** Static type of {@link NegotiateProtocolRequest}. */
 export type NegotiateProtocolRequest = Static<typeof NegotiateProtocolRequest>;
+
+/**
+ * The `ProcessParameters` of ExecuteProcess (HCS schema 2 plus the LCOW extras), the JSON document
+ * carried as a string (AnyInString, §4.1) in `Settings.ProcessParameters`. `OciProcess` (an exec
+ * in a container) is an OCI `process` object, checked by the guest's OCI rules.
+ */
+export const ProcessParametersDocument = GoStruct(
+  wire({
+    CommandLine: GoString(),
+    CommandArgs: GoStrings(),
+    WorkingDirectory: GoString(),
+    Environment: GoStringMap(),
+    User: GoString(),
+    EmulateConsole: GoBool(),
+    ConsoleSize: GoUInts('[2]uint'),
+    CreateStdInPipe: GoBool(),
+    CreateStdOutPipe: GoBool(),
+    CreateStdErrPipe: GoBool(),
+    CreateInUtilityVM: GoBool(),
+    OciProcess: GoStruct({}),
+  }),
+  'ProcessParameters',
+);
+/** Static type of {@link ProcessParametersDocument}. */
+export type ProcessParametersDocument = Static<typeof ProcessParametersDocument>;
+
+const relayPorts = wire({ StdIn: GoUInt32(), StdOut: GoUInt32(), StdErr: GoUInt32() });
+const relayServices = wire({ StdIn: GoString(), StdOut: GoString(), StdErr: GoString() });
+
+/**
+ * The `Settings` of ExecuteProcess (§4.5): the ProcessParameters document as a string, and where
+ * the guest dials the stdio relays — vsock ports (LCOW, 0 = none) or service ids (WCOW).
+ */
+export const ExecuteProcessSettings = GoStruct(
+  wire({
+    ProcessParameters: GoString(),
+    VsockStdioRelaySettings: GoStruct(relayPorts),
+    StdioRelaySettings: GoStruct(relayServices),
+  }),
+  'ExecuteProcessSettings',
+);
+/** Static type of {@link ExecuteProcessSettings}. */
+export type ExecuteProcessSettings = Static<typeof ExecuteProcessSettings>;
+
+/** `ExecuteProcess` (§4.5): start a process in the UVM or a container; the reply has `ProcessId`. */
+export const ExecuteProcessRequest = GoStruct(
+  wire({ ...base, Settings: ExecuteProcessSettings }),
+  'ExecuteProcess',
+);
+/** Static type of {@link ExecuteProcessRequest}. */
+export type ExecuteProcessRequest = Static<typeof ExecuteProcessRequest>;
 
 /** `WaitForProcess` (§4.5): `TimeoutInMs` 0xFFFFFFFF (or absent) = no timeout. */
 export const WaitForProcessRequest = GoStruct(

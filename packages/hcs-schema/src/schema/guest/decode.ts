@@ -64,9 +64,14 @@ function normalize(schema: TSchema | undefined, v: unknown): unknown {
 }
 
 function child(schema: TSchema, segment: string): TSchema | undefined {
-  const s = schema as { properties?: Record<string, TSchema>; items?: TSchema };
+  const s = schema as {
+    properties?: Record<string, TSchema>;
+    items?: TSchema;
+    patternProperties?: Record<string, TSchema>;
+  };
   if (s.properties !== undefined) return s.properties[segment];
   if (s.items !== undefined) return s.items;
+  if (s.patternProperties !== undefined) return Object.values(s.patternProperties)[0];
   return undefined;
 }
 

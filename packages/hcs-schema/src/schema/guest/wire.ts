@@ -37,6 +37,11 @@ export const GoString = () => go(Type.String(), 'string');
 export const GoBool = () => go(Type.Boolean(), 'bool');
 /** Go `[]string`. */
 export const GoStrings = () => go(Type.Array(Type.String()), '[]string', { [GO_WHOLE]: true });
+/** Go `map[string]string` (each value is checked, and reported, by its key). */
+export const GoStringMap = () => go(Type.Record(Type.String(), GoString()), 'map[string]string');
+/** Go `[N]uint` / `[]uint` (an element of the wrong type is reported at the array). */
+export const GoUInts = (goType: string) =>
+  go(Type.Array(Type.Integer({ minimum: 0, maximum: 0xffffffff })), goType, { [GO_WHOLE]: true });
 /** A nested Go struct: unknown fields ignored. */
 export const GoStruct = <T extends TProperties>(properties: T, description?: string) =>
   go(Type.Object(properties, description === undefined ? {} : { description }), 'object');

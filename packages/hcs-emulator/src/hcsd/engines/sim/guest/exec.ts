@@ -15,6 +15,8 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import {
+  ExecuteProcessSettings,
+  ProcessParametersDocument,
   ResizeConsoleRequest,
   SignalProcessRequest,
   vsockServiceIdOf,
@@ -139,9 +141,11 @@ function environment(p: Fields): Record<string, string> {
 }
 
 export async function executeProcess(h: ExecHost, containerId: string, doc: Obj): Promise<Obj> {
+  decodeOrFail(ExecuteProcessSettings, doc.Settings, 'Settings');
   const settings = new Fields(doc.Settings, 'Settings');
   const params = parseInner(settings.raw.ProcessParameters, 'Settings.ProcessParameters');
   if (!isObj(params)) gfail(GHR.INVALID_JSON, 'Settings.ProcessParameters must be a JSON object');
+  decodeOrFail(ProcessParametersDocument, params, 'ProcessParameters');
   const p = new Fields(params, 'ProcessParameters');
   const r = relays(settings);
   const t = h.table;
