@@ -15,12 +15,11 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@uvmkit/hcs-core';
 import { type HvSocketListener, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
+import { ENTROPY_PORT, LOG_PORT } from '@uvmkit/hcs-schema';
 import type { Guest } from './guest.js';
 
-/** The vsock port the guest's init reads entropy from (hcsshim's LCOW boot). */
-export const ENTROPY_PORT = 1;
-/** The vsock port the guest writes its log stream to (hcsshim's LCOW boot). */
-export const LOG_PORT = 109;
+// The boot ports are published constants of the protocol: one home, @uvmkit/hcs-schema.
+export { ENTROPY_PORT, LOG_PORT };
 /** What hcsshim writes on the entropy port. */
 export const DEFAULT_ENTROPY_BYTES = 512;
 /** Longest log line kept whole. */

@@ -35,6 +35,7 @@ import {
   type Plugin,
   TypedEvents,
 } from '@uvmkit/hcs-core/manager';
+import type { NegotiateProtocolRequest } from '@uvmkit/hcs-schema';
 import { BootListeners, type BootListenersOptions } from './boot.js';
 import { Bridge, type ContainerNotification, type ResponseBase, type RpcOptions } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, PROTOCOL_VERSION, RpcProc, ZERO_GUID } from './bridge/protocol.js';
@@ -303,7 +304,7 @@ export class Guest {
           ActivityId: ZERO_GUID,
           MinimumVersion: PROTOCOL_VERSION,
           MaximumVersion: PROTOCOL_VERSION,
-        },
+        } satisfies NegotiateProtocolRequest,
         rpc,
       );
       const caps = parseNegotiateResponse(response as Record<string, unknown>);

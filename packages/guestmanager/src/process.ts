@@ -17,6 +17,13 @@
 import { type Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
 import { type CallOptions, ClosedError, HRESULT, isHcsError } from '@uvmkit/hcs-core';
 import { abortedError, checkCallOptions, invalidArgument } from '@uvmkit/hcs-core/manager';
+import {
+  check,
+  ProcessParametersDocument,
+  type ResizeConsoleRequest,
+  type SignalProcessRequest,
+  type WaitForProcessRequest,
+} from '@uvmkit/hcs-schema';
 import type { Bridge, ResponseBase } from './bridge/bridge.js';
 import { anyInString, NULL_CONTAINER_ID, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { BridgeClosedError, ConnectionLostError, StdioLostError } from './errors.js';
@@ -143,6 +150,9 @@ export async function startProcess(
       CreateStdErrPipe: pipes.stderr,
       ...(inUvm ? { CreateInUtilityVM: true } : {}),
     };
+    // The document the guest decodes (hcs-schema's ProcessParametersDocument): checked before sending.
+    const issue = check(ProcessParametersDocument, wire)[0];
+    if (issue !== undefined) throw invalidArgument(op, `ProcessParameters.${issue.path} ${issue.message}`);
     const r = await bridge.rpc<ResponseBase & { ProcessId?: unknown }>(
       RpcProc.ExecuteProcess,
       {
@@ -220,7 +230,12 @@ export class GuestProcess {
     this.#exit = bridge
       .rpc<ResponseBase & { ExitCode?: unknown }>(
         RpcProc.WaitForProcess,
-        { ContainerId: containerId, ActivityId: ZERO_GUID, ProcessId: pid, TimeoutInMs: INFINITE },
+        {
+          ContainerId: containerId,
+          ActivityId: ZERO_GUID,
+          ProcessId: pid,
+          TimeoutInMs: INFINITE,
+        } satisfies WaitForProcessRequest,
         { timeout: null },
       )
       .then(
@@ -302,7 +317,12 @@ export class GuestProcess {
     try {
       await this.#bridge.rpc(
         RpcProc.SignalProcess,
-        { ContainerId: this.containerId, ActivityId: ZERO_GUID, ProcessId: this.pid, Options: { Signal: n } },
+        {
+          ContainerId: this.containerId,
+          ActivityId: ZERO_GUID,
+          ProcessId: this.pid,
+          Options: { Signal: n },
+        } satisfies SignalProcessRequest,
         options,
       );
       return true;
@@ -332,7 +352,7 @@ export class GuestProcess {
         ProcessId: this.pid,
         Height: rows,
         Width: cols,
-      },
+      } satisfies ResizeConsoleRequest,
       options,
     );
   }

@@ -11,17 +11,19 @@ import { type HcsError, UtilityVM } from '@uvmkit/hcs-core';
 import { hvsocketPath } from '@uvmkit/hcs-core/hvsocket';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
-import { virtualPciPath } from '@uvmkit/hcs-schema';
+import { GCS_MAX_FRAME, gcsOversizedRequestMessage, virtualPciPath } from '@uvmkit/hcs-schema';
 import { lifetime } from '@uvmkit/lifetime';
 import { plan9 } from '@uvmkit/plan9';
 import { scsi } from '@uvmkit/scsi';
 import { vpmem } from '@uvmkit/vpmem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpcProc } from '../src/bridge/protocol.js';
 import { BridgeClosedError, type BridgeProtocolError } from '../src/errors.js';
 import { Guest } from '../src/guest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gm-e2e-'));
 const GCS = '40000000-facb-11e6-bd58-64006a7986d3';
+const NULL_CONTAINER = '00000000-0000-0000-0000-000000000000';
 let hcsd: HcsdProcess;
 
 beforeAll(async () => {
@@ -126,6 +128,26 @@ describe('end to end with the emulated agent', () => {
     expect(err.code).toBe('ERROR_NOT_FOUND');
     expect(err.hresult).toBe(0x80070490);
     expect(err.op).toBe('ModifySettings');
+    expect(guest.connected).toBe(true);
+    expect(await guest.dumpStacks()).toEqual(expect.any(String));
+    await down(vm, guest);
+  });
+
+  it('a request over GCS_MAX_FRAME: the agent answers E_INVALIDARG without reading it, the bridge stays up (as the C agent)', async () => {
+    // The same call and assertions as linux-guest's agent.test.ts against the C agent.
+    const { vm, guest } = await up();
+    const body = { Padding: 'x'.repeat(70_000) };
+    const size =
+      16 +
+      Buffer.byteLength(
+        `${JSON.stringify({ ContainerId: NULL_CONTAINER, ActivityId: NULL_CONTAINER, ...body })}\n`,
+      );
+    expect(size).toBeGreaterThan(GCS_MAX_FRAME);
+    const err = await rejection<HcsError>(guest.rpc(RpcProc.DumpStacks, body));
+    expect(err.code).toBe('ERROR_INVALID_PARAMETER');
+    expect(err.hresult).toBe(0x80070057);
+    expect(err.op).toBe('DumpStacks');
+    expect(err.message).toContain(gcsOversizedRequestMessage(size));
     expect(guest.connected).toBe(true);
     expect(await guest.dumpStacks()).toEqual(expect.any(String));
     await down(vm, guest);

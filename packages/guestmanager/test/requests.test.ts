@@ -437,3 +437,13 @@ describe('validation (nothing is sent)', () => {
     });
   }
 });
+
+describe('the built Settings are checked against their @uvmkit/hcs-schema schema before sending', () => {
+  it('a passed-through document with a field of the wrong type: InvalidArgument naming the resource and field, nothing sent', async () => {
+    const before = fake.received.length;
+    const err = await rejection<HcsError>(guest.addNetworkNamespace({ ID: G1, Id: 5 }));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toBe('NetworkNamespace: Settings.Id expected a string, got 5');
+    expect(fake.received.length).toBe(before);
+  });
+});

@@ -18,7 +18,10 @@
 #include "tcp_endpoint.h"
 
 bool shim_default_endpoint(char *buf, size_t n) {
-  /* the private per-user runtime directory, as hcsd and hcs-core derive it (runtime-dir.ts) */
+  /* The private per-user runtime directory: a C copy of runtimeDir/hcsdSocketPath of
+     @uvmkit/hcs-schema (emulator-paths.ts, the rule's one home), checked against it by
+     hcs-core's test/shim-paths.test.ts. <tmpdir> is Node's os.tmpdir(): $TMPDIR, $TMP, $TEMP
+     (the first set and non-empty), else /tmp, without trailing slashes. */
   const char *xdg = getenv("XDG_RUNTIME_DIR");
   int w;
   if (xdg != NULL && *xdg != 0) {
@@ -26,7 +29,9 @@ bool shim_default_endpoint(char *buf, size_t n) {
   } else if (getuid() == 0) {
     w = snprintf(buf, n, "/run/uvmkit/hcsd.sock");
   } else {
-    const char *tmp = getenv("TMPDIR");
+    static const char *const vars[] = {"TMPDIR", "TMP", "TEMP"};
+    const char *tmp = NULL;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0] && (tmp == NULL || *tmp == 0); i++) tmp = getenv(vars[i]);
     if (tmp == NULL || *tmp == 0) tmp = "/tmp";
     size_t tl = strlen(tmp);
     while (tl > 1 && tmp[tl - 1] == '/') tl--;

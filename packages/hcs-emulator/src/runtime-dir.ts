@@ -1,7 +1,8 @@
 /**
  * The private per-user runtime directory of hcsd and its clients, and the default paths in it
- * (README § Paths). The same rule is implemented by the shim (native/rpc.c) and by hcs-core
- * (`hvsocket/path.ts`); a test checks that the three agree.
+ * (README § Paths). The rule has one home, `@uvmkit/hcs-schema`'s emulator-paths.ts, which
+ * hcs-core uses too; the shim keeps a C copy (native/platform_posix.c), checked against it by
+ * test/shim-paths.test.ts. This module adds the directory checks (I/O).
  *
  * - `$XDG_RUNTIME_DIR/uvmkit` when `XDG_RUNTIME_DIR` is set (a per-user tmpfs, 0700);
  * - else `/run/uvmkit` for root;
@@ -14,29 +15,21 @@
  * access (`PrivateDirError` otherwise).
  */
 import { lstatSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { HCSD_SOCKET_ENV, hcsdSocketPath } from '@uvmkit/hcs-schema';
 
-/** The env vars naming the daemon socket and the HvSocket directory explicitly. */
-export const SOCKET_ENV = 'UVMKIT_HCSD_SOCKET';
-export const HVSOCK_DIR_ENV = 'UVMKIT_HVSOCK_DIR';
+export { HVSOCK_DIR_ENV, runtimeDir } from '@uvmkit/hcs-schema';
+
+/** The env var naming the daemon socket (`HCSD_SOCKET_ENV` of `@uvmkit/hcs-schema`). */
+export const SOCKET_ENV = HCSD_SOCKET_ENV;
 
 function uid(): number {
   return typeof process.getuid === 'function' ? process.getuid() : 0;
 }
 
-/** The private runtime directory (not created). */
-export function runtimeDir(env: NodeJS.ProcessEnv = process.env, user: number = uid()): string {
-  const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg !== undefined && xdg !== '') return join(xdg, 'uvmkit');
-  if (user === 0) return '/run/uvmkit';
-  return join(tmpdir(), `uvmkit-${user}`);
-}
-
 /** `$UVMKIT_HCSD_SOCKET`, else `<runtimeDir>/hcsd.sock`. */
 export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  const s = env[SOCKET_ENV];
-  return s !== undefined && s !== '' ? s : join(runtimeDir(env), 'hcsd.sock');
+  return hcsdSocketPath(env).path;
 }
 
 /** A directory that must not be used: someone else owns it, or others may enter it. */

@@ -6,7 +6,15 @@
  * is needed at run time. It does not depend on `@uvmkit/hcs-core` (which depends on this package):
  * VMs and errors are taken structurally, and the VM class comes from the caller.
  */
-import { type ComputeSystem, InvalidArgumentError, ScsiControllerGuids } from '@uvmkit/hcs-schema';
+import {
+  type ComputeSystem,
+  ENTROPY_PORT,
+  GcsServiceIds,
+  InvalidArgumentError,
+  LOG_PORT,
+  ScsiControllerGuids,
+  vsockServiceIdOf,
+} from '@uvmkit/hcs-schema';
 import type { HcsdControl, SystemInspection } from './control.js';
 import { type HcsdProcess, type StartHcsdOptions, startHcsd } from './start.js';
 
@@ -26,7 +34,7 @@ export async function startTestHcsd(options: StartHcsdOptions = {}): Promise<Hcs
 }
 
 /** The HvSocket service GUID of the Linux GCS bridge (vsock port 0x40000000). */
-export const GCS_SERVICE_ID = '40000000-facb-11e6-bd58-64006a7986d3';
+export const GCS_SERVICE_ID: string = GcsServiceIds.LinuxGcs;
 
 const SYSTEM_SDDL = 'D:P(A;;FA;;;SY)(A;;FA;;;BA)';
 
@@ -91,8 +99,8 @@ export function lcowDocument(options: LcowDocumentOptions = {}): ComputeSystem {
             DefaultBindSecurityDescriptor: SYSTEM_SDDL,
             DefaultConnectSecurityDescriptor: SYSTEM_SDDL,
             ServiceTable: {
-              '00000001-facb-11e6-bd58-64006a7986d3': { ...WILDCARD_SERVICE },
-              '0000006d-facb-11e6-bd58-64006a7986d3': { ...WILDCARD_SERVICE },
+              [vsockServiceIdOf(ENTROPY_PORT)]: { ...WILDCARD_SERVICE },
+              [vsockServiceIdOf(LOG_PORT)]: { ...WILDCARD_SERVICE },
               [GCS_SERVICE_ID]: { ...WILDCARD_SERVICE },
             },
           },

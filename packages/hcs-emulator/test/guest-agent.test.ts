@@ -1,7 +1,16 @@
+import { gcsOversizedRequestMessage } from '@uvmkit/hcs-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HcsdProcess, startHcsd } from '../src/start.js';
 import { lcowDocument } from '../src/testing.js';
-import { type Bridge, HostListener, hvsockTempDir, NULL_ID, sockPath, T } from './helpers/guest-host.js';
+import {
+  type Bridge,
+  frame,
+  HostListener,
+  hvsockTempDir,
+  NULL_ID,
+  sockPath,
+  T,
+} from './helpers/guest-host.js';
 import { SCSI0, SCSI1, TestClient } from './helpers/hcsd.js';
 
 const tmp = hvsockTempDir();
@@ -52,6 +61,30 @@ const scsiAdd = (controller: string, lun: number) => ({
   ResourcePath: `VirtualMachine/Devices/Scsi/${controller}/Attachments/${lun}`,
   RequestType: 'Add',
   Settings: { Type: 'VirtualDisk', Path: `C:\\disks\\d${lun}.vhdx` },
+});
+
+describe('frame limit (GCS_MAX_FRAME of @uvmkit/hcs-schema, shared with the C agent)', () => {
+  it('skips an oversized request (answering E_INVALIDARG as the C agent), ignores a non-request frame, and stays in sync', async () => {
+    // The same frames and the same assertions as linux-guest's protocol.test.ts for the C agent.
+    const { b } = await connected();
+    expect((await b.negotiate()).json?.Result).toBe(0);
+    const big = Buffer.alloc(70_000, 0x20);
+    Buffer.from('{"ContainerId":""}').copy(big);
+    b.socket.write(frame(T.ModifySettings, 30n, big));
+    b.socket.write(frame(0x20100a01, 31n, '{"Result":0}'));
+    b.socket.write(
+      frame(T.DumpStacks, 32n, `${JSON.stringify({ ContainerId: NULL_ID, ActivityId: NULL_ID })}\n`),
+    );
+    const r30 = await b.next((f) => f.id === 30n);
+    expect(r30.type).toBe(0x20100a01);
+    expect(r30.json?.Result).toBe(-2147024809);
+    expect(r30.json?.ErrorMessage).toBe("request of 70016 bytes exceeds the agent's 65536-byte frame limit");
+    expect(r30.json?.ErrorMessage).toBe(gcsOversizedRequestMessage(16 + 70_000));
+    const r32 = await b.next((f) => f.id === 32n);
+    expect(r32.json?.Result).toBe(0);
+    expect(b.frames.some((f) => f.id === 31n)).toBe(false);
+    b.close();
+  });
 });
 
 describe('negotiation', () => {

@@ -1,3 +1,4 @@
+import { GCS_MAX_FRAME } from '@uvmkit/hcs-schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -42,24 +43,52 @@ describe('guest frame codec', () => {
     expect(out.length).toBe(3);
   });
 
-  it('rejects Size < 16 and Size above the guest limit with a typed error', () => {
+  it('rejects Size < 16 with a typed error', () => {
     const small = Buffer.alloc(16);
     small.writeUInt32LE(15, 4);
-    expect(() => new GuestFrameDecoder().push(small, () => {})).toThrow(GuestFrameError);
-    const big = Buffer.alloc(16);
-    big.writeUInt32LE(MAX_INBOUND_FRAME + 1, 4);
     const err = (() => {
       try {
-        new GuestFrameDecoder().push(big, () => {});
+        new GuestFrameDecoder().push(small, () => {});
       } catch (e) {
         return e as GuestFrameError;
       }
       return undefined;
     })();
+    expect(err).toBeInstanceOf(GuestFrameError);
     expect(err?.code).toBe('GcsFrame');
-    expect(err?.message).toBe(
-      `message size ${MAX_INBOUND_FRAME + 1} exceeds the guest's limit ${MAX_INBOUND_FRAME}`,
-    );
+    expect(err?.message).toBe('invalid message size 15 (< 16)');
+  });
+
+  it('the guest limit is GCS_MAX_FRAME; a larger frame is reported once by its header, its payload skipped at any split', () => {
+    expect(MAX_INBOUND_FRAME).toBe(GCS_MAX_FRAME);
+    expect(MAX_INBOUND_FRAME).toBe(0x10000);
+    const atLimit = encodeFrame(0x10100a01, 1n, Buffer.alloc(MAX_INBOUND_FRAME - 16, 0x20));
+    const over = encodeFrame(0x10100a01, 2n, Buffer.alloc(MAX_INBOUND_FRAME - 15, 0x20));
+    const after = encodeFrame(0x10100c01, 3n, '{}');
+    const all = Buffer.concat([atLimit, over, after]);
+    for (const cut of [
+      1,
+      15,
+      16,
+      17,
+      atLimit.length,
+      atLimit.length + 16,
+      atLimit.length + 100,
+      all.length - 1,
+    ]) {
+      const d = new GuestFrameDecoder();
+      const out: GuestFrame[] = [];
+      d.push(all.subarray(0, cut), (f) => out.push(f));
+      d.push(all.subarray(cut), (f) => out.push(f));
+      expect(
+        out.map((f) => [f.id, f.payload.length, f.oversized]),
+        String(cut),
+      ).toEqual([
+        [1n, MAX_INBOUND_FRAME - 16, undefined],
+        [2n, 0, MAX_INBOUND_FRAME + 1],
+        [3n, 2, undefined],
+      ]);
+    }
   });
 
   it('response type = top nibble 2, low 28 bits copied', () => {

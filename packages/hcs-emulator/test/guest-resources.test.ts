@@ -396,6 +396,90 @@ describe('security policy, memory, unsupported types', () => {
   });
 });
 
+describe('decoding with the guest request schemas of @uvmkit/hcs-schema', () => {
+  const message = async (b: Bridge, request: unknown): Promise<[number, unknown]> => {
+    const f = await b.modify(request);
+    return [f.json?.Result as number, f.json?.ErrorMessage];
+  };
+
+  it('a field of the wrong Go type fails 0xC037010D naming the field and the type, before anything is checked', async () => {
+    const { b } = await h.connected();
+    expect(await message(b, mvd('Add', { MountPath: '/m/a', Lun: 'one' }))).toEqual([
+      INVALID_JSON,
+      'Settings.Lun: cannot unmarshal into uint8',
+    ]);
+    expect(await message(b, mvd('Add', { MountPath: '/m/a', Options: ['ro', 1] }))).toEqual([
+      INVALID_JSON,
+      'Settings.Options: cannot unmarshal into []string',
+    ]);
+    expect(
+      await message(b, {
+        ResourceType: 'Network',
+        RequestType: 'Add',
+        Settings: { IPConfigs: [{ PrefixLength: 300 }] },
+      }),
+    ).toEqual([INVALID_JSON, 'Settings.IPConfigs.0.PrefixLength: cannot unmarshal into uint8']);
+    expect(
+      await message(b, { ResourceType: 'CombinedLayers', RequestType: 'Add', Settings: { Layers: ['x'] } }),
+    ).toEqual([INVALID_JSON, 'Settings.Layers.0: expected a JSON object']);
+    expect(
+      await message(b, { ResourceType: 'VPMemDevice', RequestType: 'Add', Settings: { MappingInfo: 1 } }),
+    ).toEqual([INVALID_JSON, 'Settings.MappingInfo: cannot unmarshal into object']);
+    expect(await message(b, mvd('Add', 5 as unknown as Record<string, unknown>))).toEqual([
+      INVALID_JSON,
+      'Settings: expected a JSON object',
+    ]);
+    expect(await message(b, { ResourceType: 7, RequestType: 'Add' })).toEqual([
+      INVALID_JSON,
+      'Request.ResourceType: cannot unmarshal into string',
+    ]);
+    // null is a zero value; unknown fields are ignored: the request reaches the resource's own rules
+    expect(await message(b, mvd('Add', { MountPath: null, Lun: null, Extra: {} }))).toEqual([
+      E_INVALIDARG,
+      'MountPath is required',
+    ]);
+    b.close();
+  });
+
+  it('ExecuteProcess / WaitForProcess / SignalProcess / ResizeConsole: the process fields are checked by their schemas', async () => {
+    const { b } = await h.connected();
+    const base = { ContainerId: NULL_ID, ActivityId: NULL_ID };
+    const wait = await b.call(0x10100601, { ...base, ProcessId: -1 });
+    expect([wait.json?.Result, wait.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'request.ProcessId: cannot unmarshal into uint32',
+    ]);
+    const resize = await b.call(0x10100801, { ...base, ProcessId: 1, Height: 70000, Width: 80 });
+    expect([resize.json?.Result, resize.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'request.Height: cannot unmarshal into uint16',
+    ]);
+    const exec = (settings: unknown) => b.call(0x10100501, { ...base, Settings: settings });
+    const env = await exec({
+      ProcessParameters: JSON.stringify({ CommandArgs: ['true'], Environment: { A: 1 } }),
+    });
+    expect([env.json?.Result, env.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'ProcessParameters.Environment.A: cannot unmarshal into string',
+    ]);
+    const size = await exec({
+      ProcessParameters: JSON.stringify({ CommandArgs: ['true'], ConsoleSize: [24, 'x'] }),
+    });
+    expect(size.json?.ErrorMessage).toBe('ProcessParameters.ConsoleSize: cannot unmarshal into [2]uint');
+    const relay = await exec({ ProcessParameters: '{}', VsockStdioRelaySettings: { StdIn: -1 } });
+    expect([relay.json?.Result, relay.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'Settings.VsockStdioRelaySettings.StdIn: cannot unmarshal into uint32',
+    ]);
+    const signal = await b.call(0x10100701, { ...base, ProcessId: 'one' });
+    expect([signal.json?.Result, signal.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'request.ProcessId: cannot unmarshal into uint32',
+    ]);
+    b.close();
+  });
+});
+
 describe('containers', () => {
   it('Create (schema ≥ 2.1), ContainerConstraints, Shutdown, DeleteContainerState, GetProperties', async () => {
     const { b, id } = await h.connected();

@@ -7,14 +7,21 @@
  * Owns: document types and schemas, `check`/`assertValid` (compiled, cached, dotted issue
  * paths), the one-of rule of ComputeSystem (`systemKind`), resource paths and their specs.
  *
+ * Also the one home of the cross-package contracts of the guest side: the GCS service ids, boot
+ * ports and frame limit (`gcs/constants.ts`), the emulator's runtime-directory and HvSocket path
+ * rule (`emulator-paths.ts`), and the GCS guest request documents (`schema/guest/`).
+ *
  * Does not own: any I/O, HCS calls, JSON (de)serialisation, defaults or document builders for
- * a UVM (hcs-core and the managers build documents), HRESULT tables, or guest (GCS) messages.
+ * a UVM (hcs-core and the managers build documents), HRESULT tables, or the GCS bridge itself
+ * (framing, RPC: guestmanager; the guest agents: hcs-emulator, linux-guest).
  *
  * Request documents (ComputeSystem and everything under it, Modify settings, queries, options)
  * reject unknown keys; documents HCS returns (Properties, ResultError, exit/crash/process
  * status) tolerate unknown keys. GUIDs are bare `8-4-4-4-12` hex, any case.
  */
 
+// The cross-package contracts (GCS constants, emulator paths, guest request schemas): contracts.ts.
+export * from './contracts.js';
 export {
   describeValue,
   InvalidArgumentError,

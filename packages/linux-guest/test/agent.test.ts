@@ -19,6 +19,7 @@ import { type HcsError, UtilityVM } from '@uvmkit/hcs-core';
 import { type HvSocketListener, listen, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import type { HcsdProcess } from '@uvmkit/hcs-emulator';
 import { lcowDocument, rejection, startTestHcsd, uniqueSystemId } from '@uvmkit/hcs-emulator/testing';
+import { GCS_MAX_FRAME, gcsOversizedRequestMessage } from '@uvmkit/hcs-schema';
 import { lifetime } from '@uvmkit/lifetime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, buildHost, startAgent, until } from './helpers/agent.js';
@@ -263,6 +264,24 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
       '0000006d-facb-11e6-bd58-64006a7986d3',
       '40000000-facb-11e6-bd58-64006a7986d3',
     ]);
+  });
+
+  it('a request over GCS_MAX_FRAME: the agent answers E_INVALIDARG without reading it, the bridge stays up (as the emulated agent)', async () => {
+    // The same call and assertions as guestmanager's e2e.test.ts against hcsd's emulated agent.
+    const body = { Padding: 'x'.repeat(70_000) };
+    const ids = {
+      ContainerId: '00000000-0000-0000-0000-000000000000',
+      ActivityId: '00000000-0000-0000-0000-000000000000',
+    };
+    const size = 16 + Buffer.byteLength(`${JSON.stringify({ ...ids, ...body })}\n`);
+    expect(size).toBeGreaterThan(GCS_MAX_FRAME);
+    const err = await rejection<HcsError>(guest.rpc(RpcProc.DumpStacks, body));
+    expect(err.code).toBe('ERROR_INVALID_PARAMETER');
+    expect(err.hresult).toBe(0x80070057);
+    expect(err.op).toBe('DumpStacks');
+    expect(err.message).toContain(gcsOversizedRequestMessage(size));
+    expect(guest.connected).toBe(true);
+    expect(await guest.dumpStacks()).toEqual(expect.any(String));
   });
 
   it('runs /bin/sh -c "echo hi; exit 3": stdout hi, exit code 3; stderr on its own stream', async () => {

@@ -6,11 +6,16 @@
  * as soon as its header is complete, so at most one frame (≤ `maxFrameSize` bytes) is ever
  * buffered beyond what the current `push` hands back.
  */
+import { GCS_HEADER_SIZE, GCS_MAX_FRAME } from '@uvmkit/hcs-schema';
 import { BridgeProtocolError, ProtocolViolation } from '../errors.js';
 
-export const HEADER_SIZE = 16;
-/** The host's inbound limit, header included (hcsshim `MaxMsgSize`). */
-export const MAX_INBOUND_FRAME = 0x10000;
+/** Bytes of a frame header (`GCS_HEADER_SIZE` of `@uvmkit/hcs-schema`). */
+export const HEADER_SIZE = GCS_HEADER_SIZE;
+/**
+ * The host's inbound limit, header included (hcsshim `MaxMsgSize`): `GCS_MAX_FRAME` of
+ * `@uvmkit/hcs-schema`, the limit both guest agents apply to what they receive too.
+ */
+export const MAX_INBOUND_FRAME = GCS_MAX_FRAME;
 
 /** One decoded frame. `payload` is the raw JSON bytes. */
 export interface Frame {

@@ -2,7 +2,7 @@
 import type { CallOptions } from '@uvmkit/hcs-core';
 import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** `CWCOWBlockCIMMounts`. */
@@ -38,12 +38,12 @@ export async function addBlockCIMs(
   mounts: BlockCimMounts,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.WCOWBlockCims, 'Add', check('addBlockCIMs', mounts), options);
+  await send(guest, GuestResources.BlockCims, 'Add', check('addBlockCIMs', mounts), options);
 }
 export async function removeBlockCIMs(
   guest: Guest,
   mounts: BlockCimMounts,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.WCOWBlockCims, 'Remove', check('removeBlockCIMs', mounts), options);
+  await send(guest, GuestResources.BlockCims, 'Remove', check('removeBlockCIMs', mounts), options);
 }

@@ -2,7 +2,7 @@
 import type { CallOptions } from '@uvmkit/hcs-core';
 import { HvSocketIds } from '@uvmkit/hcs-core/hvsocket';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** `hcsschema.HvSocketAddress`. */
@@ -24,7 +24,7 @@ export async function updateHvSocketAddress(
   v.guid(op, 'address.ParentAddress', address.ParentAddress, true);
   await send(
     guest,
-    ResourceType.HvSocket,
+    GuestResources.HvSocket,
     'Update',
     {
       LocalAddress: address.LocalAddress,

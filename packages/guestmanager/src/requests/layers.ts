@@ -2,7 +2,7 @@
 import type { CallOptions } from '@uvmkit/hcs-core';
 import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** LCOW `LCOWCombinedLayers` (layers carry only `Path`). */
@@ -61,7 +61,7 @@ export async function addCombinedLayers(
   layers: LcowCombinedLayers,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.CombinedLayers, 'Add', checkLcow('addCombinedLayers', layers), options);
+  await send(guest, GuestResources.CombinedLayers, 'Add', checkLcow('addCombinedLayers', layers), options);
 }
 export async function removeCombinedLayers(
   guest: Guest,
@@ -70,7 +70,7 @@ export async function removeCombinedLayers(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.CombinedLayers,
+    GuestResources.CombinedLayers,
     'Remove',
     checkLcow('removeCombinedLayers', layers),
     options,
@@ -81,7 +81,13 @@ export async function addCombinedLayersWcow(
   layers: WcowCombinedLayers,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.CombinedLayers, 'Add', checkWcow('addCombinedLayersWcow', layers), options);
+  await send(
+    guest,
+    GuestResources.CombinedLayers,
+    'Add',
+    checkWcow('addCombinedLayersWcow', layers),
+    options,
+  );
 }
 export async function removeCombinedLayersWcow(
   guest: Guest,
@@ -90,7 +96,7 @@ export async function removeCombinedLayersWcow(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.CombinedLayers,
+    GuestResources.CombinedLayers,
     'Remove',
     checkWcow('removeCombinedLayersWcow', layers),
     options,
@@ -107,7 +113,7 @@ export async function addCombinedLayersCwcow(
   const inner = checkWcow('addCombinedLayersCwcow', layers);
   await send(
     guest,
-    ResourceType.CWCOWCombinedLayers,
+    GuestResources.CwcowCombinedLayers,
     'Add',
     { ContainerID: containerId, CombinedLayers: inner },
     options,
@@ -123,7 +129,7 @@ export async function removeCombinedLayersCwcow(
   const inner = checkWcow('removeCombinedLayersCwcow', layers);
   await send(
     guest,
-    ResourceType.CWCOWCombinedLayers,
+    GuestResources.CwcowCombinedLayers,
     'Remove',
     { ContainerID: containerId, CombinedLayers: inner },
     options,

@@ -6,7 +6,7 @@
 import type { CallOptions } from '@uvmkit/hcs-core';
 import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** LCOW `LCOWNetworkAdapter`. */
@@ -58,7 +58,7 @@ export async function addNetworkInterface(
   adapter: LcowNetworkAdapter,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.Network, 'Add', checkLcow('addNetworkInterface', adapter), options);
+  await send(guest, GuestResources.LcowNetwork, 'Add', checkLcow('addNetworkInterface', adapter), options);
 }
 
 /** LCOW: remove it. */
@@ -67,7 +67,13 @@ export async function removeNetworkInterface(
   adapter: LcowNetworkAdapter,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.Network, 'Remove', checkLcow('removeNetworkInterface', adapter), options);
+  await send(
+    guest,
+    GuestResources.LcowNetwork,
+    'Remove',
+    checkLcow('removeNetworkInterface', adapter),
+    options,
+  );
 }
 
 /** WCOW `NetworkModifyRequest`. `Settings` is an HCN endpoint document (passed through). */
@@ -90,7 +96,7 @@ async function wcow(
   const outer = inner === 'Remove' ? 'Remove' : 'Add';
   await send(
     guest,
-    ResourceType.Network,
+    GuestResources.WcowNetwork,
     outer,
     v.defined({ AdapterId: adapterId, RequestType: inner, Settings: endpoint }),
     options,
@@ -135,7 +141,7 @@ export async function addNetworkNamespace(
 ): Promise<void> {
   v.object('addNetworkNamespace', 'namespace', namespace);
   v.guid('addNetworkNamespace', 'namespace.ID', namespace.ID);
-  await send(guest, ResourceType.NetworkNamespace, 'Add', namespace, options);
+  await send(guest, GuestResources.NetworkNamespace, 'Add', namespace, options);
 }
 
 /** WCOW: remove it. */
@@ -146,5 +152,5 @@ export async function removeNetworkNamespace(
 ): Promise<void> {
   v.object('removeNetworkNamespace', 'namespace', namespace);
   v.guid('removeNetworkNamespace', 'namespace.ID', namespace.ID);
-  await send(guest, ResourceType.NetworkNamespace, 'Remove', namespace, options);
+  await send(guest, GuestResources.NetworkNamespace, 'Remove', namespace, options);
 }

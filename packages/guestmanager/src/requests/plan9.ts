@@ -1,7 +1,7 @@
 /** Mapped directories (gcs-protocol.md §5): LCOW Plan 9 shares the guest mounts over vsock, WCOW host directories. */
 import type { CallOptions } from '@uvmkit/hcs-core';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** The vsock port of the Plan 9 server. */
@@ -59,7 +59,13 @@ export async function addMappedDirectory(
   directory: LcowMappedDirectory,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.MappedDirectory, 'Add', checkLcow('addMappedDirectory', directory), options);
+  await send(
+    guest,
+    GuestResources.LcowMappedDirectory,
+    'Add',
+    checkLcow('addMappedDirectory', directory),
+    options,
+  );
 }
 
 /** LCOW: unmount it. */
@@ -70,7 +76,7 @@ export async function removeMappedDirectory(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.MappedDirectory,
+    GuestResources.LcowMappedDirectory,
     'Remove',
     checkLcow('removeMappedDirectory', directory),
     options,
@@ -85,7 +91,7 @@ export async function addMappedDirectoryWcow(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.MappedDirectory,
+    GuestResources.WcowMappedDirectory,
     'Add',
     checkWcow('addMappedDirectoryWcow', directory),
     options,
@@ -100,7 +106,7 @@ export async function removeMappedDirectoryWcow(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.MappedDirectory,
+    GuestResources.WcowMappedDirectory,
     'Remove',
     checkWcow('removeMappedDirectoryWcow', directory),
     options,

@@ -6,7 +6,7 @@
  */
 import type { CallOptions } from '@uvmkit/hcs-core';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** LCOW `LCOWMappedVirtualDisk` (every field omitempty on the wire: Controller/Lun 0 are omitted). */
@@ -77,7 +77,13 @@ export async function addMappedVirtualDisk(
   disk: LcowMappedVirtualDisk,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.MappedVirtualDisk, 'Add', checkLcow('addMappedVirtualDisk', disk), options);
+  await send(
+    guest,
+    GuestResources.LcowMappedVirtualDisk,
+    'Add',
+    checkLcow('addMappedVirtualDisk', disk),
+    options,
+  );
 }
 
 /** LCOW: unmount it (same settings as the add). */
@@ -88,7 +94,7 @@ export async function removeMappedVirtualDisk(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.MappedVirtualDisk,
+    GuestResources.LcowMappedVirtualDisk,
     'Remove',
     checkLcow('removeMappedVirtualDisk', disk),
     options,
@@ -103,7 +109,7 @@ export async function addMappedVirtualDiskWcow(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.MappedVirtualDisk,
+    GuestResources.WcowMappedVirtualDisk,
     'Add',
     checkWcow('addMappedVirtualDiskWcow', disk),
     options,
@@ -118,7 +124,7 @@ export async function removeMappedVirtualDiskWcow(
 ): Promise<void> {
   await send(
     guest,
-    ResourceType.MappedVirtualDisk,
+    GuestResources.WcowMappedVirtualDisk,
     'Remove',
     checkWcow('removeMappedVirtualDiskWcow', disk),
     options,
@@ -132,7 +138,7 @@ export async function addMappedVirtualDiskForContainerScratch(
   options?: CallOptions,
 ): Promise<void> {
   const settings = checkWcow('addMappedVirtualDiskForContainerScratch', disk);
-  await send(guest, ResourceType.MappedVirtualDiskForContainerScratch, 'Add', settings, options);
+  await send(guest, GuestResources.WcowContainerScratch, 'Add', settings, options);
 }
 
 /** LCOW: tell the guest the device at (Controller, Lun) is about to be hot-unplugged. */
@@ -147,7 +153,7 @@ export async function removeSCSIDevice(
   v.uint(op, 'device.Lun', device.Lun, 63);
   await send(
     guest,
-    ResourceType.SCSIDevice,
+    GuestResources.ScsiDevice,
     'Remove',
     { Controller: device.Controller, Lun: device.Lun },
     options,

@@ -2,7 +2,7 @@
 import type { CallOptions } from '@uvmkit/hcs-core';
 import { invalidArgument } from '@uvmkit/hcs-core/manager';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** `ConfidentialOptions`. */
@@ -35,7 +35,7 @@ export async function addSecurityPolicy(
     if (policy[k] !== undefined && typeof policy[k] !== 'string')
       throw invalidArgument(op, `policy.${k} must be a string`);
   }
-  await send(guest, ResourceType.SecurityPolicy, 'Add', v.defined({ ...policy }), options);
+  await send(guest, GuestResources.SecurityPolicy, 'Add', v.defined({ ...policy }), options);
 }
 
 export async function injectPolicyFragment(
@@ -50,7 +50,7 @@ export async function injectPolicyFragment(
     throw invalidArgument(op, 'fragment.MediaType must be a string');
   await send(
     guest,
-    ResourceType.SecurityPolicyFragment,
+    GuestResources.SecurityPolicyFragment,
     'Add',
     v.defined({ Fragment: fragment.Fragment, MediaType: fragment.MediaType }),
     options,

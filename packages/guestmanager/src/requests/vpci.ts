@@ -1,7 +1,7 @@
 /** Assigned PCI devices in an LCOW guest (gcs-protocol.md §5): wait for the device to appear. */
 import type { CallOptions } from '@uvmkit/hcs-core';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** LCOW `LCOWMappedVPCIDevice`. */
@@ -18,5 +18,5 @@ export async function addVPCIDevice(
   const op = 'addVPCIDevice';
   v.object(op, 'device', device);
   v.guid(op, 'device.VMBusGUID', device.VMBusGUID);
-  await send(guest, ResourceType.VPCIDevice, 'Add', { VMBusGUID: device.VMBusGUID }, options);
+  await send(guest, GuestResources.VpciDevice, 'Add', { VMBusGUID: device.VMBusGUID }, options);
 }

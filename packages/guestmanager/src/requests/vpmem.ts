@@ -1,7 +1,7 @@
 /** VPMem devices inside an LCOW guest (gcs-protocol.md §5): mount a read-only layer device. */
 import type { CallOptions } from '@uvmkit/hcs-core';
 import type { Guest } from '../guest.js';
-import { ResourceType, send } from './send.js';
+import { GuestResources, send } from './send.js';
 import * as v from './validate.js';
 
 /** LCOW `LCOWMappedVPMemDevice`. */
@@ -42,7 +42,7 @@ export async function addVPMemDevice(
   device: LcowMappedVPMemDevice,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.VPMemDevice, 'Add', check('addVPMemDevice', device), options);
+  await send(guest, GuestResources.VpmemDevice, 'Add', check('addVPMemDevice', device), options);
 }
 
 /** Unmount it. */
@@ -51,5 +51,5 @@ export async function removeVPMemDevice(
   device: LcowMappedVPMemDevice,
   options?: CallOptions,
 ): Promise<void> {
-  await send(guest, ResourceType.VPMemDevice, 'Remove', check('removeVPMemDevice', device), options);
+  await send(guest, GuestResources.VpmemDevice, 'Remove', check('removeVPMemDevice', device), options);
 }

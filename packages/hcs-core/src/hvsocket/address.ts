@@ -6,6 +6,7 @@
  * GUID ServiceId }` — 2 + 2 + 16 + 16 = 36 bytes, no padding, `Family` = `AF_HYPERV` (34),
  * `Reserved` = 0, both GUIDs in Windows memory order (see {@link guidToBytes}).
  */
+import { GcsServiceIds, vsockServiceIdOf } from '@uvmkit/hcs-schema';
 import { invalidArgument } from '../errors.js';
 import { guidFromBytes, guidToBytes, normalizeGuid } from './guid.js';
 
@@ -24,16 +25,8 @@ export const HvSocketIds = {
   Loopback: 'e0e16197-dd56-4a10-9195-5ee7a155a838',
   /** VM id meaning "the parent partition" (the host, seen from a guest). */
   Parent: 'a42e7cda-d03f-480c-9cc2-a4de20abb878',
-  /** Linux GCS bridge service (vsock port 0x40000000). */
-  LinuxGcs: '40000000-facb-11e6-bd58-64006a7986d3',
-  /** Windows GCS bridge service. */
-  WindowsGcs: 'acef5661-84a1-4e44-856b-6245e69f4620',
-  /** Confidential WCOW sidecar GCS service. */
-  WindowsSidecarGcs: 'ae8da506-a019-4553-a52b-902bc0fa0411',
-  /** ParentAddress of the WCOW HvSocket address update. */
-  WindowsGcsHvHost: '894cc2d6-9d79-424f-93fe-42969ae6d8d1',
-  /** WCOW log-forward service. */
-  WindowsLogging: '172dad59-976d-45f2-8b6c-6d1b13f2ac4d',
+  /** The GCS service ids, from their home (`GcsServiceIds` of `@uvmkit/hcs-schema`). */
+  ...GcsServiceIds,
 } as const;
 
 /** Service id of a vsock port: the port in Data1 of `00000000-facb-11e6-bd58-64006a7986d3`. */
@@ -41,7 +34,7 @@ export function vsockServiceId(port: number): string {
   if (!Number.isInteger(port) || port < 0 || port > 0xffffffff) {
     throw invalidArgument('vsockServiceId', `port must be an integer 0..0xFFFFFFFF, got ${String(port)}`);
   }
-  return `${port.toString(16).padStart(8, '0')}-facb-11e6-bd58-64006a7986d3`;
+  return vsockServiceIdOf(port);
 }
 
 /** An HvSocket address: (VM id, service id), both GUIDs. */

@@ -4,54 +4,34 @@
  * `$UVMKIT_HVSOCK_DIR` when set, else `<runtime dir>/hvsock`; and where hcsd listens by default
  * (`$UVMKIT_HCSD_SOCKET`, else `<runtime dir>/hcsd.sock`). The runtime directory is private and
  * per user: `$XDG_RUNTIME_DIR/uvmkit`, else `/run/uvmkit` for root, else `<tmpdir>/uvmkit-<uid>`
- * — the rule hcsd (`@uvmkit/hcs-emulator`'s runtime-dir.ts) and the shim apply too. A directory
- * hcs-core creates is 0700; an existing one is used only when this user owns it and nobody else
- * may enter it. hcsd's emulated guest agent derives the same paths on its own.
+ * — one rule with one home, `@uvmkit/hcs-schema`'s emulator-paths.ts, which hcsd uses too (the
+ * shim's C copy is checked against it by a test). This module re-exports it, validates the GUIDs
+ * of an address, and creates the directory: one hcs-core creates is 0700; an existing one is used
+ * only when this user owns it and nobody else may enter it.
  */
 import { lstatSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hvsocketDir, hvsocketPathIn } from '@uvmkit/hcs-schema';
 import { HcsError, HRESULT } from '../errors.js';
 import type { HvSocketAddress } from './address.js';
 import { normalizeGuid } from './guid.js';
 
-/** The env var naming the emulator's HvSocket directory. */
-export const HVSOCK_DIR_ENV = 'UVMKIT_HVSOCK_DIR';
-/** The env var naming hcsd's socket. */
-export const HCSD_SOCKET_ENV = 'UVMKIT_HCSD_SOCKET';
-
-type Env = Record<string, string | undefined>;
+export {
+  HCSD_SOCKET_ENV,
+  HVSOCK_DIR_ENV,
+  hcsdSocketPath,
+  hvsocketDir,
+  runtimeDir,
+} from '@uvmkit/hcs-schema';
 
 function uid(): number {
   return typeof process.getuid === 'function' ? process.getuid() : 0;
-}
-
-/** The private per-user runtime directory of the emulator (not created). */
-export function runtimeDir(env: Env = process.env, user: number = uid()): string {
-  const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg !== undefined && xdg !== '') return join(xdg, 'uvmkit');
-  if (user === 0) return '/run/uvmkit';
-  return join(tmpdir(), `uvmkit-${user}`);
-}
-
-/** Where the shim looks for hcsd, and whether `$UVMKIT_HCSD_SOCKET` named it. */
-export function hcsdSocketPath(env: Env = process.env): { path: string; fromEnv: boolean } {
-  const s = env[HCSD_SOCKET_ENV];
-  if (s !== undefined && s !== '') return { path: s, fromEnv: true };
-  return { path: join(runtimeDir(env), 'hcsd.sock'), fromEnv: false };
-}
-
-/** The directory of emulated HvSocket endpoints (not created). */
-export function hvsocketDir(env: Env = process.env): string {
-  const dir = env[HVSOCK_DIR_ENV];
-  return dir !== undefined && dir !== '' ? dir : join(runtimeDir(env), 'hvsock');
 }
 
 /** The Unix socket path of an emulated HvSocket address (the directory is not created). */
 export function hvsocketPath(address: HvSocketAddress, dir: string = hvsocketDir()): string {
   const vmId = normalizeGuid(address.vmId, 'vmId', 'hvsocketPath');
   const serviceId = normalizeGuid(address.serviceId, 'serviceId', 'hvsocketPath');
-  return join(dir, `${vmId}-${serviceId}.sock`);
+  return hvsocketPathIn(vmId, serviceId, dir);
 }
 
 /**

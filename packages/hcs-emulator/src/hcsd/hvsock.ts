@@ -1,17 +1,17 @@
 /**
  * HvSocket addressing under the emulator: (VM id, service id) → a Unix stream socket at
  * `<dir>/<vmId>-<serviceId>.sock` (lower-case bare GUIDs), `<dir>` = `$UVMKIT_HVSOCK_DIR` or
- * `<runtimeDir>/hvsock` (the private per-user runtime directory, see runtime-dir.ts). The host
- * listens there; the emulated guest dials.
+ * `<runtimeDir>/hvsock`. The host listens there; the emulated guest dials. The rule's one home is
+ * `@uvmkit/hcs-schema` (emulator-paths.ts), shared with hcs-core; these are hcsd's spellings.
  */
-import { join } from 'node:path';
-import { HVSOCK_DIR_ENV, runtimeDir } from '../runtime-dir.js';
+import { hvsocketDir, hvsocketPathIn } from '@uvmkit/hcs-schema';
 
+/** The directory of emulated HvSocket endpoints (`hvsocketDir` of `@uvmkit/hcs-schema`). */
 export function hvsockDir(env: NodeJS.ProcessEnv = process.env): string {
-  const d = env[HVSOCK_DIR_ENV];
-  return d !== undefined && d !== '' ? d : join(runtimeDir(env), 'hvsock');
+  return hvsocketDir(env);
 }
 
+/** The Unix socket path of (`vmId`, `serviceId`) (`hvsocketPathIn` of `@uvmkit/hcs-schema`). */
 export function hvsockPath(vmId: string, serviceId: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(hvsockDir(env), `${vmId.toLowerCase()}-${serviceId.toLowerCase()}.sock`);
+  return hvsocketPathIn(vmId, serviceId, hvsocketDir(env));
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Copies of GCS_HEADER_SIZE and GCS_MAX_FRAME of @uvmkit/hcs-schema (their one home), checked by
+ * test/contracts.test.ts. */
 #define GCS_HEADER_SIZE 16u
 #define GCS_MAX_FRAME 0x10000u
 

@@ -5,7 +5,8 @@
  * a time so no stream byte is consumed; the whole exchange is bounded by `timeout_ms`.
  * errno after a failure: ENOENT/ECONNREFUSED = the relay itself is not up (yet); EHOSTUNREACH =
  * the relay answered ERR (nobody listens on the host, or the relay has no host).
- * Service GUID of vsock port N: NNNNNNNN-facb-11e6-bd58-64006a7986d3.
+ * Service GUID of vsock port N: NNNNNNNN-facb-11e6-bd58-64006a7986d3 (a copy of vsockServiceIdOf of
+ * @uvmkit/hcs-schema, checked by test/contracts.test.ts).
  */
 #include <errno.h>
 #include <poll.h>

@@ -53,6 +53,8 @@
 #define RPC_DELETE_CONTAINER_STATE 0x10100d01u
 
 #define NULL_CONTAINER_ID "00000000-0000-0000-0000-000000000000"
+/* GCS_PORT, ENTROPY_PORT, LOG_PORT: copies of LINUX_GCS_PORT, ENTROPY_PORT, LOG_PORT of
+ * @uvmkit/hcs-schema (their one home), checked by test/contracts.test.ts. */
 #define GCS_PORT 0x40000000u
 #define ENTROPY_PORT 1u
 #define LOG_PORT 109u

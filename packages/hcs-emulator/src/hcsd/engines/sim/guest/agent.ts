@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { decodeGuestRequest, gcsOversizedRequestMessage, NegotiateProtocolRequest } from '@uvmkit/hcs-schema';
 import type { SystemView } from '../../../engine.js';
 import { hvsockPath } from '../../../hvsock.js';
 import { bootChannels, GuestLogStream, readEntropy } from './boot.js';
@@ -54,7 +55,7 @@ import {
   ZERO_GUID,
 } from './protocol.js';
 import { modifySettings } from './resources/index.js';
-import { isGuid, isObj, normalizePath, type Obj } from './settings.js';
+import { isGuid, isObj, normalizePath, type Obj, withoutBase } from './settings.js';
 import { type GuestContainer, GuestTable } from './table.js';
 
 export const DIAL_INTERVAL_MS = 100;
@@ -443,6 +444,24 @@ export class GuestAgent implements ExecHost {
       this.#log.info(`guest ${this.sys.id}: ignoring a non-request frame 0x${(f.type >>> 0).toString(16)}`);
       return;
     }
+    if (f.oversized !== undefined) {
+      // Over GCS_MAX_FRAME: answered E_INVALIDARG without reading it, as the C agent does.
+      const message = gcsOversizedRequestMessage(f.oversized);
+      this.#log.info(`guest ${this.sys.id}: ${message}`);
+      this.#logRequest({
+        type: `0x${(f.type >>> 0).toString(16).padStart(8, '0')}`,
+        procedure: requestName(f.type) ?? null,
+        id: f.id.toString(),
+        request: null,
+        result: GHR.E_INVALIDARG,
+        connection: c.n,
+      });
+      this.#write(
+        c,
+        encodeFrame(responseType(f.type), f.id, JSON.stringify(errorBody(GHR.E_INVALIDARG, message, null))),
+      );
+      return;
+    }
     const name = requestName(f.type);
     let doc: unknown = null;
     let parsed = true;
@@ -580,6 +599,8 @@ export class GuestAgent implements ExecHost {
           GHR.E_NOTIMPL,
           `message type 0x${(type >>> 0).toString(16)} is not supported before NegotiateProtocol`,
         );
+      if (!decodeGuestRequest(NegotiateProtocolRequest, withoutBase(doc)).ok)
+        gfail(GHR.INVALID_JSON, 'NegotiateProtocol: MinimumVersion and MaximumVersion must be uint32');
       const min = doc.MinimumVersion;
       const max = doc.MaximumVersion;
       if (

@@ -11,11 +11,11 @@
  */
 import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { ENTROPY_PORT, LOG_PORT } from '@uvmkit/hcs-schema';
 import { hvsockPath } from '../../../hvsock.js';
 import { vsockServiceId } from './exec.js';
 
-export const ENTROPY_PORT = 1;
-export const LOG_PORT = 109;
+export { ENTROPY_PORT, LOG_PORT };
 /** The most entropy the guest reads (it reads to EOF, bounded). */
 export const ENTROPY_MAX_BYTES = 1024 * 1024;
 export const LOG_BUFFER_BYTES = 1024 * 1024;

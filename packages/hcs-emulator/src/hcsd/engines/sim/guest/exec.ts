@@ -14,6 +14,14 @@
  *   container an unknown or exited pid is `ERROR_NOT_FOUND`.
  */
 import { createConnection, type Socket } from 'node:net';
+import {
+  ExecuteProcessSettings,
+  ProcessParametersDocument,
+  ResizeConsoleRequest,
+  SignalProcessRequest,
+  vsockServiceIdOf,
+  WaitForProcessRequest,
+} from '@uvmkit/hcs-schema';
 import { hvsockPath } from '../../../hvsock.js';
 import { words } from './commands.js';
 import {
@@ -26,7 +34,7 @@ import {
 } from './containers.js';
 import { EmulatedProcess, type ProcessStdio, SIGKILL } from './processes.js';
 import { GHR, gfail } from './protocol.js';
-import { Fields, isGuid, isObj, type Obj } from './settings.js';
+import { decodeOrFail, Fields, isGuid, isObj, type Obj, withoutBase } from './settings.js';
 
 /** How long the guest waits for one stdio relay connection. */
 export const STDIO_DIAL_TIMEOUT_MS = 10_000;
@@ -42,10 +50,8 @@ export interface ExecHost extends ContainerHost {
   log(message: string): void;
 }
 
-/** `vsockServiceId` of the emulator side: the port in Data1 of the vsock template. */
-export function vsockServiceId(port: number): string {
-  return `${port.toString(16).padStart(8, '0')}-facb-11e6-bd58-64006a7986d3`;
-}
+/** The service id of a vsock port (`vsockServiceIdOf` of `@uvmkit/hcs-schema`, the template's one home). */
+export const vsockServiceId: (port: number) => string = vsockServiceIdOf;
 
 function dialRelay(runtimeId: string, serviceId: string, what: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -135,9 +141,11 @@ function environment(p: Fields): Record<string, string> {
 }
 
 export async function executeProcess(h: ExecHost, containerId: string, doc: Obj): Promise<Obj> {
+  decodeOrFail(ExecuteProcessSettings, doc.Settings, 'Settings');
   const settings = new Fields(doc.Settings, 'Settings');
   const params = parseInner(settings.raw.ProcessParameters, 'Settings.ProcessParameters');
   if (!isObj(params)) gfail(GHR.INVALID_JSON, 'Settings.ProcessParameters must be a JSON object');
+  decodeOrFail(ProcessParametersDocument, params, 'ProcessParameters');
   const p = new Fields(params, 'ProcessParameters');
   const r = relays(settings);
   const t = h.table;
@@ -216,6 +224,7 @@ function lookup(h: ExecHost, containerId: string, pid: number): EmulatedProcess 
 }
 
 export function waitForProcess(h: ExecHost, containerId: string, doc: Obj): Obj | Promise<Obj> {
+  decodeOrFail(WaitForProcessRequest, withoutBase(doc), 'request');
   const f = new Fields(doc, 'request');
   const pid = f.u32('ProcessId');
   const timeout = doc.TimeoutInMs === undefined ? INFINITE : f.u32('TimeoutInMs');
@@ -263,6 +272,7 @@ const WCOW_SIGNALS: Record<string, number> = {
 };
 
 export function signalProcess(h: ExecHost, containerId: string, doc: Obj): Obj {
+  decodeOrFail(SignalProcessRequest, withoutBase(doc), 'request');
   const f = new Fields(doc, 'request');
   const pid = f.u32('ProcessId');
   if (isNull(containerId) && h.os === 'Linux')
@@ -286,6 +296,7 @@ export function signalProcess(h: ExecHost, containerId: string, doc: Obj): Obj {
 }
 
 export function resizeConsole(h: ExecHost, containerId: string, doc: Obj): Obj {
+  decodeOrFail(ResizeConsoleRequest, withoutBase(doc), 'request');
   const f = new Fields(doc, 'request');
   const pid = f.u32('ProcessId');
   const height = f.u16('Height');

@@ -1,22 +1,28 @@
 /**
  * The guest side's own codec of the GCS bridge framing (gcs-protocol.md §2): a 16-byte
  * little-endian header `{Type u32, Size u32 (header included), ID u64}` followed by a UTF-8 JSON
- * payload. Independent of any host-side implementation, as the real guest's code is.
+ * payload. Independent of any host-side implementation, as the real guest's code is (the codec is
+ * re-implemented on purpose; the limits are shared values, from `@uvmkit/hcs-schema`).
  */
+import { GCS_HEADER_SIZE, GCS_MAX_FRAME } from '@uvmkit/hcs-schema';
 
-export const HEADER_SIZE = 16;
+export const HEADER_SIZE = GCS_HEADER_SIZE;
 /**
- * The largest frame the emulated guest accepts from the host. The Linux GCS has no maximum; the
- * emulator bounds memory at 16 MiB and treats anything larger as a broken connection.
+ * The largest frame the emulated guest accepts from the host: `GCS_MAX_FRAME` (64 KiB), as the
+ * C agent of `@uvmkit/linux-guest`. The Linux GCS has no maximum; a larger frame is reported
+ * once (`oversized`, no payload), its payload skipped as it arrives, and the agent answers it
+ * `E_INVALIDARG` as the C agent does.
  */
-export const MAX_INBOUND_FRAME = 16 * 1024 * 1024;
+export const MAX_INBOUND_FRAME = GCS_MAX_FRAME;
 /** The host's receive limit (header included): frames the guest sends must not exceed it. */
-export const HOST_MAX_FRAME = 0x10000;
+export const HOST_MAX_FRAME = GCS_MAX_FRAME;
 
 export interface GuestFrame {
   readonly type: number;
   readonly id: bigint;
   readonly payload: Buffer;
+  /** Set (to the frame's Size) for a frame over {@link MAX_INBOUND_FRAME}: `payload` is empty. */
+  readonly oversized?: number;
 }
 
 /** The host broke the framing: the connection is dropped. */
@@ -39,22 +45,43 @@ export function encodeFrame(type: number, id: bigint, payload: Buffer | string):
   return out;
 }
 
-/** Incremental decoder: accepts arbitrary chunk splits; holds at most one partial frame. */
+/**
+ * Incremental decoder: accepts arbitrary chunk splits; holds at most one partial frame (at most
+ * {@link MAX_INBOUND_FRAME} bytes): an oversized frame is reported by its header and skipped.
+ */
 export class GuestFrameDecoder {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** payload bytes of an oversized frame still to discard */
+  #skip = 0;
 
-  /** Feed bytes; calls `onFrame` for each complete frame. Throws `GuestFrameError` on a bad size. */
+  /** Feed bytes; calls `onFrame` for each complete frame. Throws `GuestFrameError` on a Size < 16. */
   push(chunk: Buffer, onFrame: (f: GuestFrame) => void): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     for (;;) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, this.#buffered);
+        if (n === 0) return;
+        this.#take(n);
+        this.#skip -= n;
+        continue;
+      }
       if (this.#buffered < HEADER_SIZE) return;
       const head = this.#peek(HEADER_SIZE);
       const size = head.readUInt32LE(4);
       if (size < HEADER_SIZE) throw new GuestFrameError(`invalid message size ${size} (< ${HEADER_SIZE})`);
-      if (size > MAX_INBOUND_FRAME)
-        throw new GuestFrameError(`message size ${size} exceeds the guest's limit ${MAX_INBOUND_FRAME}`);
+      if (size > MAX_INBOUND_FRAME) {
+        const h = Buffer.from(this.#take(HEADER_SIZE));
+        this.#skip = size - HEADER_SIZE;
+        onFrame({
+          type: h.readUInt32LE(0),
+          id: h.readBigUInt64LE(8),
+          payload: Buffer.alloc(0),
+          oversized: size,
+        });
+        continue;
+      }
       if (this.#buffered < size) return;
       const whole = this.#take(size);
       onFrame({

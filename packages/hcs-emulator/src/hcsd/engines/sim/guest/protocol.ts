@@ -1,4 +1,5 @@
 /** Message types, capabilities and HRESULTs of the Linux / Windows GCS (gcs-protocol.md §2–§4, §8). */
+import { GcsServiceIds } from '@uvmkit/hcs-schema';
 
 export const MSG_TYPE_MASK = 0xf0000000;
 export const MSG_REQUEST = 0x10000000;
@@ -45,8 +46,10 @@ export const NULL_CONTAINER_ID = '00000000-0000-0000-0000-000000000000';
 export const ZERO_GUID = NULL_CONTAINER_ID;
 export const PROTOCOL_VERSION = 4;
 
-export const LINUX_GCS_SERVICE_ID = '40000000-facb-11e6-bd58-64006a7986d3';
-export const WINDOWS_GCS_SERVICE_ID = 'acef5661-84a1-4e44-856b-6245e69f4620';
+/** The Linux GCS bridge's service id (`GcsServiceIds.LinuxGcs` of `@uvmkit/hcs-schema`, its one home). */
+export const LINUX_GCS_SERVICE_ID = GcsServiceIds.LinuxGcs;
+/** The Windows GCS bridge's service id (`GcsServiceIds.WindowsGcs` of `@uvmkit/hcs-schema`). */
+export const WINDOWS_GCS_SERVICE_ID = GcsServiceIds.WindowsGcs;
 
 /** HRESULTs the emulated guest answers (unsigned form; sent signed). */
 export const GHR = {

@@ -1,9 +1,45 @@
 /**
- * Decoding of inner Settings documents the way Go's encoding/json would treat them on the guest:
- * a field of the wrong JSON type (or an integer out of its range) is an unmarshal failure
+ * Decoding of request and Settings documents the way Go's encoding/json would treat them on the
+ * guest: a field of the wrong JSON type (or an integer out of its range) is an unmarshal failure
  * (0xC037010D); absent fields are zero values; unknown fields are ignored.
+ *
+ * The documents the GCS protocol defines are checked against their schema in `@uvmkit/hcs-schema`
+ * (`schema/guest/`, the one home of the guest request shapes, which guestmanager builds from) by
+ * {@link decodeOrFail}; `Fields` then reads them with Go zero values. Its own type checks remain
+ * for the documents not modeled there (ExecuteProcess's ProcessParameters, a container's config).
  */
+import { decodeGuestRequest } from '@uvmkit/hcs-schema';
 import { GHR, gfail } from './protocol.js';
+
+/**
+ * `doc` without `ContainerId` and `ActivityId`: the emulated agent reads those two leniently
+ * (a non-string ContainerId is the UVM's, a non-GUID ActivityId is left out of the reply), so they
+ * are not part of what {@link decodeOrFail} checks for it.
+ */
+export function withoutBase(doc: Obj): Obj {
+  const { ContainerId: _c, ActivityId: _a, ...rest } = doc;
+  return rest;
+}
+
+/** A guest request schema of `@uvmkit/hcs-schema`. */
+export type GuestSchema = Parameters<typeof decodeGuestRequest>[0];
+
+/**
+ * Check `value` against the guest request `schema` (hcs-schema), failing as the guest's decoder
+ * does: `<what>.<field>: cannot unmarshal into <Go type>` (or `<what>: expected a JSON object`
+ * for the document or a slice element), `0xC037010D`.
+ */
+export function decodeOrFail(schema: GuestSchema, value: unknown, what: string): void {
+  const r = decodeGuestRequest(schema, value);
+  if (r.ok) return;
+  const where = r.path === '' ? what : `${what}.${r.path}`;
+  gfail(
+    GHR.INVALID_JSON,
+    r.element && r.goType === 'object'
+      ? `${where}: expected a JSON object`
+      : `${where}: cannot unmarshal into ${r.goType}`,
+  );
+}
 
 export { isObj, type Obj } from '../../../json.js';
 

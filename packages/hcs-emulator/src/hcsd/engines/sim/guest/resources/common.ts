@@ -5,7 +5,7 @@
 import { ScsiControllerGuids } from '@uvmkit/hcs-schema';
 import type { DeviceTable } from '../../../../devices.js';
 import { GHR, type GuestOs, gfail } from '../protocol.js';
-import { type Fields, isUnder, normalizePath, type Obj } from '../settings.js';
+import { type Fields, type GuestSchema, isUnder, normalizePath, type Obj } from '../settings.js';
 import type { GuestTable } from '../table.js';
 
 export interface ModifyContext {
@@ -21,6 +21,8 @@ export type RequestType = 'Add' | 'Remove' | 'Update' | 'PreAdd';
 export type Handler = (ctx: ModifyContext, rt: RequestType, s: Fields) => void;
 
 export interface Resource {
+  /** The Settings schema of `@uvmkit/hcs-schema` the router checks before the handler runs. */
+  readonly settings: GuestSchema;
   readonly requestTypes: readonly RequestType[];
   readonly handler: Handler;
 }
