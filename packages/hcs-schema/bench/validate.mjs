@@ -69,7 +69,7 @@ console.log(
 time('check(ComputeSystem, valid LCOW doc)', 20000, () => check(ComputeSystem, doc));
 time('check(ComputeSystem, doc with 2 issues)', 5000, () => check(ComputeSystem, bad));
 const req = {
-  ResourcePath: scsiAttachmentPath(1, 7),
+  ResourcePath: scsiAttachmentPath(1, 7).path,
   RequestType: 'Add',
   Settings: { Type: 'VirtualDisk', Path: 'C:\\x.vhdx' },
 };
