@@ -5,6 +5,7 @@ import {
   ComputeSystem,
   check,
   checkModifySettingRequest,
+  modifySettingRequest,
   parseResourcePath,
   ScsiControllerGuids,
   scsiAttachmentPath,
@@ -75,3 +76,8 @@ const req = {
 };
 time('checkModifySettingRequest(SCSI add)', 20000, () => checkModifySettingRequest(req));
 time('parseResourcePath(SCSI attachment)', 50000, () => parseResourcePath(req.ResourcePath));
+const typed = modifySettingRequest(scsiAttachmentPath(1, 7), { RequestType: 'Add', Settings: req.Settings });
+time('checkModifySettingRequest(typed SCSI add)', 20000, () => checkModifySettingRequest(typed));
+time('scsiAttachmentPath + modifySettingRequest', 50000, () =>
+  modifySettingRequest(scsiAttachmentPath(1, 7), { RequestType: 'Add', Settings: req.Settings }),
+);

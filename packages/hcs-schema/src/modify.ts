@@ -109,8 +109,8 @@ export interface ModifySettingRequestCheck {
 /**
  * Validate a ModifySettingRequest the way hcsd routes it: the envelope, then the resource path
  * (a typed request's descriptor, when it is this package's and its `path` is the request's
- * `ResourcePath`: no parse; otherwise `parseResourcePath`), the RequestType against the spec (absent = Update), and `Settings`
- * against the spec's schema. Settings are required on Add/Update (and on Remove when
+ * `ResourcePath`: no parse; otherwise `parseResourcePath`), the RequestType against the spec
+ * (absent = Update), and `Settings` against the spec's schema. Settings are required on Add/Update (and on Remove when
  * `spec.settingsOnRemove`), ignored on other Removes, and must be absent when the spec has none.
  * A request without `ResourcePath` is guest-only and needs `GuestRequest`.
  */

@@ -1,6 +1,8 @@
 /**
- * VirtualMachine resource paths of HcsModifyComputeSystem (§6a): one builder per path, the
- * inverse `parseResourcePath`, and a per-kind spec (settings schema, accepted RequestTypes).
+ * VirtualMachine resource paths of HcsModifyComputeSystem (§6a): one builder per path, returning
+ * a typed descriptor (kind, params, spec, rendered path); the inverse `parseResourcePath` for
+ * untyped input; and a per-kind spec (settings schema, accepted RequestTypes), typed by
+ * `ResourceKindMap` and given at run time by `resourcePathSpecs`.
  *
  * Every spliced argument is validated; a bad one throws `InvalidArgumentError` and no path is
  * built. Rules: integers are safe non-negative integers in range (no NaN, floats, strings);
