@@ -356,7 +356,7 @@ describe('end to end with the emulated agent', () => {
     const { vm, guest } = await up();
     const vmbus = '6a1b2c3d-0000-4000-8000-00000000abcd';
     await vm.modify({
-      ResourcePath: virtualPciPath(vmbus),
+      ResourcePath: virtualPciPath(vmbus).path,
       RequestType: 'Add',
       Settings: { Functions: [{ DeviceInstancePath: 'PCI\\VEN_10DE&DEV_1EB8\\1' }] },
     });

@@ -27,6 +27,7 @@ import {
   pluginMissingError,
 } from './plugins.js';
 import { TracingChannels, traced } from './tracing.js';
+import { takeValidated } from './validated-request.js';
 import { CORE_VERSION } from './version.js';
 
 /** Options of `UtilityVM.create`. `timeout` bounds the whole create (each HCS call gets what is left). */
@@ -172,14 +173,18 @@ export class UtilityVM {
   /**
    * Send a ModifySettingRequest. It is validated first (envelope, `ResourcePath` against the known
    * resource paths, `RequestType`, and `Settings` against the path's schema); a bad request rejects
-   * with `InvalidArgument` (message names the field path) and nothing is sent.
+   * with `InvalidArgument` (`op` `'UtilityVM.modify'`, message names the field path) and nothing is
+   * sent. A typed request (hcs-schema's `modifySettingRequest`) is checked against the spec of the
+   * descriptor it carries, without parsing its path; one a manager's `modifyResource` already
+   * validated is sent without validating it again.
    */
   async modify(request: object, options?: CallOptions): Promise<void> {
     const op = 'UtilityVM.modify';
+    const validated = takeValidated(request);
     const system = this[UVM_SYSTEM];
     if (system.closed) throw new ClosedError(`utility VM ${JSON.stringify(this.id)}`, op);
     checkCallOptions(op, options);
-    const { issues } = checkModifySettingRequest(request);
+    const issues = validated ? [] : checkModifySettingRequest(request).issues;
     const first = issues[0];
     if (first !== undefined) {
       throw invalidArgument(

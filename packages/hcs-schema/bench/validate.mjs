@@ -5,6 +5,7 @@ import {
   ComputeSystem,
   check,
   checkModifySettingRequest,
+  modifySettingRequest,
   parseResourcePath,
   ScsiControllerGuids,
   scsiAttachmentPath,
@@ -69,9 +70,14 @@ console.log(
 time('check(ComputeSystem, valid LCOW doc)', 20000, () => check(ComputeSystem, doc));
 time('check(ComputeSystem, doc with 2 issues)', 5000, () => check(ComputeSystem, bad));
 const req = {
-  ResourcePath: scsiAttachmentPath(1, 7),
+  ResourcePath: scsiAttachmentPath(1, 7).path,
   RequestType: 'Add',
   Settings: { Type: 'VirtualDisk', Path: 'C:\\x.vhdx' },
 };
 time('checkModifySettingRequest(SCSI add)', 20000, () => checkModifySettingRequest(req));
 time('parseResourcePath(SCSI attachment)', 50000, () => parseResourcePath(req.ResourcePath));
+const typed = modifySettingRequest(scsiAttachmentPath(1, 7), { RequestType: 'Add', Settings: req.Settings });
+time('checkModifySettingRequest(typed SCSI add)', 20000, () => checkModifySettingRequest(typed));
+time('scsiAttachmentPath + modifySettingRequest', 50000, () =>
+  modifySettingRequest(scsiAttachmentPath(1, 7), { RequestType: 'Add', Settings: req.Settings }),
+);

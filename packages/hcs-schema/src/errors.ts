@@ -38,19 +38,31 @@ export class SchemaValidationError extends Error {
   }
 }
 
-/** A resource-path builder got an argument it must not splice into a path. No path was built. */
+/**
+ * A builder (a resource-path builder, a manager's argument check) got an argument it must not
+ * use, e.g. one it would splice into a path. Nothing was built.
+ */
 export class InvalidArgumentError extends Error {
   readonly code = 'InvalidArgument' as const;
   /** The parameter name, e.g. `'lun'`. */
   readonly argument: string;
   /** The rejected value, as passed. */
   readonly value: unknown;
+  /** Why it was rejected, e.g. `'must be in 0..63'`. */
+  readonly reason: string;
+  /**
+   * The refusal as one issue, the shape `SchemaValidationError.issues` has: `path` = the
+   * argument's name, `message` = the reason.
+   */
+  readonly issues: readonly ValidationIssue[];
 
   constructor(argument: string, value: unknown, reason: string) {
     super(`invalid argument ${argument} (${describeValue(value)}): ${reason}`);
     this.name = 'InvalidArgumentError';
     this.argument = argument;
     this.value = value;
+    this.reason = reason;
+    this.issues = [{ path: argument, message: reason }];
     Object.defineProperty(this, BRAND, { value: 'InvalidArgumentError' });
   }
 

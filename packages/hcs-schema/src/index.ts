@@ -29,7 +29,16 @@ export {
   type ValidationIssue,
 } from './errors.js';
 export { GUID_PATTERN, isGuid, NULL_GUID, ScsiControllerGuids, scsiControllerIndex } from './guid.js';
-export { checkModifySettingRequest, type ModifySettingRequestCheck } from './modify.js';
+export {
+  checkModifySettingRequest,
+  type ModifyRequestBody,
+  type ModifySettingRequestCheck,
+  modifySettingRequest,
+  REQUEST_RESOURCE,
+  type ResourceRequestType,
+  type ResourceSettings,
+  type TypedModifySettingRequest,
+} from './modify.js';
 export {
   checkShareName,
   comPortPath,
@@ -39,15 +48,19 @@ export {
   gpuPath,
   hvSocketServicePath,
   idledProcessorsPath,
+  isResourcePathDescriptor,
   LicensingSettings,
   licensingPath,
   mappedPipePath,
   memorySizePath,
+  type NoParams,
   networkAdapterPath,
   parseResourcePath,
   plan9SharesPath,
   processorLimitsPath,
   type ResourceKind,
+  type ResourceKindMap,
+  type ResourcePathDescriptor,
   type ResourcePathMatch,
   type ResourcePathSpec,
   resourcePathSpecs,

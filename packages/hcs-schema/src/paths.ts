@@ -1,6 +1,8 @@
 /**
- * VirtualMachine resource paths of HcsModifyComputeSystem (§6a): one builder per path, the
- * inverse `parseResourcePath`, and a per-kind spec (settings schema, accepted RequestTypes).
+ * VirtualMachine resource paths of HcsModifyComputeSystem (§6a): one builder per path, returning
+ * a typed descriptor (kind, params, spec, rendered path); the inverse `parseResourcePath` for
+ * untyped input; and a per-kind spec (settings schema, accepted RequestTypes), typed by
+ * `ResourceKindMap` and given at run time by `resourcePathSpecs`.
  *
  * Every spliced argument is validated; a bad one throws `InvalidArgumentError` and no path is
  * built. Rules: integers are safe non-negative integers in range (no NaN, floats, strings);
@@ -35,26 +37,139 @@ import {
   ProcessorLimits,
 } from './schema/topology.js';
 
-export type ResourceKind =
-  | 'MemorySize'
-  | 'CpuGroup'
-  | 'ProcessorLimits'
-  | 'IdledProcessors'
-  | 'CpuFrequencyPowerCap'
-  | 'Gpu'
-  | 'ComPort'
-  | 'FlexibleIov'
-  | 'Licensing'
-  | 'MappedPipe'
-  | 'NetworkAdapter'
-  | 'Plan9Share'
-  | 'ScsiAttachment'
-  | 'SharedMemoryRegion'
-  | 'VirtualPci'
-  | 'VPMemDevice'
-  | 'VPMemMapping'
-  | 'VsmbShare'
-  | 'HvSocketService';
+/** A resource path with no parameters. */
+export type NoParams = Record<string, never>;
+
+/**
+ * What each resource kind is at the type level: `params` (as the descriptor and
+ * `parseResourcePath` give them), `settings` (the type of `Settings`; `never` = the request
+ * carries none, `unknown` = undocumented), `requestTypes` (those accepted; an absent RequestType
+ * means Update) and `settingsOnRemove` (whether a Remove carries Settings identifying the
+ * resource). `resourcePathSpecs` is the same table at run time.
+ */
+export interface ResourceKindMap {
+  /** `VirtualMachine/ComputeTopology/Memory/SizeInMB`. */
+  MemorySize: {
+    params: NoParams;
+    settings: MemorySizeInMB;
+    requestTypes: RequestType;
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/ComputeTopology/Processor/CpuGroup`. */
+  CpuGroup: { params: NoParams; settings: CpuGroup; requestTypes: RequestType; settingsOnRemove: false };
+  /** `VirtualMachine/ComputeTopology/Processor/Limits`. */
+  ProcessorLimits: {
+    params: NoParams;
+    settings: ProcessorLimits;
+    requestTypes: RequestType;
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/ComputeTopology/Processor/IdledProcessors`. */
+  IdledProcessors: {
+    params: NoParams;
+    settings: IdleProcessorsRequest;
+    requestTypes: 'Update';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/ComputeTopology/Processor/CpuFrequencyPowerCap`. */
+  CpuFrequencyPowerCap: {
+    params: NoParams;
+    settings: CpuFrequencyPowerCap;
+    requestTypes: RequestType;
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/ComputeTopology/Gpu`. */
+  Gpu: { params: NoParams; settings: GpuConfiguration; requestTypes: 'Update'; settingsOnRemove: false };
+  /** `VirtualMachine/Devices/ComPorts/<index>`. */
+  ComPort: {
+    params: { index: number };
+    settings: ComPort;
+    requestTypes: RequestType;
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/FlexibleIov/<name>`. */
+  FlexibleIov: {
+    params: { name: string };
+    settings: FlexibleIoDevice;
+    requestTypes: 'Add';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/Licensing`. */
+  Licensing: { params: NoParams; settings: unknown; requestTypes: RequestType; settingsOnRemove: false };
+  /** `VirtualMachine/Devices/MappedPipes/<hostPath>`. */
+  MappedPipe: {
+    params: { hostPath: string };
+    settings: never;
+    requestTypes: 'Add' | 'Remove';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/NetworkAdapters/<nicId>`. */
+  NetworkAdapter: {
+    params: { nicId: string };
+    settings: NetworkAdapter;
+    requestTypes: 'Add' | 'Remove' | 'Update';
+    settingsOnRemove: true;
+  };
+  /** `VirtualMachine/Devices/Plan9/Shares`. */
+  Plan9Share: {
+    params: NoParams;
+    settings: Plan9Share;
+    requestTypes: 'Add' | 'Remove';
+    settingsOnRemove: true;
+  };
+  /** `VirtualMachine/Devices/Scsi/<controller>/Attachments/<lun>`. */
+  ScsiAttachment: {
+    params: { controller: string; lun: number };
+    settings: Attachment;
+    requestTypes: 'Add' | 'Remove';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/SharedMemory/Regions`. */
+  SharedMemoryRegion: {
+    params: NoParams;
+    settings: SharedMemoryRegion;
+    requestTypes: RequestType;
+    settingsOnRemove: true;
+  };
+  /** `VirtualMachine/Devices/VirtualPci/<vmbusGuid>`. */
+  VirtualPci: {
+    params: { vmbusGuid: string };
+    settings: VirtualPciDevice;
+    requestTypes: 'Add' | 'Remove';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/VirtualPMem/Devices/<deviceNumber>`. */
+  VPMemDevice: {
+    params: { deviceNumber: number };
+    settings: VirtualPMemDevice;
+    requestTypes: 'Add' | 'Remove';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/VirtualPMem/Devices/<deviceNumber>/Mappings/<offset>`. */
+  VPMemMapping: {
+    params: { deviceNumber: number; offset: number };
+    settings: VirtualPMemMapping;
+    requestTypes: 'Add' | 'Remove';
+    settingsOnRemove: false;
+  };
+  /** `VirtualMachine/Devices/VirtualSmb/Shares`. */
+  VsmbShare: {
+    params: NoParams;
+    settings: VirtualSmbShare;
+    requestTypes: 'Add' | 'Remove' | 'Update';
+    settingsOnRemove: true;
+  };
+  /** `VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable/<serviceId>`. */
+  HvSocketService: {
+    params: { serviceId: string };
+    settings: HvSocketServiceConfig;
+    requestTypes: 'Update' | 'Remove';
+    settingsOnRemove: false;
+  };
+}
+
+/** The kinds of VirtualMachine resource a Modify `ResourcePath` can address. */
+export type ResourceKind = keyof ResourceKindMap;
 
 /**
  * What a resource path accepts.
@@ -69,15 +184,30 @@ export interface ResourcePathSpec {
   readonly settingsOnRemove: boolean;
 }
 
+/** What `parseResourcePath` found: the kind, its parameters as spelled in the path, its spec. */
 export interface ResourcePathMatch {
   readonly kind: ResourceKind;
   readonly params: Record<string, string | number>;
   readonly spec: ResourcePathSpec;
 }
 
+/**
+ * What a path builder returns: the resource `kind`, its `params` (validated and normalised, as
+ * `parseResourcePath` would give them back), its `spec` (`resourcePathSpecs[kind]`) and the
+ * rendered `path`. Frozen. A request built from it (`modifySettingRequest`) is validated against
+ * `spec` without parsing `path` back.
+ */
+export interface ResourcePathDescriptor<K extends ResourceKind = ResourceKind> {
+  readonly kind: K;
+  readonly params: Readonly<ResourceKindMap[K]['params']>;
+  readonly spec: ResourcePathSpec;
+  readonly path: string;
+}
+
 /** Settings of `VirtualMachine/Devices/Licensing`: never documented, so anything is accepted. */
 export const LicensingSettings = Type.Unknown({ description: 'Licensing settings (undocumented)' });
 
+/** Per resource kind, what its path accepts (the run-time side of {@link ResourceKindMap}). */
 export const resourcePathSpecs: Readonly<Record<ResourceKind, ResourcePathSpec>> = {
   MemorySize: { settings: MemorySizeInMB, requestTypes: 'any', settingsOnRemove: false },
   CpuGroup: { settings: CpuGroup, requestTypes: 'any', settingsOnRemove: false },
@@ -222,101 +352,155 @@ const MAX_VPMEM_DEVICE = 127;
 const MAX_COM_PORT = 1;
 
 // ---------------------------------------------------------------------------------------------
-// Builders
+// Builders: each returns a frozen descriptor (kind, params as spelled in the path, spec, path).
 
 const VM = 'VirtualMachine';
 const TOPO = `${VM}/ComputeTopology`;
 const DEV = `${VM}/Devices`;
 
+/** Descriptors made by the builders below (a request carrying one needs no parse-back). */
+const built = new WeakSet<object>();
+
+function makeDescriptor<K extends ResourceKind>(
+  kind: K,
+  params: ResourceKindMap[K]['params'],
+  path: string,
+): ResourcePathDescriptor<K> {
+  const descriptor: ResourcePathDescriptor<K> = Object.freeze({
+    kind,
+    params: Object.freeze(params),
+    spec: resourcePathSpecs[kind],
+    path,
+  });
+  built.add(descriptor);
+  return descriptor;
+}
+
+/**
+ * Whether `value` is a descriptor one of this copy's builders made (and so its `path`, `kind`
+ * and `params` agree). A look-alike object, or one from another copy of the package, is not.
+ */
+export function isResourcePathDescriptor(value: unknown): value is ResourcePathDescriptor {
+  return typeof value === 'object' && value !== null && built.has(value);
+}
+
 /** `VirtualMachine/ComputeTopology/Memory/SizeInMB` (Settings: integer MB). */
-export function memorySizePath(): string {
-  return `${TOPO}/Memory/SizeInMB`;
+export function memorySizePath(): ResourcePathDescriptor<'MemorySize'> {
+  return makeDescriptor('MemorySize', {}, `${TOPO}/Memory/SizeInMB`);
 }
 /** `VirtualMachine/ComputeTopology/Processor/CpuGroup` (Settings: CpuGroup). */
-export function cpuGroupPath(): string {
-  return `${TOPO}/Processor/CpuGroup`;
+export function cpuGroupPath(): ResourcePathDescriptor<'CpuGroup'> {
+  return makeDescriptor('CpuGroup', {}, `${TOPO}/Processor/CpuGroup`);
 }
 /** `VirtualMachine/ComputeTopology/Processor/Limits` (Settings: ProcessorLimits). */
-export function processorLimitsPath(): string {
-  return `${TOPO}/Processor/Limits`;
+export function processorLimitsPath(): ResourcePathDescriptor<'ProcessorLimits'> {
+  return makeDescriptor('ProcessorLimits', {}, `${TOPO}/Processor/Limits`);
 }
 /** `VirtualMachine/ComputeTopology/Processor/IdledProcessors` (Update; IdleProcessorsRequest). */
-export function idledProcessorsPath(): string {
-  return `${TOPO}/Processor/IdledProcessors`;
+export function idledProcessorsPath(): ResourcePathDescriptor<'IdledProcessors'> {
+  return makeDescriptor('IdledProcessors', {}, `${TOPO}/Processor/IdledProcessors`);
 }
 /** `VirtualMachine/ComputeTopology/Processor/CpuFrequencyPowerCap` (Settings: ULONG). */
-export function cpuFrequencyPowerCapPath(): string {
-  return `${TOPO}/Processor/CpuFrequencyPowerCap`;
+export function cpuFrequencyPowerCapPath(): ResourcePathDescriptor<'CpuFrequencyPowerCap'> {
+  return makeDescriptor('CpuFrequencyPowerCap', {}, `${TOPO}/Processor/CpuFrequencyPowerCap`);
 }
 /** `VirtualMachine/ComputeTopology/Gpu` (Update; GpuConfiguration). */
-export function gpuPath(): string {
-  return `${TOPO}/Gpu`;
+export function gpuPath(): ResourcePathDescriptor<'Gpu'> {
+  return makeDescriptor('Gpu', {}, `${TOPO}/Gpu`);
 }
 /** `VirtualMachine/Devices/ComPorts/<index>`, index 0..1. */
-export function comPortPath(index: number): string {
-  return `${DEV}/ComPorts/${need('index', index, intIn(index, 0, MAX_COM_PORT))}`;
+export function comPortPath(index: number): ResourcePathDescriptor<'ComPort'> {
+  const i = need('index', index, intIn(index, 0, MAX_COM_PORT));
+  return makeDescriptor('ComPort', { index: i }, `${DEV}/ComPorts/${i}`);
 }
 /** `VirtualMachine/Devices/FlexibleIov/<name>`, name of `[A-Za-z0-9._-]`, not `.`/`..`. */
-export function flexibleIovPath(name: string): string {
-  return `${DEV}/FlexibleIov/${need('name', name, flexibleIovName(name))}`;
+export function flexibleIovPath(name: string): ResourcePathDescriptor<'FlexibleIov'> {
+  const n = need('name', name, flexibleIovName(name));
+  return makeDescriptor('FlexibleIov', { name: n }, `${DEV}/FlexibleIov/${n}`);
 }
 /** `VirtualMachine/Devices/Licensing`. */
-export function licensingPath(): string {
-  return `${DEV}/Licensing`;
+export function licensingPath(): ResourcePathDescriptor<'Licensing'> {
+  return makeDescriptor('Licensing', {}, `${DEV}/Licensing`);
 }
 /** `VirtualMachine/Devices/MappedPipes/<hostPath>`; the host path looks like `\\.\pipe\<name>`. */
-export function mappedPipePath(hostPath: string): string {
-  return `${DEV}/MappedPipes/${need('hostPath', hostPath, pipePath(hostPath))}`;
+export function mappedPipePath(hostPath: string): ResourcePathDescriptor<'MappedPipe'> {
+  const h = need('hostPath', hostPath, pipePath(hostPath));
+  return makeDescriptor('MappedPipe', { hostPath: h }, `${DEV}/MappedPipes/${h}`);
 }
 /** `VirtualMachine/Devices/NetworkAdapters/<nicId>`; nicId is a GUID (lower-cased). */
-export function networkAdapterPath(nicId: string): string {
-  return `${DEV}/NetworkAdapters/${need('nicId', nicId, guid(nicId))}`;
+export function networkAdapterPath(nicId: string): ResourcePathDescriptor<'NetworkAdapter'> {
+  const n = need('nicId', nicId, guid(nicId));
+  return makeDescriptor('NetworkAdapter', { nicId: n }, `${DEV}/NetworkAdapters/${n}`);
 }
 /** `VirtualMachine/Devices/Plan9/Shares`. */
-export function plan9SharesPath(): string {
-  return `${DEV}/Plan9/Shares`;
+export function plan9SharesPath(): ResourcePathDescriptor<'Plan9Share'> {
+  return makeDescriptor('Plan9Share', {}, `${DEV}/Plan9/Shares`);
 }
-/** `VirtualMachine/Devices/Scsi/<controller GUID>/Attachments/<lun>`; controller 0..3 (`ScsiControllerGuids`), lun 0..63. */
-export function scsiAttachmentPath(controller: number, lun: number): string {
+/**
+ * `VirtualMachine/Devices/Scsi/<controller GUID>/Attachments/<lun>`; controller 0..3
+ * (`ScsiControllerGuids`), lun 0..63. The descriptor's `params.controller` is the GUID.
+ */
+export function scsiAttachmentPath(
+  controller: number,
+  lun: number,
+): ResourcePathDescriptor<'ScsiAttachment'> {
   const c = need('controller', controller, intIn(controller, 0, ScsiControllerGuids.length - 1));
   const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
-  return `${DEV}/Scsi/${ScsiControllerGuids[c]}/Attachments/${l}`;
+  const key = ScsiControllerGuids[c]!;
+  return makeDescriptor('ScsiAttachment', { controller: key, lun: l }, `${DEV}/Scsi/${key}/Attachments/${l}`);
 }
 /**
  * `VirtualMachine/Devices/Scsi/<key>/Attachments/<lun>` for a controller named by the key the
  * VM's `Devices.Scsi` map really uses (HCS takes any key; hcsshim named them `"0"`, `"1"`… for
  * years): 1..64 characters of `[A-Za-z0-9_-]` starting with a letter or digit; lun 0..63.
  */
-export function scsiAttachmentPathByKey(key: string, lun: number): string {
+export function scsiAttachmentPathByKey(key: string, lun: number): ResourcePathDescriptor<'ScsiAttachment'> {
   const k = need('controller', key, scsiControllerKey(key));
   const l = need('lun', lun, intIn(lun, 0, MAX_LUN));
-  return `${DEV}/Scsi/${k}/Attachments/${l}`;
+  return makeDescriptor('ScsiAttachment', { controller: k, lun: l }, `${DEV}/Scsi/${k}/Attachments/${l}`);
 }
 /** `VirtualMachine/Devices/SharedMemory/Regions`. */
-export function sharedMemoryRegionsPath(): string {
-  return `${DEV}/SharedMemory/Regions`;
+export function sharedMemoryRegionsPath(): ResourcePathDescriptor<'SharedMemoryRegion'> {
+  return makeDescriptor('SharedMemoryRegion', {}, `${DEV}/SharedMemory/Regions`);
 }
 /** `VirtualMachine/Devices/VirtualPci/<vmbusGuid>` (lower-cased). */
-export function virtualPciPath(vmbusGuid: string): string {
-  return `${DEV}/VirtualPci/${need('vmbusGuid', vmbusGuid, guid(vmbusGuid))}`;
+export function virtualPciPath(vmbusGuid: string): ResourcePathDescriptor<'VirtualPci'> {
+  const g = need('vmbusGuid', vmbusGuid, guid(vmbusGuid));
+  return makeDescriptor('VirtualPci', { vmbusGuid: g }, `${DEV}/VirtualPci/${g}`);
 }
 /** `VirtualMachine/Devices/VirtualPMem/Devices/<deviceNumber>`, 0..127. */
-export function vpmemDevicePath(deviceNumber: number): string {
-  return `${DEV}/VirtualPMem/Devices/${need('deviceNumber', deviceNumber, intIn(deviceNumber, 0, MAX_VPMEM_DEVICE))}`;
+export function vpmemDevicePath(deviceNumber: number): ResourcePathDescriptor<'VPMemDevice'> {
+  const d = need('deviceNumber', deviceNumber, intIn(deviceNumber, 0, MAX_VPMEM_DEVICE));
+  return makeDescriptor('VPMemDevice', { deviceNumber: d }, `${DEV}/VirtualPMem/Devices/${d}`);
 }
-/** `VirtualMachine/Devices/VirtualPMem/Devices/<deviceNumber>/Mappings/<offsetBytes>`. */
-export function vpmemMappingPath(deviceNumber: number, offsetBytes: number): string {
+/**
+ * `VirtualMachine/Devices/VirtualPMem/Devices/<deviceNumber>/Mappings/<offsetBytes>` (params
+ * `{deviceNumber, offset}`).
+ */
+export function vpmemMappingPath(
+  deviceNumber: number,
+  offsetBytes: number,
+): ResourcePathDescriptor<'VPMemMapping'> {
   const d = need('deviceNumber', deviceNumber, intIn(deviceNumber, 0, MAX_VPMEM_DEVICE));
   const o = need('offsetBytes', offsetBytes, intIn(offsetBytes, 0, Number.MAX_SAFE_INTEGER));
-  return `${DEV}/VirtualPMem/Devices/${d}/Mappings/${o}`;
+  return makeDescriptor(
+    'VPMemMapping',
+    { deviceNumber: d, offset: o },
+    `${DEV}/VirtualPMem/Devices/${d}/Mappings/${o}`,
+  );
 }
 /** `VirtualMachine/Devices/VirtualSmb/Shares`. */
-export function vsmbSharesPath(): string {
-  return `${DEV}/VirtualSmb/Shares`;
+export function vsmbSharesPath(): ResourcePathDescriptor<'VsmbShare'> {
+  return makeDescriptor('VsmbShare', {}, `${DEV}/VirtualSmb/Shares`);
 }
 /** `VirtualMachine/Devices/HvSocket/HvSocketConfig/ServiceTable/<serviceId>` (lower-cased GUID). */
-export function hvSocketServicePath(serviceId: string): string {
-  return `${DEV}/HvSocket/HvSocketConfig/ServiceTable/${need('serviceId', serviceId, guid(serviceId))}`;
+export function hvSocketServicePath(serviceId: string): ResourcePathDescriptor<'HvSocketService'> {
+  const g = need('serviceId', serviceId, guid(serviceId));
+  return makeDescriptor(
+    'HvSocketService',
+    { serviceId: g },
+    `${DEV}/HvSocket/HvSocketConfig/ServiceTable/${g}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,23 +535,23 @@ function template(kind: ResourceKind, path: string, slots: Record<string, SlotPa
 }
 
 const TEMPLATES: readonly Template[] = [
-  template('MemorySize', memorySizePath()),
-  template('CpuGroup', cpuGroupPath()),
-  template('ProcessorLimits', processorLimitsPath()),
-  template('IdledProcessors', idledProcessorsPath()),
-  template('CpuFrequencyPowerCap', cpuFrequencyPowerCapPath()),
-  template('Gpu', gpuPath()),
+  template('MemorySize', memorySizePath().path),
+  template('CpuGroup', cpuGroupPath().path),
+  template('ProcessorLimits', processorLimitsPath().path),
+  template('IdledProcessors', idledProcessorsPath().path),
+  template('CpuFrequencyPowerCap', cpuFrequencyPowerCapPath().path),
+  template('Gpu', gpuPath().path),
   template('ComPort', `${DEV}/ComPorts/{index}`, { index: decimal(MAX_COM_PORT) }),
   template('FlexibleIov', `${DEV}/FlexibleIov/{name}`, { name: asIs(flexibleIovName) }),
-  template('Licensing', licensingPath()),
+  template('Licensing', licensingPath().path),
   template('MappedPipe', `${DEV}/MappedPipes/{hostPath}`, { hostPath: asIs(pipePath) }),
   template('NetworkAdapter', `${DEV}/NetworkAdapters/{nicId}`, { nicId: asIs(guid) }),
-  template('Plan9Share', plan9SharesPath()),
+  template('Plan9Share', plan9SharesPath().path),
   template('ScsiAttachment', `${DEV}/Scsi/{controller}/Attachments/{lun}`, {
     controller: asIs(scsiControllerKey),
     lun: decimal(MAX_LUN),
   }),
-  template('SharedMemoryRegion', sharedMemoryRegionsPath()),
+  template('SharedMemoryRegion', sharedMemoryRegionsPath().path),
   template('VirtualPci', `${DEV}/VirtualPci/{vmbusGuid}`, { vmbusGuid: asIs(guid) }),
   template('VPMemDevice', `${DEV}/VirtualPMem/Devices/{deviceNumber}`, {
     deviceNumber: decimal(MAX_VPMEM_DEVICE),
@@ -376,7 +560,7 @@ const TEMPLATES: readonly Template[] = [
     deviceNumber: decimal(MAX_VPMEM_DEVICE),
     offset: decimal(Number.MAX_SAFE_INTEGER),
   }),
-  template('VsmbShare', vsmbSharesPath()),
+  template('VsmbShare', vsmbSharesPath().path),
   template('HvSocketService', `${DEV}/HvSocket/HvSocketConfig/ServiceTable/{serviceId}`, {
     serviceId: asIs(guid),
   }),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../src/errors.js';
 import { NULL_GUID } from '../src/guid.js';
-import { checkModifySettingRequest } from '../src/modify.js';
+import { checkModifySettingRequest, modifySettingRequest, REQUEST_RESOURCE } from '../src/modify.js';
 import {
   comPortPath,
   cpuFrequencyPowerCapPath,
@@ -42,14 +43,14 @@ const perPath: ReadonlyArray<{
 }> = [
   {
     kind: 'MemorySize',
-    good: { ResourcePath: memorySizePath(), Settings: 2048 },
-    bad: { ResourcePath: memorySizePath(), RequestType: 'Update', Settings: '2048' },
+    good: { ResourcePath: memorySizePath().path, Settings: 2048 },
+    bad: { ResourcePath: memorySizePath().path, RequestType: 'Update', Settings: '2048' },
     issues: [{ path: 'Settings', message: 'expected an integer, got "2048"' }],
   },
   {
     kind: 'CpuGroup',
-    good: { ResourcePath: cpuGroupPath(), Settings: { Id: NULL_GUID } },
-    bad: { ResourcePath: cpuGroupPath(), Settings: { Id: 'group-1' } },
+    good: { ResourcePath: cpuGroupPath().path, Settings: { Id: NULL_GUID } },
+    bad: { ResourcePath: cpuGroupPath().path, Settings: { Id: 'group-1' } },
     issues: [
       {
         path: 'Settings.Id',
@@ -60,16 +61,20 @@ const perPath: ReadonlyArray<{
   {
     kind: 'ProcessorLimits',
     good: {
-      ResourcePath: processorLimitsPath(),
+      ResourcePath: processorLimitsPath().path,
       Settings: { Limit: 50000, Weight: 200, MaximumFrequencyMHz: 2000 },
     },
-    bad: { ResourcePath: processorLimitsPath(), Settings: { Limit: -1 } },
+    bad: { ResourcePath: processorLimitsPath().path, Settings: { Limit: -1 } },
     issues: [{ path: 'Settings.Limit', message: 'must be >= 0, got -1' }],
   },
   {
     kind: 'IdledProcessors',
-    good: { ResourcePath: idledProcessorsPath(), RequestType: 'Update', Settings: { IdleProcessorCount: 1 } },
-    bad: { ResourcePath: idledProcessorsPath(), RequestType: 'Update', Settings: { IdleProcessors: 1 } },
+    good: {
+      ResourcePath: idledProcessorsPath().path,
+      RequestType: 'Update',
+      Settings: { IdleProcessorCount: 1 },
+    },
+    bad: { ResourcePath: idledProcessorsPath().path, RequestType: 'Update', Settings: { IdleProcessors: 1 } },
     issues: [
       { path: 'Settings.IdleProcessorCount', message: 'is required' },
       { path: 'Settings.IdleProcessors', message: 'unknown property "IdleProcessors"' },
@@ -77,14 +82,14 @@ const perPath: ReadonlyArray<{
   },
   {
     kind: 'CpuFrequencyPowerCap',
-    good: { ResourcePath: cpuFrequencyPowerCapPath(), RequestType: 'Update', Settings: 3000 },
-    bad: { ResourcePath: cpuFrequencyPowerCapPath(), Settings: 2 ** 32 },
+    good: { ResourcePath: cpuFrequencyPowerCapPath().path, RequestType: 'Update', Settings: 3000 },
+    bad: { ResourcePath: cpuFrequencyPowerCapPath().path, Settings: 2 ** 32 },
     issues: [{ path: 'Settings', message: 'must be <= 4294967295, got 4294967296' }],
   },
   {
     kind: 'Gpu',
     good: {
-      ResourcePath: gpuPath(),
+      ResourcePath: gpuPath().path,
       RequestType: 'Update',
       Settings: {
         AssignmentMode: 'List',
@@ -92,7 +97,7 @@ const perPath: ReadonlyArray<{
         AllowVendorExtension: true,
       },
     },
-    bad: { ResourcePath: gpuPath(), RequestType: 'Update', Settings: { AssignmentMode: 'All' } },
+    bad: { ResourcePath: gpuPath().path, RequestType: 'Update', Settings: { AssignmentMode: 'All' } },
     issues: [
       {
         path: 'Settings.AssignmentMode',
@@ -102,19 +107,23 @@ const perPath: ReadonlyArray<{
   },
   {
     kind: 'ComPort',
-    good: { ResourcePath: comPortPath(0), RequestType: 'Add', Settings: { NamedPipe: '\\\\.\\pipe\\com1' } },
-    bad: { ResourcePath: comPortPath(1), RequestType: 'Add', Settings: { NamedPipe: 1 } },
+    good: {
+      ResourcePath: comPortPath(0).path,
+      RequestType: 'Add',
+      Settings: { NamedPipe: '\\\\.\\pipe\\com1' },
+    },
+    bad: { ResourcePath: comPortPath(1).path, RequestType: 'Add', Settings: { NamedPipe: 1 } },
     issues: [{ path: 'Settings.NamedPipe', message: 'expected a string, got 1' }],
   },
   {
     kind: 'FlexibleIov',
     good: {
-      ResourcePath: flexibleIovPath('dev0'),
+      ResourcePath: flexibleIovPath('dev0').path,
       RequestType: 'Add',
       Settings: { EmulatorId: VMBUS, HostingModel: 'External', Configuration: ['a=b'] },
     },
     bad: {
-      ResourcePath: flexibleIovPath('dev0'),
+      ResourcePath: flexibleIovPath('dev0').path,
       RequestType: 'Add',
       Settings: { EmulatorId: VMBUS, HostingModel: 'Remote' },
     },
@@ -124,19 +133,19 @@ const perPath: ReadonlyArray<{
   },
   {
     kind: 'MappedPipe',
-    good: { ResourcePath: mappedPipePath('\\\\.\\pipe\\docker'), RequestType: 'Add' },
-    bad: { ResourcePath: mappedPipePath('\\\\.\\pipe\\docker'), RequestType: 'Add', Settings: {} },
+    good: { ResourcePath: mappedPipePath('\\\\.\\pipe\\docker').path, RequestType: 'Add' },
+    bad: { ResourcePath: mappedPipePath('\\\\.\\pipe\\docker').path, RequestType: 'Add', Settings: {} },
     issues: [{ path: 'Settings', message: 'MappedPipe takes no Settings' }],
   },
   {
     kind: 'NetworkAdapter',
     good: {
-      ResourcePath: networkAdapterPath(NIC),
+      ResourcePath: networkAdapterPath(NIC).path,
       RequestType: 'Add',
       Settings: { EndpointId: ENDPOINT, MacAddress: '00-15-5D-52-C0-01', IovSettings: { OffloadWeight: 0 } },
     },
     bad: {
-      ResourcePath: networkAdapterPath(NIC),
+      ResourcePath: networkAdapterPath(NIC).path,
       RequestType: 'Remove',
       Settings: { MacAddress: '00-15-5D-52-C0-01' },
     },
@@ -145,22 +154,26 @@ const perPath: ReadonlyArray<{
   {
     kind: 'Plan9Share',
     good: {
-      ResourcePath: plan9SharesPath(),
+      ResourcePath: plan9SharesPath().path,
       RequestType: 'Add',
       Settings: { Name: '3', AccessName: '3', Path: 'C:\\data', Port: 564, Flags: 0x4 },
     },
-    bad: { ResourcePath: plan9SharesPath(), RequestType: 'Remove', Settings: { AccessName: '3', Port: 564 } },
+    bad: {
+      ResourcePath: plan9SharesPath().path,
+      RequestType: 'Remove',
+      Settings: { AccessName: '3', Port: 564 },
+    },
     issues: [{ path: 'Settings.Name', message: 'is required' }],
   },
   {
     kind: 'ScsiAttachment',
     good: {
-      ResourcePath: scsiAttachmentPath(0, 2),
+      ResourcePath: scsiAttachmentPath(0, 2).path,
       RequestType: 'Add',
       Settings: { Type: 'VirtualDisk', Path: 'C:\\x.vhdx', ReadOnly: false },
     },
     bad: {
-      ResourcePath: scsiAttachmentPath(0, 2),
+      ResourcePath: scsiAttachmentPath(0, 2).path,
       RequestType: 'Add',
       Settings: { Type: 'VirtualDisk', Pth: 'C:\\x.vhdx' },
     },
@@ -172,7 +185,7 @@ const perPath: ReadonlyArray<{
   {
     kind: 'SharedMemoryRegion',
     good: {
-      ResourcePath: sharedMemoryRegionsPath(),
+      ResourcePath: sharedMemoryRegionsPath().path,
       RequestType: 'Add',
       Settings: {
         SectionName: 'sec',
@@ -183,7 +196,7 @@ const perPath: ReadonlyArray<{
       },
     },
     bad: {
-      ResourcePath: sharedMemoryRegionsPath(),
+      ResourcePath: sharedMemoryRegionsPath().path,
       RequestType: 'Add',
       Settings: { SectionName: 'sec', Length: 1.5 },
     },
@@ -192,22 +205,22 @@ const perPath: ReadonlyArray<{
   {
     kind: 'VirtualPci',
     good: {
-      ResourcePath: virtualPciPath(VMBUS),
+      ResourcePath: virtualPciPath(VMBUS).path,
       RequestType: 'Add',
       Settings: { Functions: [{ DeviceInstancePath: 'PCIP\\VEN_1414&DEV_008E\\1', VirtualFunction: 0 }] },
     },
-    bad: { ResourcePath: virtualPciPath(VMBUS), RequestType: 'Add', Settings: { Functions: [] } },
+    bad: { ResourcePath: virtualPciPath(VMBUS).path, RequestType: 'Add', Settings: { Functions: [] } },
     issues: [{ path: 'Settings.Functions', message: 'must have at least 1 item(s)' }],
   },
   {
     kind: 'VPMemDevice',
     good: {
-      ResourcePath: vpmemDevicePath(1),
+      ResourcePath: vpmemDevicePath(1).path,
       RequestType: 'Add',
       Settings: { HostPath: 'C:\\layer.vhd', ReadOnly: true, ImageFormat: 'Vhd1' },
     },
     bad: {
-      ResourcePath: vpmemDevicePath(1),
+      ResourcePath: vpmemDevicePath(1).path,
       RequestType: 'Add',
       Settings: { HostPath: 'C:\\layer.vhd', ImageFormat: 'Vhd' },
     },
@@ -216,17 +229,17 @@ const perPath: ReadonlyArray<{
   {
     kind: 'VPMemMapping',
     good: {
-      ResourcePath: vpmemMappingPath(0, 4096),
+      ResourcePath: vpmemMappingPath(0, 4096).path,
       RequestType: 'Add',
       Settings: { HostPath: 'C:\\layer.vhd', ImageFormat: 'Vhdx' },
     },
-    bad: { ResourcePath: vpmemMappingPath(0, 4096), RequestType: 'Add', Settings: {} },
+    bad: { ResourcePath: vpmemMappingPath(0, 4096).path, RequestType: 'Add', Settings: {} },
     issues: [{ path: 'Settings.HostPath', message: 'is required' }],
   },
   {
     kind: 'VsmbShare',
     good: {
-      ResourcePath: vsmbSharesPath(),
+      ResourcePath: vsmbSharesPath().path,
       RequestType: 'Update',
       Settings: {
         Name: 's1',
@@ -236,7 +249,7 @@ const perPath: ReadonlyArray<{
       },
     },
     bad: {
-      ResourcePath: vsmbSharesPath(),
+      ResourcePath: vsmbSharesPath().path,
       RequestType: 'Add',
       Settings: { Name: 's1', Options: { ReadOnyl: true } },
     },
@@ -245,12 +258,12 @@ const perPath: ReadonlyArray<{
   {
     kind: 'HvSocketService',
     good: {
-      ResourcePath: hvSocketServicePath(SERVICE),
+      ResourcePath: hvSocketServicePath(SERVICE).path,
       RequestType: 'Update',
       Settings: { BindSecurityDescriptor: 'D:P(A;;FA;;;SY)', AllowWildcardBinds: true },
     },
     bad: {
-      ResourcePath: hvSocketServicePath(SERVICE),
+      ResourcePath: hvSocketServicePath(SERVICE).path,
       RequestType: 'Update',
       Settings: { Disabled: 'true' },
     },
@@ -258,8 +271,8 @@ const perPath: ReadonlyArray<{
   },
   {
     kind: 'Licensing',
-    good: { ResourcePath: licensingPath(), RequestType: 'Add', Settings: { Whatever: [1] } },
-    bad: { ResourcePath: licensingPath(), RequestType: 'Upsert', Settings: {} },
+    good: { ResourcePath: licensingPath().path, RequestType: 'Add', Settings: { Whatever: [1] } },
+    bad: { ResourcePath: licensingPath().path, RequestType: 'Upsert', Settings: {} },
     issues: [{ path: 'RequestType', message: 'must be one of "Add", "Remove", "Update", got "Upsert"' }],
   },
 ];
@@ -284,24 +297,24 @@ describe('ModifySettingRequest per resource path', () => {
 
 describe('checkModifySettingRequest rules', () => {
   it('absent RequestType means Update; allowed only where Update is', () => {
-    const mem = checkModifySettingRequest({ ResourcePath: memorySizePath(), Settings: 4096 });
+    const mem = checkModifySettingRequest({ ResourcePath: memorySizePath().path, Settings: 4096 });
     expect(mem.requestType).toBe('Update');
     expect(mem.issues).toEqual([]);
     expect(
       checkModifySettingRequest({
-        ResourcePath: scsiAttachmentPath(1, 0),
+        ResourcePath: scsiAttachmentPath(1, 0).path,
         Settings: { Type: 'Iso', Path: 'x' },
       }).issues,
     ).toEqual([{ path: 'RequestType', message: 'ScsiAttachment accepts Add, Remove, got none (Update)' }]);
     expect(
       checkModifySettingRequest({
-        ResourcePath: flexibleIovPath('x'),
+        ResourcePath: flexibleIovPath('x').path,
         RequestType: 'Remove',
       }).issues,
     ).toEqual([{ path: 'RequestType', message: 'FlexibleIov accepts Add, got "Remove"' }]);
     expect(
       checkModifySettingRequest({
-        ResourcePath: hvSocketServicePath(SERVICE),
+        ResourcePath: hvSocketServicePath(SERVICE).path,
         RequestType: 'Add',
         Settings: {},
       }).issues,
@@ -310,10 +323,10 @@ describe('checkModifySettingRequest rules', () => {
 
   it('settings ignored on Remove unless the spec says otherwise', () => {
     for (const ResourcePath of [
-      scsiAttachmentPath(0, 1),
-      vpmemDevicePath(0),
-      virtualPciPath(VMBUS),
-      hvSocketServicePath(SERVICE),
+      scsiAttachmentPath(0, 1).path,
+      vpmemDevicePath(0).path,
+      virtualPciPath(VMBUS).path,
+      hvSocketServicePath(SERVICE).path,
     ]) {
       expect(checkModifySettingRequest({ ResourcePath, RequestType: 'Remove' }).issues).toEqual([]);
       expect(
@@ -321,11 +334,11 @@ describe('checkModifySettingRequest rules', () => {
       ).toEqual([]);
     }
     expect(
-      checkModifySettingRequest({ ResourcePath: vsmbSharesPath(), RequestType: 'Remove' }).issues,
+      checkModifySettingRequest({ ResourcePath: vsmbSharesPath().path, RequestType: 'Remove' }).issues,
     ).toEqual([{ path: 'Settings', message: 'is required' }]);
     expect(
       checkModifySettingRequest({
-        ResourcePath: plan9SharesPath(),
+        ResourcePath: plan9SharesPath().path,
         RequestType: 'Remove',
         Settings: { Name: '3', AccessName: '3', Port: 564 },
       }).issues,
@@ -334,9 +347,9 @@ describe('checkModifySettingRequest rules', () => {
 
   it('Settings required on Add/Update; Licensing accepts nothing too', () => {
     expect(
-      checkModifySettingRequest({ ResourcePath: scsiAttachmentPath(0, 1), RequestType: 'Add' }).issues,
+      checkModifySettingRequest({ ResourcePath: scsiAttachmentPath(0, 1).path, RequestType: 'Add' }).issues,
     ).toEqual([{ path: 'Settings', message: 'is required' }]);
-    expect(checkModifySettingRequest({ ResourcePath: licensingPath() }).issues).toEqual([]);
+    expect(checkModifySettingRequest({ ResourcePath: licensingPath().path }).issues).toEqual([]);
   });
 
   it('unknown or invalid paths, guest-only requests, envelope errors', () => {
@@ -361,11 +374,116 @@ describe('checkModifySettingRequest rules', () => {
     expect(checkModifySettingRequest({ RequestType: 'Add' }).issues).toEqual([
       { path: 'ResourcePath', message: 'is required unless GuestRequest is given' },
     ]);
-    expect(checkModifySettingRequest({ ResourcePath: memorySizePath(), Settigns: 1 }).issues).toEqual([
+    expect(checkModifySettingRequest({ ResourcePath: memorySizePath().path, Settigns: 1 }).issues).toEqual([
       { path: 'Settigns', message: 'unknown property "Settigns"' },
     ]);
     expect(checkModifySettingRequest(null).issues).toEqual([
       { path: '', message: 'expected an object, got null' },
     ]);
+  });
+});
+
+describe('typed requests (modifySettingRequest)', () => {
+  const attachment = { Type: 'VirtualDisk', Path: 'C:\\d.vhdx' } as const;
+
+  it('is the plain wire document, frozen, carrying its descriptor on a non-enumerable symbol', () => {
+    const resource = scsiAttachmentPath(0, 2);
+    const request = modifySettingRequest(resource, { RequestType: 'Add', Settings: attachment });
+    expect(JSON.parse(JSON.stringify(request))).toEqual({
+      ResourcePath: resource.path,
+      RequestType: 'Add',
+      Settings: attachment,
+    });
+    expect(Object.keys(request)).toEqual(['ResourcePath', 'RequestType', 'Settings']);
+    expect(request.Settings).toBe(attachment);
+    expect(request[REQUEST_RESOURCE]).toBe(resource);
+    expect(Object.getOwnPropertyDescriptor(request, REQUEST_RESOURCE)?.enumerable).toBe(false);
+    expect(Object.isFrozen(request)).toBe(true);
+    expect(check(ModifySettingRequest, request)).toEqual([]);
+  });
+
+  it('leaves out an absent RequestType (Update) and absent Settings, as hcsshim sends them', () => {
+    expect(Object.keys(modifySettingRequest(memorySizePath(), { Settings: 4096 }))).toEqual([
+      'ResourcePath',
+      'Settings',
+    ]);
+    expect(
+      Object.keys(modifySettingRequest(mappedPipePath('\\\\.\\pipe\\p'), { RequestType: 'Remove' })),
+    ).toEqual(['ResourcePath', 'RequestType']);
+  });
+
+  it('is checked against the descriptor it carries: no parse-back (the match is the descriptor)', () => {
+    const resource = scsiAttachmentPath(1, 7);
+    const good = checkModifySettingRequest(
+      modifySettingRequest(resource, { RequestType: 'Add', Settings: attachment }),
+    );
+    expect(good).toEqual({ issues: [], match: resource, requestType: 'Add' });
+    expect(good.match).toBe(resource);
+    const untyped = checkModifySettingRequest({
+      ResourcePath: resource.path,
+      RequestType: 'Add',
+      Settings: attachment,
+    });
+    expect(untyped.match).not.toBe(resource);
+    expect(untyped.match).toEqual({ kind: resource.kind, params: resource.params, spec: resource.spec });
+  });
+
+  it('finds the same issues as the untyped document: Settings, RequestType', () => {
+    const resource = scsiAttachmentPath(0, 3);
+    const badSettings = { Type: 'Floppy', Path: 'x' } as never;
+    const typed = checkModifySettingRequest(
+      modifySettingRequest(resource, { RequestType: 'Add', Settings: badSettings }),
+    );
+    expect(typed.issues).toEqual(
+      checkModifySettingRequest({ ResourcePath: resource.path, RequestType: 'Add', Settings: badSettings })
+        .issues,
+    );
+    expect(typed.issues.map((i) => i.path)).toEqual(['Settings.Type']);
+    expect(
+      checkModifySettingRequest(
+        modifySettingRequest(resource, { RequestType: 'Update' as never, Settings: attachment }),
+      ).issues,
+    ).toEqual([{ path: 'RequestType', message: 'ScsiAttachment accepts Add, Remove, got "Update"' }]);
+    expect(
+      checkModifySettingRequest(modifySettingRequest(resource, { RequestType: 'Add' } as never)).issues,
+    ).toEqual([{ path: 'Settings', message: 'is required' }]);
+  });
+
+  it('a look-alike or mismatched descriptor is not trusted: the path is parsed', () => {
+    const scsi = scsiAttachmentPath(0, 1);
+    const forged = { ...licensingPath(), path: scsi.path };
+    const request = modifySettingRequest(
+      forged as never,
+      { RequestType: 'Add', Settings: { any: 1 } } as never,
+    );
+    const result = checkModifySettingRequest(request);
+    expect(result.match?.kind).toBe('ScsiAttachment');
+    expect(result.issues.map((i) => i.path)).toEqual(['Settings.Type', 'Settings.Path', 'Settings.any']);
+    // a genuine descriptor whose path is not the request's: the request's ResourcePath rules
+    const moved = { ...modifySettingRequest(scsi, { RequestType: 'Add', Settings: attachment }) };
+    Object.defineProperty(moved, REQUEST_RESOURCE, { value: memorySizePath() });
+    expect(checkModifySettingRequest(moved).match).toEqual(parseResourcePath(scsi.path));
+  });
+
+  it('refuses a non-descriptor or a non-object body with InvalidArgumentError', () => {
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) return { argument: err.argument, issues: err.issues };
+        throw err;
+      }
+      throw new Error('did not throw');
+    };
+    expect(
+      refusal(() => modifySettingRequest(scsiAttachmentPath(0, 1).path as never, { RequestType: 'Remove' })),
+    ).toEqual({
+      argument: 'resource',
+      issues: [{ path: 'resource', message: "must be a resource path descriptor (a path builder's result)" }],
+    });
+    expect(refusal(() => modifySettingRequest(scsiAttachmentPath(0, 1), null as never))).toEqual({
+      argument: 'request',
+      issues: [{ path: 'request', message: 'must be an object { RequestType?, Settings? }' }],
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   gpuPath,
   hvSocketServicePath,
   idledProcessorsPath,
+  isResourcePathDescriptor,
   licensingPath,
   mappedPipePath,
   memorySizePath,
@@ -17,6 +18,7 @@ import {
   plan9SharesPath,
   processorLimitsPath,
   type ResourceKind,
+  type ResourcePathDescriptor,
   resourcePathSpecs,
   scsiAttachmentPath,
   scsiAttachmentPathByKey,
@@ -35,7 +37,7 @@ const PIPE = '\\\\.\\pipe\\uvm-console';
 /** Every builder with a valid call, the exact path, and what parseResourcePath must return. */
 const cases: ReadonlyArray<{
   name: string;
-  build: () => string;
+  build: () => ResourcePathDescriptor;
   path: string;
   kind: ResourceKind;
   params: Record<string, string | number>;
@@ -206,10 +208,24 @@ const cases: ReadonlyArray<{
 
 describe('resource-path builders', () => {
   it.each(cases)('$name builds the exact path and parses back', ({ build, path, kind, params }) => {
-    expect(build()).toBe(path);
+    expect(build().path).toBe(path);
     const match = parseResourcePath(path);
     expect(match).toEqual({ kind, params, spec: resourcePathSpecs[kind] });
   });
+
+  it.each(cases)(
+    '$name returns a frozen descriptor: what parsing its path gives, plus the path',
+    ({ build, path, kind, params }) => {
+      const descriptor = build();
+      expect(descriptor).toEqual({ kind, params, spec: resourcePathSpecs[kind], path });
+      expect(descriptor.spec).toBe(resourcePathSpecs[kind]);
+      expect(Object.isFrozen(descriptor)).toBe(true);
+      expect(Object.isFrozen(descriptor.params)).toBe(true);
+      expect(isResourcePathDescriptor(descriptor)).toBe(true);
+      expect(isResourcePathDescriptor({ ...descriptor })).toBe(false);
+      expect(isResourcePathDescriptor(parseResourcePath(path))).toBe(false);
+    },
+  );
 
   it('covers every ResourceKind', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(Object.keys(resourcePathSpecs)));
@@ -223,7 +239,7 @@ describe('resource-path builders', () => {
   });
 
   it('maps SCSI controllers 0..3 to ScsiControllerGuids', () => {
-    expect([0, 1, 2, 3].map((c) => scsiAttachmentPath(c, 5))).toEqual(
+    expect([0, 1, 2, 3].map((c) => scsiAttachmentPath(c, 5).path)).toEqual(
       ScsiControllerGuids.map((g) => `VirtualMachine/Devices/Scsi/${g}/Attachments/5`),
     );
   });
@@ -239,8 +255,8 @@ function thrown(fn: () => unknown): InvalidArgumentError {
   throw new Error('did not throw');
 }
 
-const anyCall = <A extends unknown[]>(fn: (...args: never[]) => string, ...args: A) =>
-  (fn as unknown as (...a: A) => string)(...args);
+const anyCall = <A extends unknown[]>(fn: (...args: never[]) => ResourcePathDescriptor, ...args: A) =>
+  (fn as unknown as (...a: A) => ResourcePathDescriptor)(...args).path;
 
 describe('builders reject bad arguments with InvalidArgumentError', () => {
   const integerBad: ReadonlyArray<[string, unknown]> = [
@@ -373,7 +389,7 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
       const err = thrown(() => anyCall(flexibleIovPath, value));
       expect({ argument: err.argument, value: err.value }).toEqual({ argument: 'name', value });
     }
-    expect(flexibleIovPath('..a')).toBe('VirtualMachine/Devices/FlexibleIov/..a');
+    expect(flexibleIovPath('..a').path).toBe('VirtualMachine/Devices/FlexibleIov/..a');
   });
 
   it('mappedPipePath: must look like \\\\.\\pipe\\<name> with a clean name', () => {
@@ -397,12 +413,12 @@ describe('builders reject bad arguments with InvalidArgumentError', () => {
       const err = thrown(() => anyCall(mappedPipePath, value));
       expect({ argument: err.argument, value: err.value }).toEqual({ argument: 'hostPath', value });
     }
-    expect(mappedPipePath('\\\\.\\PIPE\\x')).toBe('VirtualMachine/Devices/MappedPipes/\\\\.\\PIPE\\x');
+    expect(mappedPipePath('\\\\.\\PIPE\\x').path).toBe('VirtualMachine/Devices/MappedPipes/\\\\.\\PIPE\\x');
   });
 });
 
 describe('parseResourcePath rejects unknown and tampered paths', () => {
-  const good = scsiAttachmentPath(0, 1);
+  const good = scsiAttachmentPath(0, 1).path;
   const tampered = [
     '',
     'VirtualMachine',
@@ -464,7 +480,7 @@ describe('parseResourcePath rejects unknown and tampered paths', () => {
       controller: '0',
       lun: 3,
     });
-    expect(scsiAttachmentPathByKey('0', 3)).toBe('VirtualMachine/Devices/Scsi/0/Attachments/3');
+    expect(scsiAttachmentPathByKey('0', 3).path).toBe('VirtualMachine/Devices/Scsi/0/Attachments/3');
     expect(() => scsiAttachmentPathByKey('..', 0)).toThrow(/controller/);
     expect(() => scsiAttachmentPathByKey('__proto__', 0)).toThrow(/controller/);
   });

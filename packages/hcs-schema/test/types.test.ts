@@ -103,6 +103,8 @@ describe('static types', () => {
       'systemKind',
       'parseResourcePath',
       'checkModifySettingRequest',
+      'modifySettingRequest',
+      'isResourcePathDescriptor',
       'memorySizePath',
       'cpuGroupPath',
       'processorLimitsPath',

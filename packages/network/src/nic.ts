@@ -5,7 +5,12 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { describeValue, type NetworkAdapter, networkAdapterPath } from '@uvmkit/hcs-schema';
+import {
+  describeValue,
+  modifySettingRequest,
+  type NetworkAdapter,
+  networkAdapterPath,
+} from '@uvmkit/hcs-schema';
 
 type NicRequest = 'Add' | 'Remove' | 'Update';
 
@@ -22,7 +27,7 @@ function nic(
     vm,
     op,
     `${verb} NIC ${describeValue(nicId)}`,
-    () => ({ ResourcePath: networkAdapterPath(nicId), RequestType: requestType, Settings: settings }),
+    () => modifySettingRequest(networkAdapterPath(nicId), { RequestType: requestType, Settings: settings }),
     options,
   );
 }

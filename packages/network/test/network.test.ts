@@ -156,7 +156,7 @@ describe('addNIC', () => {
       const err = await rejection<HcsError>(addNIC(vm, NIC_C, settings as never));
       expect(err.code).toBe('InvalidArgument');
       expect(err.message).toMatch(
-        new RegExp(`^failed to add NIC "${NIC_C}": UtilityVM\\.modify: invalid ModifySettingRequest: `),
+        new RegExp(`^failed to add NIC "${NIC_C}": invalid ModifySettingRequest: `),
       );
       expect(err.message).toMatch(re);
     }
@@ -241,7 +241,7 @@ describe('removeNIC', () => {
     const none = await rejection<HcsError>(removeNIC(vm, NIC_B, undefined as never));
     expect(none.code).toBe('InvalidArgument');
     expect(none.message).toBe(
-      `failed to remove NIC "${NIC_B}": UtilityVM.modify: invalid ModifySettingRequest: Settings: is required`,
+      `failed to remove NIC "${NIC_B}": invalid ModifySettingRequest: Settings: is required`,
     );
     const bad = await rejection<HcsError>(removeNIC(vm, NIC_B, { EndpointId: 'x' }));
     expect(bad.message).toMatch(/: Settings\.EndpointId: /);

@@ -5,7 +5,12 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { describeValue, type VirtualPciDevice, virtualPciPath } from '@uvmkit/hcs-schema';
+import {
+  describeValue,
+  modifySettingRequest,
+  type VirtualPciDevice,
+  virtualPciPath,
+} from '@uvmkit/hcs-schema';
 
 /** Assign a host device (its `Functions`' `DeviceInstancePath`s) on VMBus channel `vmbusGuid`. */
 export function addDevice(
@@ -18,7 +23,7 @@ export function addDevice(
     vm,
     'addDevice',
     `add virtual PCI device ${describeValue(vmbusGuid)}`,
-    () => ({ ResourcePath: virtualPciPath(vmbusGuid), RequestType: 'Add', Settings: settings }),
+    () => modifySettingRequest(virtualPciPath(vmbusGuid), { RequestType: 'Add', Settings: settings }),
     options,
   );
 }
@@ -29,7 +34,7 @@ export function removeDevice(vm: UtilityVM, vmbusGuid: string, options?: CallOpt
     vm,
     'removeDevice',
     `remove virtual PCI device ${describeValue(vmbusGuid)}`,
-    () => ({ ResourcePath: virtualPciPath(vmbusGuid), RequestType: 'Remove' }),
+    () => modifySettingRequest(virtualPciPath(vmbusGuid), { RequestType: 'Remove' }),
     options,
   );
 }

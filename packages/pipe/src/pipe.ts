@@ -5,7 +5,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { describeValue, mappedPipePath } from '@uvmkit/hcs-schema';
+import { describeValue, mappedPipePath, modifySettingRequest } from '@uvmkit/hcs-schema';
 
 function pipe(
   vm: UtilityVM,
@@ -19,7 +19,7 @@ function pipe(
     vm,
     op,
     `${verb} mapped pipe ${describeValue(hostPath)}`,
-    () => ({ ResourcePath: mappedPipePath(hostPath), RequestType: requestType }),
+    () => modifySettingRequest(mappedPipePath(hostPath), { RequestType: requestType }),
     options,
   );
 }

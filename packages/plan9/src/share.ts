@@ -12,6 +12,7 @@ import {
   checkShareName,
   describeValue,
   InvalidArgumentError,
+  modifySettingRequest,
   type Plan9Share,
   plan9SharesPath,
 } from '@uvmkit/hcs-schema';
@@ -36,7 +37,7 @@ export function addPlan9(vm: UtilityVM, share: Plan9Share, options?: CallOptions
     `add Plan 9 share ${describeValue(nameOf(share))}`,
     () => {
       checkShare(share);
-      return { ResourcePath: plan9SharesPath(), RequestType: 'Add', Settings: share };
+      return modifySettingRequest(plan9SharesPath(), { RequestType: 'Add', Settings: share });
     },
     options,
   );
@@ -53,7 +54,7 @@ export function removePlan9(vm: UtilityVM, share: Plan9Share, options?: CallOpti
       const settings: Pick<Plan9Share, 'Name' | 'AccessName' | 'Port'> = { Name: share.Name };
       if (share.AccessName !== undefined) settings.AccessName = share.AccessName;
       if (share.Port !== undefined) settings.Port = share.Port;
-      return { ResourcePath: plan9SharesPath(), RequestType: 'Remove', Settings: settings };
+      return modifySettingRequest(plan9SharesPath(), { RequestType: 'Remove', Settings: settings });
     },
     options,
   );

@@ -5,7 +5,13 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { type CpuGroup, cpuGroupPath, InvalidArgumentError, isGuid } from '@uvmkit/hcs-schema';
+import {
+  type CpuGroup,
+  cpuGroupPath,
+  InvalidArgumentError,
+  isGuid,
+  modifySettingRequest,
+} from '@uvmkit/hcs-schema';
 
 function settingsOf(group: unknown): CpuGroup {
   if (typeof group === 'string') {
@@ -40,7 +46,7 @@ export async function setCPUGroup(
     vm,
     'setCPUGroup',
     what,
-    () => ({ ResourcePath: cpuGroupPath(), Settings: settingsOf(group) }),
+    () => modifySettingRequest(cpuGroupPath(), { Settings: settingsOf(group) }),
     options,
   );
 }

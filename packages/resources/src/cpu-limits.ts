@@ -5,7 +5,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { type ProcessorLimits, processorLimitsPath } from '@uvmkit/hcs-schema';
+import { modifySettingRequest, type ProcessorLimits, processorLimitsPath } from '@uvmkit/hcs-schema';
 
 /** Update the VM's processor limits (the request is validated against ProcessorLimits first). */
 export async function updateCPULimits(
@@ -17,7 +17,7 @@ export async function updateCPULimits(
     vm,
     'updateCPULimits',
     'update the processor limits',
-    () => ({ ResourcePath: processorLimitsPath(), Settings: limits }),
+    () => modifySettingRequest(processorLimitsPath(), { Settings: limits }),
     options,
   );
 }

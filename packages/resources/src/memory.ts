@@ -5,7 +5,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { InvalidArgumentError, memorySizePath } from '@uvmkit/hcs-schema';
+import { InvalidArgumentError, memorySizePath, modifySettingRequest } from '@uvmkit/hcs-schema';
 
 function checkSize(sizeInMB: unknown): number {
   if (typeof sizeInMB !== 'number') throw new InvalidArgumentError('sizeInMB', sizeInMB, 'must be a number');
@@ -22,7 +22,7 @@ export async function updateMemory(vm: UtilityVM, sizeInMB: number, options?: Ca
     vm,
     'updateMemory',
     what,
-    () => ({ ResourcePath: memorySizePath(), Settings: checkSize(sizeInMB) }),
+    () => modifySettingRequest(memorySizePath(), { Settings: checkSize(sizeInMB) }),
     options,
   );
 }

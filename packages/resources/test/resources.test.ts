@@ -218,16 +218,16 @@ describe('invalid arguments: nothing is sent', () => {
     const negative = await rejection<HcsError>(updateCPULimits(vm, { Limit: -1 }));
     expect(negative.code).toBe('InvalidArgument');
     expect(negative.message).toMatch(
-      /^failed to update the processor limits: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Limit: /,
+      /^failed to update the processor limits: invalid ModifySettingRequest: Settings\.Limit: /,
     );
     const unknown = await rejection<HcsError>(updateCPULimits(vm, { Count: 4 } as never));
     expect(unknown.code).toBe('InvalidArgument');
-    expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Count)?: /);
+    expect(unknown.message).toMatch(/invalid ModifySettingRequest: Settings(\.Count)?: /);
     const extra = await rejection<HcsError>(setCPUGroup(vm, { Id: G1, Affinity: 3 } as never));
     expect(extra.code).toBe('InvalidArgument');
     expect(extra.message).toMatch(
       new RegExp(
-        `^failed to set the CPU group ${G1}: UtilityVM\\.modify: invalid ModifySettingRequest: Settings(\\.Affinity)?: `,
+        `^failed to set the CPU group ${G1}: invalid ModifySettingRequest: Settings(\\.Affinity)?: `,
       ),
     );
     const frequency = await rejection<HcsError>(updateCPULimits(vm, { MaximumFrequencyMHz: 2 ** 32 }));

@@ -4,7 +4,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { type Attachment, describeValue, scsiAttachmentPath } from '@uvmkit/hcs-schema';
+import { type Attachment, describeValue, modifySettingRequest, scsiAttachmentPath } from '@uvmkit/hcs-schema';
 
 /**
  * Attach a disk (`Attachment`: `Type`, `Path`, …) at `controller` (0..3, the index into
@@ -21,7 +21,8 @@ export function addSCSIDisk(
     vm,
     'addSCSIDisk',
     `add SCSI disk at controller ${describeValue(controller)} LUN ${describeValue(lun)}`,
-    () => ({ ResourcePath: scsiAttachmentPath(controller, lun), RequestType: 'Add', Settings: attachment }),
+    () =>
+      modifySettingRequest(scsiAttachmentPath(controller, lun), { RequestType: 'Add', Settings: attachment }),
     options,
   );
 }
@@ -37,7 +38,7 @@ export function removeSCSIDisk(
     vm,
     'removeSCSIDisk',
     `remove SCSI disk at controller ${describeValue(controller)} LUN ${describeValue(lun)}`,
-    () => ({ ResourcePath: scsiAttachmentPath(controller, lun), RequestType: 'Remove' }),
+    () => modifySettingRequest(scsiAttachmentPath(controller, lun), { RequestType: 'Remove' }),
     options,
   );
 }

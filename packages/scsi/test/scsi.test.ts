@@ -173,7 +173,7 @@ describe('addSCSIDisk', () => {
     );
     expect(wrongType.code).toBe('InvalidArgument');
     expect(wrongType.message).toMatch(
-      /^failed to add SCSI disk at controller 0 LUN 4: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Type: /,
+      /^failed to add SCSI disk at controller 0 LUN 4: invalid ModifySettingRequest: Settings\.Type: /,
     );
     const noPath = await rejection<HcsError>(addSCSIDisk(vm, { Type: 'VirtualDisk' } as never, 0, 4));
     expect(noPath.message).toMatch(/: Settings\.Path: /);
@@ -181,8 +181,43 @@ describe('addSCSIDisk', () => {
     expect(extra.message).toMatch(/: Settings(\.Readonly)?: /);
     const none = await rejection<HcsError>(addSCSIDisk(vm, undefined as never, 0, 4));
     expect(none.message).toBe(
-      'failed to add SCSI disk at controller 0 LUN 4: UtilityVM.modify: invalid ModifySettingRequest: Settings: is required',
+      'failed to add SCSI disk at controller 0 LUN 4: invalid ModifySettingRequest: Settings: is required',
     );
+    expect(await control.modifyLog(id)).toEqual(log);
+  });
+
+  it('a bad argument and bad Settings fail with one shape: op addSCSIDisk, the VM id, the issues; nothing sent', async () => {
+    const log = await control.modifyLog(id);
+    const shape = (err: HcsError) => ({
+      code: err.code,
+      op: err.op,
+      id: err.id,
+      hresult: err.hresult,
+      message: err.message,
+      issues: (err.cause as { issues?: unknown }).issues,
+    });
+    const badLun = await rejection<HcsError>(addSCSIDisk(vm, scratch, 0, 64));
+    const badSettings = await rejection<HcsError>(addSCSIDisk(vm, { Path: 'C:\\d.vhdx' } as never, 0, 4));
+    expect([shape(badLun), shape(badSettings)]).toEqual([
+      {
+        code: 'InvalidArgument',
+        op: 'addSCSIDisk',
+        id,
+        hresult: undefined,
+        message:
+          'failed to add SCSI disk at controller 0 LUN 64: invalid argument lun (64): must be in 0..63',
+        issues: [{ path: 'lun', message: 'must be in 0..63' }],
+      },
+      {
+        code: 'InvalidArgument',
+        op: 'addSCSIDisk',
+        id,
+        hresult: undefined,
+        message:
+          'failed to add SCSI disk at controller 0 LUN 4: invalid ModifySettingRequest: Settings.Type: is required',
+        issues: [{ path: 'Settings.Type', message: 'is required' }],
+      },
+    ]);
     expect(await control.modifyLog(id)).toEqual(log);
   });
 

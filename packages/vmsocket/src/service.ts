@@ -8,7 +8,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { type HvSocketServiceConfig, hvSocketServicePath } from '@uvmkit/hcs-schema';
+import { type HvSocketServiceConfig, hvSocketServicePath, modifySettingRequest } from '@uvmkit/hcs-schema';
 
 const label = (serviceId: unknown): string =>
   `HvSocket service ${typeof serviceId === 'string' ? serviceId : String(serviceId)}`;
@@ -25,7 +25,7 @@ export async function updateHvSocketService(
     vm,
     'updateHvSocketService',
     what,
-    () => ({ ResourcePath: hvSocketServicePath(serviceId), RequestType: 'Update', Settings: config }),
+    () => modifySettingRequest(hvSocketServicePath(serviceId), { RequestType: 'Update', Settings: config }),
     options,
   );
 }
@@ -41,7 +41,7 @@ export async function removeHvSocketService(
     vm,
     'removeHvSocketService',
     what,
-    () => ({ ResourcePath: hvSocketServicePath(serviceId), RequestType: 'Remove' }),
+    () => modifySettingRequest(hvSocketServicePath(serviceId), { RequestType: 'Remove' }),
     options,
   );
 }

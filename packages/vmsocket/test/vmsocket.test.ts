@@ -227,14 +227,14 @@ describe('invalid arguments: nothing is sent', () => {
     expect(wild.code).toBe('InvalidArgument');
     expect(wild.message).toMatch(
       new RegExp(
-        `^failed to update HvSocket service ${SID}: UtilityVM\\.modify: invalid ModifySettingRequest: Settings\\.AllowWildcardBinds: `,
+        `^failed to update HvSocket service ${SID}: invalid ModifySettingRequest: Settings\\.AllowWildcardBinds: `,
       ),
     );
     const unknown = await rejection<HcsError>(updateHvSocketService(vm, SID, { Sddl: 'D:' } as never));
     expect(unknown.code).toBe('InvalidArgument');
-    expect(unknown.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.Sddl)?: /);
+    expect(unknown.message).toMatch(/invalid ModifySettingRequest: Settings(\.Sddl)?: /);
     const none = await rejection<HcsError>(updateHvSocketService(vm, SID, undefined as never));
-    expect(none.message).toMatch(/UtilityVM\.modify: invalid ModifySettingRequest: Settings: is required$/);
+    expect(none.message).toMatch(/invalid ModifySettingRequest: Settings: is required$/);
     expect((await modifyLog(vm)).length).toBe(before);
     expect(await table()).toStrictEqual(BASE_TABLE);
   });

@@ -6,7 +6,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { type VirtualPMemDevice, vpmemDevicePath } from '@uvmkit/hcs-schema';
+import { modifySettingRequest, type VirtualPMemDevice, vpmemDevicePath } from '@uvmkit/hcs-schema';
 
 /** Hot-add a VPMem device (`RequestType: "Add"`, Settings = `settings`). */
 export async function addVPMemDevice(
@@ -20,7 +20,7 @@ export async function addVPMemDevice(
     vm,
     'addVPMemDevice',
     what,
-    () => ({ ResourcePath: vpmemDevicePath(deviceNumber), RequestType: 'Add', Settings: settings }),
+    () => modifySettingRequest(vpmemDevicePath(deviceNumber), { RequestType: 'Add', Settings: settings }),
     options,
   );
 }
@@ -36,7 +36,7 @@ export async function removeVPMemDevice(
     vm,
     'removeVPMemDevice',
     what,
-    () => ({ ResourcePath: vpmemDevicePath(deviceNumber), RequestType: 'Remove' }),
+    () => modifySettingRequest(vpmemDevicePath(deviceNumber), { RequestType: 'Remove' }),
     options,
   );
 }

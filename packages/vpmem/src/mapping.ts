@@ -5,7 +5,7 @@
  */
 import type { CallOptions, UtilityVM } from '@uvmkit/hcs-core';
 import { modifyResource } from '@uvmkit/hcs-core/manager';
-import { type VirtualPMemMapping, vpmemMappingPath } from '@uvmkit/hcs-schema';
+import { modifySettingRequest, type VirtualPMemMapping, vpmemMappingPath } from '@uvmkit/hcs-schema';
 
 /** Map an image into VPMem device `deviceNumber` at `offsetBytes` (`RequestType: "Add"`). */
 export async function addVPMemMapping(
@@ -20,11 +20,11 @@ export async function addVPMemMapping(
     vm,
     'addVPMemMapping',
     what,
-    () => ({
-      ResourcePath: vpmemMappingPath(deviceNumber, offsetBytes),
-      RequestType: 'Add',
-      Settings: mapping,
-    }),
+    () =>
+      modifySettingRequest(vpmemMappingPath(deviceNumber, offsetBytes), {
+        RequestType: 'Add',
+        Settings: mapping,
+      }),
     options,
   );
 }
@@ -41,7 +41,7 @@ export async function removeVPMemMapping(
     vm,
     'removeVPMemMapping',
     what,
-    () => ({ ResourcePath: vpmemMappingPath(deviceNumber, offsetBytes), RequestType: 'Remove' }),
+    () => modifySettingRequest(vpmemMappingPath(deviceNumber, offsetBytes), { RequestType: 'Remove' }),
     options,
   );
 }

@@ -313,21 +313,21 @@ describe('invalid arguments: nothing is sent', () => {
     const missing = await rejection<HcsError>(addVPMemDevice(vm, 1, { ReadOnly: true } as never));
     expect(missing.code).toBe('InvalidArgument');
     expect(missing.message).toBe(
-      'failed to add VPMem device 1: UtilityVM.modify: invalid ModifySettingRequest: Settings.HostPath: is required',
+      'failed to add VPMem device 1: invalid ModifySettingRequest: Settings.HostPath: is required',
     );
     const format = await rejection<HcsError>(
       addVPMemDevice(vm, 1, { HostPath: 'C:\\a.vhd', ImageFormat: 'Qcow2' } as never),
     );
     expect(format.code).toBe('InvalidArgument');
     expect(format.message).toMatch(
-      /^failed to add VPMem device 1: UtilityVM\.modify: invalid ModifySettingRequest: Settings\.ImageFormat: /,
+      /^failed to add VPMem device 1: invalid ModifySettingRequest: Settings\.ImageFormat: /,
     );
     const extra = await rejection<HcsError>(
       addVPMemMapping(vm, 1, 0, { HostPath: 'C:\\a.vhd', ReadOnly: true } as never),
     );
     expect(extra.code).toBe('InvalidArgument');
     expect(extra.message).toMatch(
-      /^failed to add VPMem mapping at offset 0 of device 1: UtilityVM\.modify: invalid ModifySettingRequest: Settings(\.ReadOnly)?: /,
+      /^failed to add VPMem mapping at offset 0 of device 1: invalid ModifySettingRequest: Settings(\.ReadOnly)?: /,
     );
     const empty = await rejection<HcsError>(addVPMemMapping(vm, 1, 0, { HostPath: '' }));
     expect(empty.message).toMatch(/Settings\.HostPath: /);

@@ -12,6 +12,7 @@ import { modifyResource } from '@uvmkit/hcs-core/manager';
 import {
   checkShareName,
   InvalidArgumentError,
+  modifySettingRequest,
   type VirtualSmbShare,
   vsmbSharesPath,
 } from '@uvmkit/hcs-schema';
@@ -37,7 +38,7 @@ export function addVSMB(vm: UtilityVM, share: VirtualSmbShare, options?: CallOpt
     `add ${label(share)}`,
     () => {
       nameOf(share);
-      return { ResourcePath: vsmbSharesPath(), RequestType: 'Add', Settings: share };
+      return modifySettingRequest(vsmbSharesPath(), { RequestType: 'Add', Settings: share });
     },
     options,
   );
@@ -53,7 +54,8 @@ export function removeVSMB(
     vm,
     'removeVSMB',
     `remove ${label(share)}`,
-    () => ({ ResourcePath: vsmbSharesPath(), RequestType: 'Remove', Settings: { Name: nameOf(share) } }),
+    () =>
+      modifySettingRequest(vsmbSharesPath(), { RequestType: 'Remove', Settings: { Name: nameOf(share) } }),
     options,
   );
 }
@@ -70,7 +72,7 @@ export function updateVSMB(vm: UtilityVM, share: VirtualSmbShare, options?: Call
     `update ${label(share)}`,
     () => {
       nameOf(share);
-      return { ResourcePath: vsmbSharesPath(), RequestType: 'Update', Settings: share };
+      return modifySettingRequest(vsmbSharesPath(), { RequestType: 'Update', Settings: share });
     },
     options,
   );

@@ -261,14 +261,14 @@ describe('invalid arguments: nothing is sent', () => {
     );
     expect(option.code).toBe('InvalidArgument');
     expect(option.message).toMatch(
-      /^failed to add VSMB share "s3": UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Options\.ReadOnly: /,
+      /^failed to add VSMB share "s3": invalid ModifySettingRequest: Settings\.Options\.ReadOnly: /,
     );
     const unknown = await rejection<HcsError>(
       updateVSMB(vm, { Name: 's3', Options: { Turbo: true } } as never),
     );
     expect(unknown.code).toBe('InvalidArgument');
     expect(unknown.message).toMatch(
-      /^failed to update VSMB share "s3": UtilityVM\.modify: invalid ModifySettingRequest: Settings\.Options(\.Turbo)?: /,
+      /^failed to update VSMB share "s3": invalid ModifySettingRequest: Settings\.Options(\.Turbo)?: /,
     );
     const files = await rejection<HcsError>(updateVSMB(vm, { Name: 's3', AllowedFiles: 'hosts' } as never));
     expect(files.message).toMatch(/Settings\.AllowedFiles: /);
