@@ -13,6 +13,8 @@
 echo "uvmkit-init: start uptime=$(cut -d' ' -f1 /proc/uptime)"
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
+# cgroup2 with the memory controller for children: uvmkit-gcs's containers cgroup (PodCgroupMemoryLimit)
+mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mount -t tmpfs tmpfs /tmp
 hostname uvm
 ip link set lo up 2>/dev/null

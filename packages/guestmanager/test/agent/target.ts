@@ -1,0 +1,62 @@
+/**
+ * The agent a shared guestmanager suite runs against (./suite.ts): one VM per test file, booted
+ * and connected once in `setup()` (beforeAll), shared by every test of the file, stopped in
+ * `teardown()` (afterAll, on every exit path). Two targets:
+ *
+ * - `emulatedAgent()`: hcsd's sim engine and its emulated agent (built-in commands, ./sim.ts);
+ * - `realAgent()`: hcsd's qemu engine, a real VM from `pnpm guest-image` with uvmkit-gcs inside
+ *   (real binaries from busybox, ../qemu/real.ts).
+ *
+ * What a target describes beyond the VM is only what differs by design between the agents (the
+ * table "The emulated and the real agent" in the README): how a command is spelled, and the
+ * documented behaviours of `differences`.
+ */
+import type { UtilityVM } from '@uvmkit/hcs-core';
+import type { Guest } from '../../src/guest.js';
+
+export interface AgentTarget {
+  /** `emulated` (hcsd sim engine) or `real` (uvmkit-gcs in QEMU) */
+  readonly name: 'emulated' | 'real';
+  /** Boot one VM, connect its guest (Negotiate v4). */
+  setup(): Promise<void>;
+  /** Close the guest connection, terminate the VM, stop hcsd, remove temp files. */
+  teardown(): Promise<void>;
+  /** The VM of this file (valid after setup). */
+  readonly vm: UtilityVM;
+  /** Its connected guest (valid after setup; a test that drops the bridge reconnects it). */
+  readonly guest: Guest;
+  /** A host disk the VM can hot-add (`vm.addSCSIDisk({ Type: 'VirtualDisk', Path })`). */
+  diskPath(): string;
+  /** A host directory to share over Plan 9 (created on demand). */
+  sharePath(name: string): string;
+  /** A NIC the host can hot-add (`vm.addNIC(id, { EndpointId, MacAddress })`). */
+  readonly nic: { readonly id: string; readonly endpointId: string; readonly mac: string };
+  /** Per-call timeout for guest requests that may wait on a device (the real agent waits up to 10 s). */
+  readonly deviceTimeout: number;
+  readonly commands: {
+    /** `out <i>\n` on stdout then `err <i>\n` on stderr, i = 0..n-1, exit 0 */
+    interleave(n: number): string[];
+    /** `bytes` bytes on stdout, byte i = `byteAt(i)`, exit 0 */
+    output(bytes: number): { argv: string[]; byteAt(i: number): number };
+  };
+  /** The differences by design (README table), asserted exactly by the suite. */
+  readonly differences: {
+    /**
+     * SignalProcess / ResizeConsole of a process in the UVM (the null container): `refused` =
+     * 0xC037010E as the Linux GCS answers (§10); `delivered` = uvmkit-gcs's default (the issue asks
+     * for signals and console resize of UVM processes; `--strict-null-container` refuses).
+     */
+    readonly nullContainerSignals: 'refused' | 'delivered';
+  };
+}
+
+/** Mount lines of `/proc/mounts` text: device, mount point, fs type, options. */
+export function parseMounts(text: string): { dev: string; path: string; fs: string; options: string[] }[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [dev = '', path = '', fs = '', options = ''] = l.split(' ');
+      return { dev, path, fs, options: options.split(',') };
+    });
+}
