@@ -18,8 +18,9 @@ import { network } from '@uvmkit/network';
 import { plan9 } from '@uvmkit/plan9';
 import { scsi } from '@uvmkit/scsi';
 import { vpmem } from '@uvmkit/vpmem';
+import type { BootListeners } from '../../src/boot.js';
 import { Guest } from '../../src/guest.js';
-import type { AgentTarget } from './target.js';
+import { type AgentTarget, recorder } from './target.js';
 
 /** The guest image (`pnpm guest-image`, cached): kernel + initramfs with uvmkit-relay and uvmkit-gcs. */
 function guestImage(): { kernel: string; initrd: string } {
@@ -43,7 +44,7 @@ function lcow(image: { kernel: string; initrd: string }): Record<string, unknown
         LinuxKernelDirect: { KernelFilePath: image.kernel, InitRdPath: image.initrd, KernelCmdLine: 'quiet' },
       },
       ComputeTopology: { Memory: { SizeInMB: 512 }, Processor: { Count: 1 } },
-      Devices: { Scsi: { [ScsiControllerGuids[0]]: { Attachments: {} } } },
+      Devices: { Scsi: { [ScsiControllerGuids[0]]: { Attachments: {} } }, VirtualPMem: { MaximumCount: 4 } },
       GuestConnection: { UseVsock: true },
     },
   };
@@ -56,9 +57,12 @@ export function realAgent(): AgentTarget & { readonly hcsd: HcsdProcess; readonl
   const work = mkdtempSync(join(tmpdir(), 'uvmkit-guest-qemu-'));
   const marker = `uvmkit-marker-${process.pid}\n`;
   const disk = join(work, 'disk.ext4');
+  const pmem = join(work, 'pmem.ext4');
   let hcsd: HcsdProcess | undefined;
   let vm: UtilityVM | undefined;
   let guest: Guest | undefined;
+  let boot: BootListeners | undefined;
+  const { logger, records } = recorder();
   return {
     name: 'real',
     marker,
@@ -74,12 +78,18 @@ export function realAgent(): AgentTarget & { readonly hcsd: HcsdProcess; readonl
       if (guest === undefined) throw new Error('setup() first');
       return guest;
     },
+    get boot() {
+      if (boot === undefined) throw new Error('setup() first');
+      return boot;
+    },
+    logs: records,
     async setup() {
       const image = guestImage();
       const content = join(work, 'content');
       mkdirSync(content);
       writeFileSync(join(content, 'marker'), marker);
       execFileSync('mke2fs', ['-q', '-t', 'ext4', '-d', content, disk, '16M']);
+      execFileSync('mke2fs', ['-q', '-t', 'ext4', '-d', content, pmem, '16M']); // a multiple of 2 MiB
       process.env.UVMKIT_HVSOCK_DIR = dir;
       hcsd = await startTestHcsd({ engine: 'qemu', stateDir: join(work, 'state'), timeoutMs: 30_000 });
       UtilityVM.use(lifetime);
@@ -88,7 +98,8 @@ export function realAgent(): AgentTarget & { readonly hcsd: HcsdProcess; readonl
       UtilityVM.use(plan9);
       UtilityVM.use(vpmem);
       vm = await UtilityVM.create(uniqueSystemId('gq'), lcow(image));
-      guest = new Guest(vm);
+      guest = new Guest(vm, { logger });
+      boot = await guest.prepareBootListeners();
       await guest.prepareConnection();
       await vm.start();
       await guest.createConnection({ timeout: 200_000 });
@@ -102,6 +113,7 @@ export function realAgent(): AgentTarget & { readonly hcsd: HcsdProcess; readonl
       rmSync(work, { recursive: true, force: true });
     },
     diskPath: () => disk,
+    pmemPath: () => pmem,
     sharePath(name) {
       const p = join(work, 'shares', name);
       mkdirSync(p, { recursive: true });

@@ -15,14 +15,17 @@ import { network } from '@uvmkit/network';
 import { plan9 } from '@uvmkit/plan9';
 import { scsi } from '@uvmkit/scsi';
 import { vpmem } from '@uvmkit/vpmem';
+import type { BootListeners } from '../../src/boot.js';
 import { Guest } from '../../src/guest.js';
-import type { AgentTarget } from './target.js';
+import { type AgentTarget, recorder } from './target.js';
 
 export function emulatedAgent(): AgentTarget & { readonly hcsd: HcsdProcess } {
   const dir = mkdtempSync(join(tmpdir(), 'gm-agent-'));
   let hcsd: HcsdProcess | undefined;
   let vm: UtilityVM | undefined;
   let guest: Guest | undefined;
+  let boot: BootListeners | undefined;
+  const { logger, records } = recorder();
   return {
     name: 'emulated',
     get hcsd() {
@@ -37,6 +40,11 @@ export function emulatedAgent(): AgentTarget & { readonly hcsd: HcsdProcess } {
       if (guest === undefined) throw new Error('setup() first');
       return guest;
     },
+    get boot() {
+      if (boot === undefined) throw new Error('setup() first');
+      return boot;
+    },
+    logs: records,
     async setup() {
       process.env.UVMKIT_HVSOCK_DIR = dir;
       hcsd = await startTestHcsd();
@@ -46,7 +54,8 @@ export function emulatedAgent(): AgentTarget & { readonly hcsd: HcsdProcess } {
       UtilityVM.use(network);
       UtilityVM.use(vpmem);
       vm = await UtilityVM.create(uniqueSystemId('gmagent'), lcowDocument());
-      guest = new Guest(vm);
+      guest = new Guest(vm, { logger });
+      boot = await guest.prepareBootListeners();
       await guest.prepareConnection();
       await vm.start();
       await guest.createConnection({ timeout: 20_000 });
@@ -59,6 +68,7 @@ export function emulatedAgent(): AgentTarget & { readonly hcsd: HcsdProcess } {
       rmSync(dir, { recursive: true, force: true });
     },
     diskPath: () => 'C:\\disks\\agent.vhdx',
+    pmemPath: () => 'C:\\layers\\agent.vhd',
     sharePath: (name) => `C:\\shares\\${name}`,
     nic: {
       id: 'e5b7c2a0-3f41-4d2e-9b8c-1a2b3c4d5e6f',

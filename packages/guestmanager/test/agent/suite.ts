@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionLostError } from '../../src/errors.js';
 import type { Guest } from '../../src/guest.js';
 import type { GuestProcess } from '../../src/process.js';
+import { LINUX_NEGOTIATE_RESPONSE } from '../helpers/fake-guest.js';
 import { type AgentTarget, parseMounts } from './target.js';
 
 const NULL_ID = '00000000-0000-0000-0000-000000000000';
@@ -72,19 +73,32 @@ export function agentSuite(t: AgentTarget): void {
   const dev = () => ({ timeout: t.deviceTimeout });
 
   describe(`the ${t.name} agent: connection`, () => {
-    it('Negotiate v4: a Linux guest with the Linux GCS capabilities (§4.4)', () => {
-      const caps = t.guest.capabilities();
-      expect(caps.os).toBe('linux');
-      expect(caps.protocolVersion).toBe(4);
-      expect(caps.sendHostCreateMessage).toBe(false);
-      expect(caps.sendHostStartMessage).toBe(false);
-      expect(caps.supportedSchemaVersions).toEqual([{ Major: 2, Minor: 1 }]);
-      expect(caps.guestDefined).toEqual({
-        NamespaceAddRequestSupported: true,
-        SignalProcessSupported: true,
-        DumpStacksSupported: true,
-        DeleteContainerStateSupported: true,
+    it('Negotiate v4: exactly the Linux GCS capabilities (§4.4)', () => {
+      expect(t.guest.capabilities()).toEqual({
+        protocolVersion: 4,
+        os: 'linux',
+        sendHostCreateMessage: false,
+        sendHostStartMessage: false,
+        hvSocketConfigOnStartup: false,
+        supportedSchemaVersions: [{ Major: 2, Minor: 1 }],
+        guestDefined: LINUX_NEGOTIATE_RESPONSE.Capabilities.GuestDefinedCapabilities,
+        raw: LINUX_NEGOTIATE_RESPONSE.Capabilities,
       });
+    });
+
+    // before any test closes the bridge: closeConnection also closes the boot listeners
+    it('boot listeners: the agent read 512 bytes of entropy; its log lands in the logger, tagged with the VM id', async () => {
+      await until(() => t.boot.entropyServed === 512);
+      const p = await t.guest.execIntoUVM({ CommandArgs: ['true'], CreateStdInPipe: false });
+      expect(await p.wait()).toBe(0);
+      await p.close();
+      await until(() => t.logs.some((r) => r.message.startsWith(`process ${p.pid} exited`)));
+      const started = t.logs.find((r) => r.message.startsWith(`process ${p.pid} started`));
+      expect(started).toMatchObject({
+        level: 'info',
+        fields: { time: expect.any(String), vmId: t.vm.id, source: 'guest' },
+      });
+      expect(t.boot.logLines).toBeGreaterThanOrEqual(3);
     });
 
     it('DumpStacks answers a non-empty dump', async () => {
@@ -164,6 +178,19 @@ export function agentSuite(t: AgentTarget): void {
       await guest.removeMappedDirectory(dir, dev());
       await vm.removePlan9(share);
       expect((await mounts(guest)).filter((x) => x.path === '/run/agent/cfg')).toEqual([]);
+    });
+
+    it('VPMem: host addVPMemDevice → guest addVPMemDevice → /dev/pmem0 mounted read-only → guest remove → gone', async () => {
+      const { vm, guest } = t;
+      await vm.addVPMemDevice(0, { HostPath: t.pmemPath(), ReadOnly: true, ImageFormat: 'Vhd1' });
+      const layer = { DeviceNumber: 0, MountPath: '/run/agent/pmem0' };
+      await guest.addVPMemDevice(layer, dev());
+      const m = (await mounts(guest)).filter((x) => x.path === '/run/agent/pmem0');
+      expect(m).toEqual([expect.objectContaining({ dev: '/dev/pmem0', fs: 'ext4' })]);
+      expect(m[0]?.options[0]).toBe('ro');
+      await guest.removeVPMemDevice(layer, dev());
+      expect((await mounts(guest)).filter((x) => x.path === '/run/agent/pmem0')).toEqual([]);
+      // the host device stays until the VM ends: QEMU cannot unplug virtio-pmem
     });
 
     it('a share the host never added: ERROR_NOT_FOUND', async () => {

@@ -5,14 +5,36 @@
  *
  * - `emulatedAgent()`: hcsd's sim engine and its emulated agent (built-in commands, ./sim.ts);
  * - `realAgent()`: hcsd's qemu engine, a real VM from `pnpm guest-image` with uvmkit-gcs inside
- *   (real binaries from busybox, ../qemu/real.ts).
+ *   (real binaries from busybox, ./real.ts).
+ *
+ * Both prepare the boot listeners (entropy on port 1, the log on port 109) and the bridge before
+ * the VM starts, as hcsshim does for an LCOW UVM.
  *
  * What a target describes beyond the VM is only what differs by design between the agents (the
  * table "The emulated and the real agent" in the README): how a command is spelled, and the
  * documented behaviours of `differences`.
  */
-import type { UtilityVM } from '@uvmkit/hcs-core';
+import type { LogFields, Logger, UtilityVM } from '@uvmkit/hcs-core';
+import type { BootListeners } from '../../src/boot.js';
 import type { Guest } from '../../src/guest.js';
+
+/** One line the guest's logger received. */
+export interface LogRecord {
+  level: string;
+  message: string;
+  fields: LogFields | undefined;
+}
+
+/** A logger that keeps every record. */
+export function recorder(): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields?: LogFields): void => {
+      records.push({ level, message, fields });
+    };
+  return { records, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+}
 
 export interface AgentTarget {
   /** `emulated` (hcsd sim engine) or `real` (uvmkit-gcs in QEMU) */
@@ -25,8 +47,14 @@ export interface AgentTarget {
   readonly vm: UtilityVM;
   /** Its connected guest (valid after setup; a test that drops the bridge reconnects it). */
   readonly guest: Guest;
+  /** The boot listeners (entropy, log) prepared before the VM started (closed with the first bridge). */
+  readonly boot: BootListeners;
+  /** What the guest's logger received (the log stream of the boot listeners). */
+  readonly logs: readonly LogRecord[];
   /** A host disk the VM can hot-add (`vm.addSCSIDisk({ Type: 'VirtualDisk', Path })`). */
   diskPath(): string;
+  /** A host image for VPMem device 0 (`vm.addVPMemDevice(0, { HostPath, ReadOnly: true, ImageFormat })`). */
+  pmemPath(): string;
   /** A host directory to share over Plan 9 (created on demand). */
   sharePath(name: string): string;
   /** A NIC the host can hot-add (`vm.addNIC(id, { EndpointId, MacAddress })`). */
