@@ -1,6 +1,6 @@
 #!/bin/busybox sh
-# /init of the uvmkit guest initramfs (built by image/build.mjs). Mounts the kernel filesystems,
-# loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
+# /init of the uvmkit guest initramfs (built by image/build.mjs). Mounts the kernel filesystems
+# (cgroup2 too), loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
 # that the image carries (/bin/uvmkit-relay, then /bin/uvmkit-gcs), reports the devices on the
 # serial console, prints the ready marker, and then reports every device change (checked each
 # second; hot-plugged disks and pmem devices at once, as `uvmkit-init: uevent add sda`). Lines
