@@ -131,6 +131,7 @@ export function realAgent(): AgentTarget & { readonly hcsd: HcsdProcess; readonl
         '-c',
         `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
       ],
+      consoleSize: () => ['stty', 'size'],
       // 16-byte lines `0123456789abcde\n`
       output: (bytes) => ({
         argv: ['/bin/sh', '-c', `yes 0123456789abcde | head -c ${bytes}`],

@@ -78,6 +78,7 @@ export function emulatedAgent(): AgentTarget & { readonly hcsd: HcsdProcess } {
     deviceTimeout: 10_000,
     commands: {
       interleave: (n) => ['interleave', String(n)],
+      consoleSize: () => ['winsize'],
       output: (bytes) => ({ argv: ['stream', String(bytes)], byteAt: (i) => i % 251 }),
     },
     differences: { nullContainerSignals: 'refused' },

@@ -346,6 +346,46 @@ export function agentSuite(t: AgentTarget): void {
       await p.close();
     });
 
+    it('a terminal of ConsoleSize [30, 100] (height, width) has 30 rows and 100 columns', async () => {
+      const p = await t.guest.execIntoUVM({
+        CommandArgs: t.commands.consoleSize(),
+        EmulateConsole: true,
+        ConsoleSize: [30, 100],
+      });
+      let seen = '';
+      p.stdout?.setEncoding('utf8');
+      p.stdout?.on('data', (d: string) => {
+        seen += d;
+      });
+      await until(() => seen.includes('\r\n'));
+      p.stdin?.end();
+      expect(await p.wait()).toBe(0);
+      expect(seen).toBe('30 100\r\n');
+      await p.close();
+    });
+
+    it('Environment and WorkingDirectory reach the process (env, pwd)', async () => {
+      const env = { PATH: '/bin:/usr/bin:/sbin:/usr/sbin', UVMKIT_A: 'one two', UVMKIT_B: 'x=y' };
+      const p = await t.guest.execIntoUVM({ CommandArgs: ['env'], Environment: env, CreateStdInPipe: false });
+      const [out, code] = await Promise.all([text(p.stdout), p.wait()]);
+      await p.close();
+      expect(code).toBe(0);
+      expect(
+        out
+          .split('\n')
+          .filter((l) => l !== '')
+          .sort(),
+      ).toEqual(['PATH=/bin:/usr/bin:/sbin:/usr/sbin', 'UVMKIT_A=one two', 'UVMKIT_B=x=y']);
+      const q = await t.guest.execIntoUVM({
+        CommandArgs: ['pwd'],
+        WorkingDirectory: '/tmp',
+        CreateStdInPipe: false,
+      });
+      const [where, qcode] = await Promise.all([text(q.stdout), q.wait()]);
+      await q.close();
+      expect({ where, qcode }).toEqual({ where: '/tmp\n', qcode: 0 });
+    });
+
     if (t.differences.nullContainerSignals === 'refused') {
       it('signal and resize of a UVM process → 0xC037010E, as the Linux GCS answers (§10)', async () => {
         const q = await t.guest.execIntoUVM({ CommandArgs: ['sleep', '30'] });

@@ -64,6 +64,8 @@ export interface AgentTarget {
   readonly commands: {
     /** `out <i>\n` on stdout then `err <i>\n` on stderr, i = 0..n-1, exit 0 */
     interleave(n: number): string[];
+    /** on a terminal: prints `<rows> <cols>\n` (at least once; exits by itself or when stdin ends), exit 0 */
+    consoleSize(): string[];
     /** `bytes` bytes on stdout, byte i = `byteAt(i)`, exit 0 */
     output(bytes: number): { argv: string[]; byteAt(i: number): number };
   };
