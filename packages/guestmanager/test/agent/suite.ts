@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import type { HcsError } from '@uvmkit/hcs-core';
 import { rejection } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpcProc } from '../../src/bridge/protocol.js';
 import { ConnectionLostError } from '../../src/errors.js';
 import type { Guest } from '../../src/guest.js';
 import type { GuestProcess } from '../../src/process.js';
@@ -99,6 +100,39 @@ export function agentSuite(t: AgentTarget): void {
         fields: { time: expect.any(String), vmId: t.vm.id, source: 'guest' },
       });
       expect(t.boot.logLines).toBeGreaterThanOrEqual(3);
+    });
+
+    it('raw procedures (§10): a second Negotiate, UpdateContainer, LifecycleNotification, ModifyServiceSettings → E_NOTIMPL; Request as a string, Create with schema 2.0 → 0xC037010D; ShutdownForced of an unknown id → 0xC037010E', async () => {
+      const { guest } = t;
+      const again = await rejection<HcsError>(
+        guest.rpc(RpcProc.NegotiateProtocol, { MinimumVersion: 4, MaximumVersion: 4 }, { containerId: '' }),
+      );
+      expect(again.hresult).toBe(0x80004001);
+      for (const proc of [
+        RpcProc.UpdateContainer,
+        RpcProc.LifecycleNotification,
+        RpcProc.ModifyServiceSettings,
+      ]) {
+        const err = await rejection<HcsError>(guest.rpc(proc, {}));
+        expect(err.hresult, `0x${proc.toString(16)}`).toBe(0x80004001);
+      }
+      const asString = await rejection<HcsError>(
+        guest.rpc(RpcProc.ModifySettings, { Request: 'not an object' }),
+      );
+      expect(asString.hresult).toBe(0xc037010d);
+      const schema20 = await rejection<HcsError>(
+        guest.rpc(
+          RpcProc.Create,
+          { ContainerConfig: JSON.stringify({ SchemaVersion: { Major: 2, Minor: 0 } }) },
+          { containerId: 'old-schema' },
+        ),
+      );
+      expect(schema20.hresult).toBe(0xc037010d);
+      const forced = await rejection<HcsError>(
+        guest.rpc(RpcProc.ShutdownForced, {}, { containerId: 'ghost' }),
+      );
+      expect(forced.hresult).toBe(0xc037010e);
+      expect(guest.connected).toBe(true);
     });
 
     it('DumpStacks answers a non-empty dump', async () => {
