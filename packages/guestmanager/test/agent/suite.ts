@@ -7,8 +7,9 @@
  * the Linux GCS answers); the differences by design are the target's `differences` and
  * `commands` (README, "The emulated and the real agent").
  */
+import { tracingChannel } from 'node:diagnostics_channel';
 import type { Readable } from 'node:stream';
-import type { HcsError } from '@uvmkit/hcs-core';
+import { type HcsError, type TraceContext, TracingChannels } from '@uvmkit/hcs-core';
 import { rejection } from '@uvmkit/hcs-emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcProc } from '../../src/bridge/protocol.js';
@@ -133,6 +134,38 @@ export function agentSuite(t: AgentTarget): void {
       );
       expect(forced.hresult).toBe(0xc037010e);
       expect(guest.connected).toBe(true);
+    });
+
+    it('tracing: a guest request that succeeds and one the agent fails, with its HRESULT', async () => {
+      const rows: unknown[][] = [];
+      const ch = tracingChannel<object, TraceContext>(TracingChannels.guestRequest);
+      const on = (event: string) => (ctx: TraceContext) => {
+        rows.push([
+          event,
+          ctx.operation,
+          ctx.resourcePath,
+          ctx.requestType,
+          ctx.hresult,
+          ctx.errorCode,
+          ctx.vmId,
+        ]);
+      };
+      const handlers = { start: on('start'), asyncEnd: on('asyncEnd'), error: on('error') };
+      ch.subscribe(handlers as never);
+      try {
+        await t.guest.removeMappedVirtualDisk({ MountPath: '/run/agent/traced', Controller: 0, Lun: 6 });
+        await rejection(t.guest.modify({ ResourceType: 'NoSuchResource', RequestType: 'Add' } as never));
+      } finally {
+        ch.unsubscribe(handlers as never);
+      }
+      const id = t.vm.id;
+      expect(rows).toEqual([
+        ['start', 'ModifySettings', 'MappedVirtualDisk', 'Remove', undefined, undefined, id],
+        ['asyncEnd', 'ModifySettings', 'MappedVirtualDisk', 'Remove', 0, undefined, id],
+        ['start', 'ModifySettings', 'NoSuchResource', 'Add', undefined, undefined, id],
+        ['error', 'ModifySettings', 'NoSuchResource', 'Add', 0x80004005, 'E_FAIL', id],
+        ['asyncEnd', 'ModifySettings', 'NoSuchResource', 'Add', 0x80004005, 'E_FAIL', id],
+      ]);
     });
 
     it('DumpStacks answers a non-empty dump', async () => {
