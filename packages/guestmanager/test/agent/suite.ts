@@ -180,7 +180,8 @@ export function agentSuite(t: AgentTarget): void {
       await vm.addPlan9(share);
       const mount = { MountPath: '/run/agent/keep', ShareName: 'keep', ReadOnly: true };
       await guest.addMappedDirectory(mount, dev());
-      const p = await guest.execIntoUVM({ CommandArgs: ['sleep', '3'], CreateStdInPipe: false });
+      // long enough to outlast the reconnect (host stdio of a process ends with its bridge: StdioLost)
+      const p = await guest.execIntoUVM({ CommandArgs: ['sleep', '5'], CreateStdInPipe: false });
       const waited = rejection<HcsError>(p.wait());
       await guest.closeConnection();
       const lost = await waited;
