@@ -1,7 +1,9 @@
 /**
  * The LCOW boot listeners (entropy on vsock port 1, the guest's log on port 109) against hcsd's
  * emulated guest, which reads entropy and opens its log stream before it dials the bridge when
- * the kernel command line says `-e 1 … -e 109`; and the log-line parsing on its own.
+ * the kernel command line says `-e 1 … -e 109`: what only the emulator shows (its own counts;
+ * the shared suite ./agent/suite.ts checks the same listeners against both agents); and the
+ * log-line parsing on its own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +55,7 @@ async function until(pred: () => boolean, ms = 10_000): Promise<void> {
 }
 
 describe('boot listeners', () => {
-  it('entropy: 512 random bytes read by the guest before it dials; its log lands in the logger, tagged with the VM id', async () => {
+  it('the emulated guest read 512 bytes of entropy before it dialled (its own count) and its log stream is connected; prepare is idempotent', async () => {
     const { logger, records } = recorder();
     const vm = await UtilityVM.create(uniqueSystemId('gmboot'), lcowDocument());
     const guest = new Guest(vm, { logger });
@@ -67,20 +69,12 @@ describe('boot listeners', () => {
       expect(g.entropyBytes).toBe(512);
       expect(boot.entropyServed).toBe(512);
       expect(g.log.connected).toBe(true);
-      const p = await guest.execIntoUVM({ CommandArgs: ['true'] });
-      await p.wait();
-      await p.close();
-      await until(() => records.some((r) => r.message.startsWith(`process ${p.pid} exited`)));
-      const started = records.find((r) => r.message === 'emulated gcs started');
-      expect(started).toEqual({
+      await until(() => records.some((r) => r.message === 'emulated gcs started'));
+      expect(records.find((r) => r.message === 'emulated gcs started')).toEqual({
         level: 'info',
         message: 'emulated gcs started',
         fields: { time: expect.any(String), vm: vm.id, vmId: vm.id, source: 'guest' },
       });
-      expect(records.find((r) => r.message.startsWith(`process ${p.pid} started in the UVM`))?.level).toBe(
-        'info',
-      );
-      expect(boot.logLines).toBeGreaterThanOrEqual(3);
     } finally {
       await guest.closeConnection();
       await vm.terminate().catch(() => {});

@@ -1,10 +1,11 @@
 /**
  * Processes and containers against hcsd's emulated guest agent (emulated processes: built-in
- * commands, never a host process), through the real bridge and real stdio relays: exit codes,
- * stdin EOF, interleaved stdout/stderr, 10 MB through stdout with backpressure, signals, wait
- * after exit, close during a pending wait, terminals and resize, containers (init, exec, wait on
- * the exit notification, graceful → forced shutdown, kill, properties), every error path, a
- * reconnect while a process runs, the GCS panic on a spec without `linux`.
+ * commands, never a host process), for what only the emulator shows (the process tests that
+ * apply to the real agent too are the shared suite, ./agent/suite.ts): the guest's process table
+ * and request log, backpressure seen from the guest, containers (init, exec, wait on the exit
+ * notification, graceful → forced shutdown, kill, properties, terminal + resize), every container
+ * error path, faults (a reconnect while a process runs, dropped stdio, the GCS panic on a spec
+ * without `linux`, oversized replies, delays).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,19 +73,13 @@ const spec = (args: string[], extra: Partial<OciSpec> = {}): OciSpec => ({
   ...extra,
 });
 
-describe('execIntoUVM', () => {
-  it('/bin/sh -c "echo hi; exit 3" gives hi and 3; the guest table shows an emulated process', async () => {
+describe('execIntoUVM (what only the emulator shows; the rest is the shared suite ./agent/suite.ts)', () => {
+  it('the guest table shows the emulated process; the ExecuteProcess and WaitForProcess documents the guest received', async () => {
     const { vm, guest } = await up();
     await using p = await guest.execIntoUVM({ CommandArgs: ['/bin/sh', '-c', 'echo hi; exit 3'] });
-    expect(p.pid).toBeGreaterThan(0);
-    expect(p.containerId).toBe(NULL_ID);
-    const [out, err, code] = await Promise.all([text(p.stdout), text(p.stderr), p.wait()]);
+    const [out, code] = await Promise.all([text(p.stdout), p.wait()]);
     expect(out).toBe('hi\n');
-    expect(err).toBe('');
     expect(code).toBe(3);
-    expect(p.exitCode).toBe(3);
-    // wait after exit: the same code, at once
-    expect(await p.wait()).toBe(3);
     const g = await hcsd.control.guest(vm.id);
     const info = g.processes.find((x) => x.pid === p.pid);
     expect(info).toMatchObject({
@@ -110,32 +105,10 @@ describe('execIntoUVM', () => {
     expect(wait?.request).toMatchObject({ ProcessId: p.pid, TimeoutInMs: 0xffffffff });
   });
 
-  it('stdin EOF: cat echoes what was written and exits 0 when stdin ends', async () => {
-    const { guest } = await up();
-    const p = await guest.execIntoUVM({ CommandLine: 'cat' });
-    const out = text(p.stdout);
-    p.stdin?.write('hello ');
-    p.stdin?.end('world\n');
-    expect(await out).toBe('hello world\n');
-    expect(await p.wait()).toBe(0);
-    await p.close();
-  });
-
-  it('interleaved stdout/stderr arrive on their own streams, each in order', async () => {
-    const { guest } = await up();
-    const p = await guest.execIntoUVM({ CommandArgs: ['interleave', '200'] });
-    const [out, err, code] = await Promise.all([text(p.stdout), text(p.stderr), p.wait()]);
-    expect(code).toBe(0);
-    expect(out).toBe(Array.from({ length: 200 }, (_, i) => `out ${i}\n`).join(''));
-    expect(err).toBe(Array.from({ length: 200 }, (_, i) => `err ${i}\n`).join(''));
-    await p.close();
-  });
-
   it('10 MB through stdout: the guest waits while the host does not read (backpressure), then every byte arrives', async () => {
     const { vm, guest } = await up();
     const total = 10 * 1024 * 1024;
     const p = await guest.execIntoUVM({ CommandArgs: ['stream', String(total)], CreateStdInPipe: false });
-    expect(p.stdin).toBeNull();
     // nobody reads stdout yet (the relay is paused): the guest must stop well short of 10 MB
     await new Promise((r) => setTimeout(r, 400));
     const g = await hcsd.control.guest(vm.id);
@@ -155,51 +128,9 @@ describe('execIntoUVM', () => {
     await p.close();
   }, 60_000);
 
-  it('a terminal: one pty stream (no stderr), CRLF output; signal and resize of a UVM process → 0xC037010E (§10)', async () => {
-    const { guest } = await up();
-    const p = await guest.execIntoUVM({
-      CommandArgs: ['sh', '-c', 'echo a; cat /nope'],
-      EmulateConsole: true,
-      ConsoleSize: [30, 100],
-    });
-    expect(p.terminal).toBe(true);
-    expect(p.stderr).toBeNull();
-    const [out, code] = await Promise.all([text(p.stdout), p.wait()]);
-    expect(out).toBe('a\r\ncat: /nope: No such file or directory\r\n');
-    expect(code).toBe(1);
-    const q = await guest.execIntoUVM({ CommandArgs: ['sleep', '30'] });
-    const e1 = await rejection<HcsError>(q.signal('SIGTERM'));
-    expect(e1.code).toBe('HCS_E_SYSTEM_NOT_FOUND');
-    expect(e1.hresult).toBe(0xc037010e);
-    const e2 = await rejection<HcsError>(q.resize(120, 40));
-    expect(e2.hresult).toBe(0xc037010e);
-    await q.close();
-    await p.close();
-  });
-
-  it('close during a pending wait rejects it with Closed; close is idempotent; use after close is Closed', async () => {
-    const { guest } = await up();
-    const p = await guest.execIntoUVM({ CommandArgs: ['sleep', '30'] });
-    const w = rejection<HcsError>(p.wait());
-    await p.close();
-    await p.close();
-    expect((await w).code).toBe('Closed');
-    expect((await rejection<HcsError>(p.wait())).code).toBe('Closed');
-    expect((await rejection<HcsError>(p.signal(9))).code).toBe('Closed');
-    const ac = new AbortController();
-    const q = await guest.execIntoUVM({ CommandArgs: ['sleep', '30'] });
-    const aborted = rejection<HcsError>(q.wait({ signal: ac.signal }));
-    ac.abort('stop');
-    expect((await aborted).code).toBe('Aborted');
-    await q.close();
-  });
-
-  it('errors: an unknown command is E_FAIL, bad parameters are InvalidArgument, an aborted call sends nothing', async () => {
+  it('bad parameters and an aborted call send nothing to the guest (its request log)', async () => {
     const { vm, guest } = await up();
     const before = (await hcsd.control.guest(vm.id)).requests.length;
-    const bad = await rejection<HcsError>(guest.execIntoUVM({ CommandArgs: ['/usr/bin/python3'] }));
-    expect(bad.code).toBe('E_FAIL');
-    expect(bad.hcsMessage).toContain('executable file not found');
     expect(
       (await rejection<HcsError>(guest.execIntoUVM({ CommandArgs: ['echo'], ConsoleSize: [1] as never })))
         .code,
@@ -213,18 +144,7 @@ describe('execIntoUVM', () => {
     expect(
       (await rejection<HcsError>(guest.execIntoUVM({ CommandArgs: ['echo'] }, { signal: ac.signal }))).code,
     ).toBe('Aborted');
-    const after = (await hcsd.control.guest(vm.id)).requests;
-    expect(after.length - before).toBe(1); // only the unknown command reached the guest
-    // an unknown pid: WaitForProcess → ERROR_NOT_FOUND (raw)
-    const nf = await rejection<HcsError>(
-      guest.rpc(0x00100601, { ProcessId: 99999, TimeoutInMs: 0xffffffff }, { containerId: NULL_ID }),
-    );
-    expect(nf.code).toBe('ERROR_NOT_FOUND');
-    // a WaitForProcess timeout → 0xC0370109
-    const p = await guest.execIntoUVM({ CommandArgs: ['sleep', '30'] });
-    const to = await rejection<HcsError>(guest.rpc(0x00100601, { ProcessId: p.pid, TimeoutInMs: 50 }));
-    expect(to.hresult).toBe(0xc0370109);
-    await p.close();
+    expect((await hcsd.control.guest(vm.id)).requests.length).toBe(before);
   });
 });
 

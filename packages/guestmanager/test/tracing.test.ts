@@ -1,7 +1,8 @@
 /**
  * Guest requests on hcs-core's `uvmkit:guest:request` tracing channel: a subscriber sees
  * start/end for NegotiateProtocol and a ModifySettings (with its ResourceType and RequestType),
- * and an error event with the guest's HRESULT and code when the agent fails a request.
+ * and an error event with the guest's HRESULT and code when the agent fails a request (a fault
+ * of the emulated agent; the shared suite ./agent/suite.ts traces a real failure on both agents).
  */
 import { tracingChannel } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
-# /init of the uvmkit guest initramfs (built by image/build.mjs). Mounts the kernel filesystems,
-# loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
+# /init of the uvmkit guest initramfs (built by image/build.mjs). Mounts the kernel filesystems
+# (cgroup2 too), loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
 # that the image carries (/bin/uvmkit-relay, then /bin/uvmkit-gcs), reports the devices on the
 # serial console, prints the ready marker, and then reports every device change (checked each
 # second; hot-plugged disks and pmem devices at once, as `uvmkit-init: uevent add sda`). Lines
@@ -13,6 +13,8 @@
 echo "uvmkit-init: start uptime=$(cut -d' ' -f1 /proc/uptime)"
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
+# cgroup2 with the memory controller for children: uvmkit-gcs's containers cgroup (PodCgroupMemoryLimit)
+mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mount -t tmpfs tmpfs /tmp
 hostname uvm
 ip link set lo up 2>/dev/null

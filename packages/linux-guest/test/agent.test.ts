@@ -161,6 +161,8 @@ beforeAll(async () => {
     mkdirSync(join(sys, 'class/scsi_host', `host${h}`), { recursive: true });
     writeFileSync(join(sys, 'class/scsi_host', `host${h}`, 'proc_name'), `${name}\n`);
   }
+  // host9 (controller 1) takes targeted scans (the kernel's sysfs `scan` file; the others have none)
+  writeFileSync(join(sys, 'class/scsi_host/host9/scan'), '');
   mkdirSync(dev);
   const disk = ext4Loop('disk', { 'marker.txt': 'marker from the SCSI disk\n' });
   mkdirSync(join(sys, 'bus/scsi/devices/9:0:0:3/block', disk), { recursive: true });
@@ -379,6 +381,15 @@ describe('uvmkit-gcs with guestmanager through the relay', () => {
     );
     expect(absent.hresult).toBe(0x80070490);
     expect(absent.message).toContain('no SCSI disk at controller 0 LUN 9 after 1500 ms');
+    // where the kernel can scan, one targeted scan that finds no LUN fails at once
+    const scanned = await rejection<HcsError>(
+      guest.addMappedVirtualDisk({ MountPath: join(dir, 'mnt/y'), Controller: 1, Lun: 8 }),
+    );
+    expect(scanned.hresult).toBe(0x80070490);
+    expect(scanned.message).toContain(
+      'no SCSI disk at controller 1 LUN 8 (a scan of SCSI host 9 found none)',
+    );
+    expect(readFileSync(join(sys, 'class/scsi_host/host9/scan'), 'utf8')).toBe('0 0 8');
   });
 
   it('MappedVirtualDisk EnsureFilesystem formats an empty disk (mkfs.ext4) and mounts it read-write; BlockDev binds the device node', async () => {

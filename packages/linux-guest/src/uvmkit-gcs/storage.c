@@ -4,7 +4,7 @@
  * - MappedVirtualDisk: SCSI controller index i is the i-th virtio-scsi host (sysfs
  *   class/scsi_host/host<N>/proc_name == "virtio_scsi", in host-number order, i.e. probe order);
  *   the disk is bus/scsi/devices/<host>:0:0:<lun>/block/<name>, waited for up to
- *   --device-timeout; mounted at MountPath (ext4/xfs/erofs probed, or Filesystem; ReadOnly;
+ *   --device-timeout (after one targeted sysfs scan: a LUN the scan does not find fails at once); mounted at MountPath (ext4/xfs/erofs probed, or Filesystem; ReadOnly;
  *   Options as mount flags/data; EnsureFilesystem runs mkfs.<fs> on an empty disk; BlockDev
  *   bind-mounts the device node itself). Remove unmounts.
  * - SCSIDevice Remove: writes 1 to the device's sysfs `delete` (the hot-unplug cleanup).
@@ -160,6 +160,24 @@ static void scsi_block(int host, unsigned lun, char *name, size_t cap) {
   closedir(d);
 }
 
+/* Ask the kernel to scan <host>:0:0:<lun> now (sysfs scan, synchronous: when the write returns, a
+ * LUN the host attached is a SCSI device, even if its block device is still probing). True when
+ * the scan ran and found no such LUN; false when it is there or no scan could be asked (no `scan`
+ * file: it is never created). */
+static bool scsi_scan_absent(int host, unsigned lun) {
+  char path[PATH_MAX], value[32];
+  snprintf(path, sizeof path, "%s/class/scsi_host/host%d/scan", cfg.sysfs, host);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int n = snprintf(value, sizeof value, "0 0 %u", lun);
+  ssize_t w = write(fd, value, (size_t)n);
+  close(fd);
+  if (w != n) return false;
+  struct stat st;
+  snprintf(path, sizeof path, "%s/bus/scsi/devices/%d:0:0:%u", cfg.sysfs, host, lun);
+  return stat(path, &st) != 0 && errno == ENOENT;
+}
+
 int res_mapped_virtual_disk(bool add, const json_value *s, gerr *e) {
   const char *mount_path, *filesystem;
   uint64_t lun, controller, partition;
@@ -180,12 +198,23 @@ int res_mapped_virtual_disk(bool add, const json_value *s, gerr *e) {
   uint64_t deadline = now_ms() + (uint64_t)cfg.device_timeout_ms;
   int host;
   char name[64] = "";
+  bool scanned = false, absent = false;
   for (;;) {
     host = scsi_host((unsigned)controller);
     if (host >= 0) scsi_block(host, (unsigned)lun, name, sizeof name);
     if (name[0] != '\0' || now_ms() >= deadline) break;
+    /* not there yet: one targeted scan tells a LUN still probing from one the host never attached
+     * (the host attaches before it asks the guest), so an absent disk fails now, not at the deadline */
+    if (host >= 0 && !scanned) {
+      scanned = true;
+      absent = scsi_scan_absent(host, (unsigned)lun);
+      if (absent) break;
+    }
     sleep_ms(20);
   }
+  if (absent)
+    return GFAIL(e, HR_NOT_FOUND, "no SCSI disk at controller %llu LUN %llu (a scan of SCSI host %d found none)",
+                 (unsigned long long)controller, (unsigned long long)lun, host);
   if (name[0] == '\0')
     return GFAIL(e, HR_NOT_FOUND, "no SCSI disk at controller %llu LUN %llu after %d ms%s",
                  (unsigned long long)controller, (unsigned long long)lun, cfg.device_timeout_ms,
