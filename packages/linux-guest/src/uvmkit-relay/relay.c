@@ -31,7 +31,7 @@
 #define OUT_READ_LIMIT (512u * 1024u)    /* stop reading the port above this much queued output */
 #define OUT_SOFT (64u * 1024u)           /* stop reading local sockets above this */
 #define PORT_WRITE_MAX 32768u            /* one virtqueue kick */
-#define PORT_READ_BUF 65536u
+#define PORT_READ_MAX 65536u            /* port bytes read per loop round at most */
 #define PORT_READ_CHUNK 4096u          /* a virtio read returns at most one 4 KiB buffer */
 #define CREDIT_BATCH (64u * 1024u)
 #define HEADER_TIMEOUT_MS 10000
@@ -69,7 +69,6 @@ static uint32_t next_id = 1, last_host_id;
 static struct relay_parser parser;
 static uint8_t out[OUT_CAP + RELAY_MAX_FRAME];
 static size_t out_off, out_len; /* queued bytes are out[out_off..out_len) */
-static uint8_t port_buf[PORT_READ_BUF];
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...) {
@@ -715,38 +714,35 @@ static void port_write(void) {
 }
 
 /*
- * Returns 0 to go on, 1 on a clean stop, -1 on a fatal error. A virtio read returns one receive
- * buffer (at most 4 KiB, qemu.md §8); a full one says more may be queued, so it reads on (up to
- * PORT_READ_BUF) instead of going back to poll for every 4 KiB. A short read ends the round.
+ * Returns 0 to go on, 1 on a clean stop, -1 on a fatal error. Reads go straight into the parser's
+ * buffer (no copy). A virtio read returns one receive buffer (at most 4 KiB, qemu.md §8); a full
+ * one says more may be queued, so it reads on (up to PORT_READ_MAX a round) instead of going back
+ * to poll for every 4 KiB. A short read ends the round.
  */
 static int port_read(void) {
   size_t got = 0;
-  int rc = 0;
-  while (got < sizeof port_buf) {
-    ssize_t n = read(port_fd, port_buf + got, sizeof port_buf - got);
+  while (got < PORT_READ_MAX && out_pending() < OUT_READ_LIMIT) {
+    size_t room;
+    uint8_t *dst = relay_parser_space(&parser, &room);
+    ssize_t n = read(port_fd, dst, room);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (!port_virtio) {
-        rc = -1;
-      } else {
-        rc = 2;
-      }
-      break;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      if (!port_virtio) return -1;
+      host_lost();
+      return 0;
     }
     if (n == 0) {
-      rc = port_virtio ? 2 : 1; /* a socket standing in for the port: its peer is gone for good */
-      break;
+      if (!port_virtio) return 1; /* a socket standing in for the port: its peer is gone for good */
+      host_lost();
+      return 0;
     }
     got += (size_t)n;
-    if ((size_t)n < PORT_READ_CHUNK) break;
+    relay_parser_commit(&parser, (size_t)n, &parser_cb);
+    if (!port_active) return 0; /* a frame's handling lost the host */
+    if ((size_t)n < PORT_READ_CHUNK) return 0;
   }
-  if (got > 0) relay_parser_feed(&parser, port_buf, got, &parser_cb);
-  if (rc == 2) {
-    host_lost();
-    rc = 0;
-  }
-  return rc;
+  return 0;
 }
 
 int relay_serve(const struct relay_opts *o) {
