@@ -17,11 +17,13 @@ void relay_put_header(uint8_t *out, uint8_t type, uint16_t len, uint32_t stream)
 void relay_parser_init(struct relay_parser *p) {
   p->scanning = 1;
   p->have = 0;
+  p->resets = 0;
 }
 
 void relay_parser_resync(struct relay_parser *p) {
   p->scanning = 1;
   p->have = 0;
+  p->resets++;
 }
 
 /* Header-only checks: what can be rejected before the payload arrives. */
@@ -102,50 +104,71 @@ static int scan(struct relay_parser *p) {
   return 0;
 }
 
-static size_t append(struct relay_parser *p, const uint8_t **data, size_t *n, size_t want) {
-  size_t take = want < *n ? want : *n;
-  memcpy(p->buf + p->have, *data, take);
-  p->have += take;
-  *data += take;
-  *n -= take;
-  return take;
+/* Move buf[off..have) to the front. */
+static void compact(struct relay_parser *p, size_t off) {
+  if (off == 0) return;
+  memmove(p->buf, p->buf + off, p->have - off);
+  p->have -= off;
+}
+
+/*
+ * Consume what is buffered: every complete frame is handed over in place (no copy); what is left
+ * is at most one partial frame (or, scanning, a marker's length of tail), moved to the front once.
+ */
+static void process(struct relay_parser *p, const struct relay_parser_cb *cb) {
+  size_t off = 0;
+  for (;;) {
+    if (p->scanning) {
+      compact(p, off);
+      off = 0;
+      if (!scan(p)) return;
+      continue;
+    }
+    const uint8_t *b = p->buf + off;
+    size_t have = p->have - off;
+    if (have < RELAY_HDR) break;
+    const char *why = check_header(b);
+    if (why == NULL) {
+      size_t total = RELAY_HDR + relay_get16(b + 2);
+      if (have < total) break;
+      struct relay_frame f = {
+          .type = b[0], .len = relay_get16(b + 2), .stream = relay_get32(b + 4), .payload = b + RELAY_HDR,
+      };
+      unsigned resets = p->resets;
+      why = relay_check_host_frame(&f);
+      if (why == NULL) why = cb->on_frame(cb->ctx, &f);
+      if (p->resets != resets) return; /* the callback resynced: the buffer is gone */
+      if (why == NULL) {
+        off += total;
+        continue;
+      }
+    }
+    compact(p, off);
+    off = 0;
+    fail(p, cb, why);
+  }
+  compact(p, off);
+}
+
+uint8_t *relay_parser_space(struct relay_parser *p, size_t *room) {
+  *room = sizeof p->buf - p->have;
+  return p->buf + p->have;
+}
+
+void relay_parser_commit(struct relay_parser *p, size_t n, const struct relay_parser_cb *cb) {
+  p->have += n;
+  process(p, cb);
 }
 
 void relay_parser_feed(struct relay_parser *p, const uint8_t *data, size_t n, const struct relay_parser_cb *cb) {
-  for (;;) {
-    if (p->scanning && !scan(p)) {
-      if (n == 0) return;
-      append(p, &data, &n, sizeof p->buf - p->have);
-      continue;
-    }
-    if (p->have < RELAY_HDR) {
-      if (n == 0) return;
-      append(p, &data, &n, RELAY_HDR - p->have);
-      continue;
-    }
-    const char *why = check_header(p->buf);
-    if (why != NULL) {
-      fail(p, cb, why);
-      continue;
-    }
-    size_t total = RELAY_HDR + relay_get16(p->buf + 2);
-    if (p->have < total) {
-      if (n == 0) return;
-      append(p, &data, &n, total - p->have);
-      continue;
-    }
-    struct relay_frame f = {
-        .type = p->buf[0], .len = relay_get16(p->buf + 2), .stream = relay_get32(p->buf + 4),
-        .payload = p->buf + RELAY_HDR,
-    };
-    why = relay_check_host_frame(&f);
-    if (why == NULL) why = cb->on_frame(cb->ctx, &f);
-    if (why != NULL) {
-      fail(p, cb, why);
-      continue;
-    }
-    memmove(p->buf, p->buf + total, p->have - total);
-    p->have -= total;
+  while (n > 0) {
+    size_t room;
+    uint8_t *dst = relay_parser_space(p, &room);
+    size_t take = n < room ? n : room;
+    memcpy(dst, data, take);
+    data += take;
+    n -= take;
+    relay_parser_commit(p, take, cb);
   }
 }
 

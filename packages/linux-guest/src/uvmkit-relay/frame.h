@@ -56,10 +56,15 @@ struct relay_frame {
   const uint8_t *payload;
 };
 
+/* Two frames of room: after every complete frame is consumed at most one partial frame is left, so
+ * a reader always has at least RELAY_MAX_FRAME bytes to read into (relay_parser_space). */
+#define RELAY_PARSER_BUF (2 * RELAY_MAX_FRAME)
+
 struct relay_parser {
   int scanning;
   size_t have;
-  uint8_t buf[RELAY_MAX_FRAME];
+  unsigned resets; /* relay_parser_resync calls: a callback that resynced ends the current pass */
+  uint8_t buf[RELAY_PARSER_BUF];
 };
 
 /*
@@ -76,6 +81,12 @@ void relay_parser_init(struct relay_parser *p);
 /* Discard any partial frame and scan for the next SYNC marker. */
 void relay_parser_resync(struct relay_parser *p);
 void relay_parser_feed(struct relay_parser *p, const uint8_t *data, size_t n, const struct relay_parser_cb *cb);
+/*
+ * Zero-copy input: read straight into the parser. `space` gives where to write and how much room
+ * there is (at least RELAY_MAX_FRAME); `commit` takes the n bytes written there, as feed would.
+ */
+uint8_t *relay_parser_space(struct relay_parser *p, size_t *room);
+void relay_parser_commit(struct relay_parser *p, size_t n, const struct relay_parser_cb *cb);
 /* Shape check of one complete host→guest frame; NULL when valid, else the reason. */
 const char *relay_check_host_frame(const struct relay_frame *f);
 

@@ -123,18 +123,28 @@ struct echo_conn {
   char buf[65536];
 };
 
-/* One echo connection's turn: write what is buffered, else read more. Returns 1 when it is done. */
+/* Write what is buffered; -1 when the connection broke. */
+static int echo_flush(struct echo_conn *e) {
+  ssize_t w = send(e->fd, e->buf + e->off, e->len - e->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (w < 0 && errno != EAGAIN && errno != EINTR) return -1;
+  if (w > 0) e->off += (size_t)w;
+  if (e->off == e->len) e->off = e->len = 0;
+  return 0;
+}
+
+/* One echo connection's turn: write what is buffered, else read more and write it back at once
+ * (no poll round between the two). Returns 1 when it is done. */
 static int echo_step(struct echo_conn *e, short re) {
   if (e->len > e->off) {
-    ssize_t w = send(e->fd, e->buf + e->off, e->len - e->off, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w < 0 && errno != EAGAIN && errno != EINTR) return 1;
-    if (w > 0) e->off += (size_t)w;
-    if (e->off == e->len) e->off = e->len = 0;
+    if (echo_flush(e) != 0) return 1;
   } else if (!e->eof && (re & (POLLIN | POLLHUP | POLLERR))) {
     ssize_t n = recv(e->fd, e->buf, sizeof e->buf, MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN && errno != EINTR) return 1;
     if (n == 0) e->eof = 1;
-    if (n > 0) e->len = (size_t)n;
+    if (n > 0) {
+      e->len = (size_t)n;
+      if (echo_flush(e) != 0) return 1;
+    }
   }
   if (e->eof && e->len == 0) {
     shutdown(e->fd, SHUT_WR);

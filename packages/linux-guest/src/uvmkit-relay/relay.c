@@ -31,7 +31,8 @@
 #define OUT_READ_LIMIT (512u * 1024u)    /* stop reading the port above this much queued output */
 #define OUT_SOFT (64u * 1024u)           /* stop reading local sockets above this */
 #define PORT_WRITE_MAX 32768u            /* one virtqueue kick */
-#define PORT_READ_BUF 65536u
+#define PORT_READ_MAX 65536u            /* port bytes read per loop round at most */
+#define PORT_READ_CHUNK 4096u          /* a virtio read returns at most one 4 KiB buffer */
 #define CREDIT_BATCH (64u * 1024u)
 #define HEADER_TIMEOUT_MS 10000
 #define OPEN_TIMEOUT_MS 30000
@@ -61,13 +62,13 @@ struct conn {
 };
 
 static struct conn conns[MAX_CONNS];
+static size_t conn_hi; /* every slot at or above this index is free: the loops stop here */
 static int port_fd = -1, port_virtio, port_active, api_fd = -1, sig_fd = -1, verbose;
 static int synced;
 static uint32_t next_id = 1, last_host_id;
 static struct relay_parser parser;
 static uint8_t out[OUT_CAP + RELAY_MAX_FRAME];
 static size_t out_off, out_len; /* queued bytes are out[out_off..out_len) */
-static uint8_t port_buf[PORT_READ_BUF];
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...) {
@@ -141,6 +142,7 @@ static struct conn *conn_new(enum kind k, int fd) {
       memset(c, 0, sizeof *c);
       c->kind = k;
       c->fd = fd;
+      if (i + 1 > conn_hi) conn_hi = i + 1;
       return c;
     }
   }
@@ -149,7 +151,7 @@ static struct conn *conn_new(enum kind k, int fd) {
 
 static size_t count(enum kind k) {
   size_t n = 0;
-  for (size_t i = 0; i < MAX_CONNS; i++) n += conns[i].kind == k;
+  for (size_t i = 0; i < conn_hi; i++) n += conns[i].kind == k;
   return n;
 }
 
@@ -159,6 +161,7 @@ static void conn_free(struct conn *c) {
   c->in = NULL;
   c->kind = K_FREE;
   c->fd = -1;
+  while (conn_hi > 0 && conns[conn_hi - 1].kind == K_FREE) conn_hi--;
 }
 
 static void say(int fd, const char *line) {
@@ -187,18 +190,18 @@ static void stream_reset_(struct conn *s, int notify, const char *err_line, int 
 #define stream_reset(s, notify, err_line) stream_reset_((s), (notify), (err_line), __LINE__)
 
 static void reset_all_streams(const char *err_line) {
-  for (size_t i = 0; i < MAX_CONNS; i++)
+  for (size_t i = 0; i < conn_hi; i++)
     if (conns[i].kind == K_STREAM) stream_reset(&conns[i], 0, err_line);
 }
 
 static struct conn *find_stream(uint32_t id) {
-  for (size_t i = 0; i < MAX_CONNS; i++)
+  for (size_t i = 0; i < conn_hi; i++)
     if (conns[i].kind == K_STREAM && conns[i].id == id) return &conns[i];
   return NULL;
 }
 
 static struct conn *find_listener(const uint8_t guid[16]) {
-  for (size_t i = 0; i < MAX_CONNS; i++)
+  for (size_t i = 0; i < conn_hi; i++)
     if (conns[i].kind == K_LISTEN && memcmp(conns[i].guid, guid, 16) == 0) return &conns[i];
   return NULL;
 }
@@ -294,7 +297,7 @@ static void send_hello(const uint8_t nonce[8]) {
   uint8_t b[RELAY_HELLO_BASE + 16 * RELAY_MAX_LISTENERS];
   size_t n = RELAY_HELLO_BASE;
   uint16_t nl = 0;
-  for (size_t i = 0; i < MAX_CONNS && nl < RELAY_MAX_LISTENERS; i++) {
+  for (size_t i = 0; i < conn_hi && nl < RELAY_MAX_LISTENERS; i++) {
     if (conns[i].kind != K_LISTEN) continue;
     memcpy(b + n, conns[i].guid, 16);
     n += 16;
@@ -452,6 +455,27 @@ static void on_parse_error(void *ctx, const char *why) {
 
 static const struct relay_parser_cb parser_cb = {.on_frame = on_frame, .on_error = on_parse_error};
 
+/*
+ * SIGIO (O_ASYNC) is on only while no host is behind the port: with a host, poll() sees its
+ * disconnect as POLLHUP, and a SIGIO per input interrupt would cost a signal and two signalfd reads
+ * per wake-up. Turning it on, the port is polled once: a host that connected before O_ASYNC was
+ * set sent its SIGIO to nobody.
+ */
+static int port_async(int on) {
+  int fl = fcntl(port_fd, F_GETFL);
+  if (fl < 0 || fcntl(port_fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC) != 0) {
+    logf_("O_ASYNC on the port: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* 1 when a host is behind the virtio port now (poll does not report POLLHUP). */
+static int host_present(void) {
+  struct pollfd p = {.fd = port_fd, .events = POLLIN};
+  return poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP);
+}
+
 /* No host behind the virtio port: reset everything and wait for a SIGIO. */
 static void host_lost(void) {
   if (synced) logf_("host disconnected");
@@ -460,6 +484,11 @@ static void host_lost(void) {
   relay_parser_resync(&parser);
   out_off = out_len = 0;
   port_active = 0;
+  port_async(1);
+  if (host_present()) {
+    port_async(0);
+    port_active = 1;
+  }
 }
 
 /* ---- guest-side API ---- */
@@ -564,7 +593,11 @@ static void stream_read(struct conn *s) {
   while (got < max) {
     ssize_t n = recv(s->fd, p + RELAY_HDR + got, max - got, MSG_DONTWAIT);
     if (n > 0) {
+      /* A stream socket's recv returns all it holds: a short one drained it (poll says when more
+       * comes), so no second recv just to see EAGAIN. */
+      int drained = (size_t)n < max - got;
       got += (size_t)n;
+      if (drained) break;
       continue;
     }
     if (n == 0) {
@@ -680,21 +713,35 @@ static void port_write(void) {
   if (out_pending() == 0) out_off = out_len = 0;
 }
 
-/* Returns 0 to go on, 1 on a clean stop, -1 on a fatal error. */
+/*
+ * Returns 0 to go on, 1 on a clean stop, -1 on a fatal error. Reads go straight into the parser's
+ * buffer (no copy). A virtio read returns one receive buffer (at most 4 KiB, qemu.md §8); a full
+ * one says more may be queued, so it reads on (up to PORT_READ_MAX a round) instead of going back
+ * to poll for every 4 KiB. A short read ends the round.
+ */
 static int port_read(void) {
-  ssize_t n = read(port_fd, port_buf, sizeof port_buf);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    if (!port_virtio) return -1;
-    host_lost();
-    return 0;
+  size_t got = 0;
+  while (got < PORT_READ_MAX && out_pending() < OUT_READ_LIMIT) {
+    size_t room;
+    uint8_t *dst = relay_parser_space(&parser, &room);
+    ssize_t n = read(port_fd, dst, room);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      if (!port_virtio) return -1;
+      host_lost();
+      return 0;
+    }
+    if (n == 0) {
+      if (!port_virtio) return 1; /* a socket standing in for the port: its peer is gone for good */
+      host_lost();
+      return 0;
+    }
+    got += (size_t)n;
+    relay_parser_commit(&parser, (size_t)n, &parser_cb);
+    if (!port_active) return 0; /* a frame's handling lost the host */
+    if ((size_t)n < PORT_READ_CHUNK) return 0;
   }
-  if (n == 0) {
-    if (!port_virtio) return 1; /* a socket standing in for the port: its peer is gone for good */
-    host_lost();
-    return 0;
-  }
-  relay_parser_feed(&parser, port_buf, (size_t)n, &parser_cb);
   return 0;
 }
 
@@ -724,8 +771,8 @@ int relay_serve(const struct relay_opts *o) {
   if (port_fd < 0) return 1;
   /* SIGIO on every host connect/disconnect (and on input): the only wake-up with no host behind. */
   if (fcntl(port_fd, F_SETOWN, getpid()) != 0 ||
-      fcntl(port_fd, F_SETFL, fcntl(port_fd, F_GETFL) | O_ASYNC | O_NONBLOCK) != 0) {
-    logf_("O_ASYNC on the port: %s", strerror(errno));
+      fcntl(port_fd, F_SETFL, fcntl(port_fd, F_GETFL) | O_NONBLOCK) != 0) {
+    logf_("the port: %s", strerror(errno));
     return 1;
   }
   port_active = 1;
@@ -746,7 +793,7 @@ int relay_serve(const struct relay_opts *o) {
     if (out_pending() > 0) pev |= POLLOUT;
     pfd[np] = (struct pollfd){.fd = port_active ? port_fd : -1, .events = pev};
     who[np++] = NULL;
-    for (size_t i = 0; i < MAX_CONNS; i++) {
+    for (size_t i = 0; i < conn_hi; i++) {
       struct conn *c = &conns[i];
       short ev = 0;
       int include = 1;
@@ -775,7 +822,10 @@ int relay_serve(const struct relay_opts *o) {
       struct signalfd_siginfo si;
       while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGIO) {
-          port_active = 1;
+          if (!port_active && port_virtio && host_present()) {
+            port_async(0);
+            port_active = 1;
+          }
         } else {
           logf_("stopping on signal %u", si.ssi_signo);
           unlink(o->sock);

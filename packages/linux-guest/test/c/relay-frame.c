@@ -173,6 +173,66 @@ static void test_semantic_rejection_rescans(void) {
   CHECK(s.errors == 1 && strcmp(s.last_error, "DATA beyond the granted credit") == 0);
 }
 
+/* Reading straight into the parser (space/commit, as the relay reads its port) gives the same frames
+ * as feed: full 32 KiB DATA frames arriving in 4 KiB reads, and one frame split at every offset. */
+static void test_space_commit(void) {
+  static uint8_t payload[RELAY_MAX_PAYLOAD];
+  for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 13);
+  size_t n = sync_frame(buf);
+  for (int i = 0; i < 3; i++) n += frame(buf + n, RF_DATA, 2, payload, RELAY_MAX_PAYLOAD);
+  n += frame(buf + n, RF_CLOSE, 2, NULL, 0);
+  for (size_t step = 1; step <= 8192; step *= 2) {
+    struct seen s = {0};
+    struct relay_parser_cb cb = {.on_frame = on_frame, .on_error = on_error, .ctx = &s};
+    relay_parser_init(&parser);
+    for (size_t at = 0; at < n;) {
+      size_t room;
+      uint8_t *dst = relay_parser_space(&parser, &room);
+      CHECK(room >= RELAY_MAX_FRAME);
+      size_t take = n - at < step ? n - at : step;
+      if (take > room) take = room;
+      memcpy(dst, buf + at, take);
+      at += take;
+      relay_parser_commit(&parser, take, &cb);
+    }
+    CHECK(s.errors == 0 && s.syncs == 1 && s.frames == 5);
+    CHECK(s.data_bytes == 3 * RELAY_MAX_PAYLOAD);
+    CHECK(s.last_type == RF_CLOSE && !parser.scanning && parser.have == 0);
+  }
+}
+
+/* A callback that resyncs the parser (the relay's protocol_error when its output is over its
+ * bound) ends the pass: the rest of what was buffered is discarded, the parser scans. */
+static int resync_after;
+static const char *on_frame_resync(void *ctx, const struct relay_frame *f) {
+  struct seen *s = ctx;
+  s->frames++;
+  s->last_type = f->type;
+  if (f->type == RF_SYNC) s->syncs++;
+  if (s->frames == resync_after) relay_parser_resync(&parser);
+  return NULL;
+}
+
+static void test_callback_resync(void) {
+  size_t n = sync_frame(buf);
+  n += frame(buf + n, RF_DATA, 2, "abc", 3);
+  n += frame(buf + n, RF_DATA, 2, "def", 3);
+  n += sync_frame(buf + n);
+  n += frame(buf + n, RF_CLOSE, 2, NULL, 0);
+  struct seen s = {0};
+  struct relay_parser_cb cb = {.on_frame = on_frame_resync, .on_error = on_error, .ctx = &s};
+  relay_parser_init(&parser);
+  resync_after = 2; /* after the first DATA: everything behind it in this chunk is dropped */
+  relay_parser_feed(&parser, buf, n, &cb);
+  CHECK(s.frames == 2 && s.syncs == 1 && s.errors == 0);
+  CHECK(parser.scanning && parser.have == 0);
+  size_t m = sync_frame(buf); /* the next chunk: its SYNC is found */
+  m += frame(buf + m, RF_CLOSE, 2, NULL, 0);
+  relay_parser_feed(&parser, buf, m, &cb);
+  CHECK(s.frames == 4 && s.syncs == 2 && s.errors == 0);
+  CHECK(s.last_type == RF_CLOSE && !parser.scanning && parser.have == 0);
+}
+
 static void test_guid(void) {
   uint8_t g[16];
   char text[37];
@@ -193,6 +253,8 @@ int main(void) {
   test_pad_ends_a_partial_frame();
   test_errors_recover();
   test_semantic_rejection_rescans();
+  test_space_commit();
+  test_callback_resync();
   test_guid();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures ? 1 : 0;

@@ -67,15 +67,26 @@ export class RelayProtocolError extends Error {
   }
 }
 
-export function encodeFrame(type: FrameType, stream: number, payload?: Buffer): Buffer {
-  const len = payload?.length ?? 0;
+function putHeader(out: Buffer, type: FrameType, stream: number, len: number): void {
   if (len > MAX_PAYLOAD) throw new RangeError(`relay frame payload ${len} > ${MAX_PAYLOAD}`);
-  const out = Buffer.allocUnsafe(HEADER_SIZE + len);
   out.writeUInt8(type, 0);
   out.writeUInt8(0, 1);
   out.writeUInt16LE(len, 2);
   out.writeUInt32LE(stream >>> 0, 4);
+}
+
+export function encodeFrame(type: FrameType, stream: number, payload?: Buffer): Buffer {
+  const len = payload?.length ?? 0;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + len);
+  putHeader(out, type, stream, len);
   if (payload !== undefined) payload.copy(out, HEADER_SIZE);
+  return out;
+}
+
+/** Just the 8-byte header of a frame whose `len` payload bytes the caller writes right after it. */
+export function encodeHeader(type: FrameType, stream: number, len: number): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_SIZE);
+  putHeader(out, type, stream, len);
   return out;
 }
 

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import {
   bytesToGuid,
   encodeFrame,
+  encodeHeader,
   encodeOpenFail,
   encodeSync,
   FrameType,
@@ -501,7 +502,9 @@ export class RelayHost {
     while (s.held.length > 0 && s.credit > 0 && !this.#congested()) {
       const head = s.held[0]!;
       const n = Math.min(head.length, s.credit, MAX_PAYLOAD);
-      this.#write(encodeFrame(FrameType.Data, s.id, head.subarray(0, n)));
+      // header and payload go out as two buffers of one corked writev: no copy of the payload
+      this.#write(encodeHeader(FrameType.Data, s.id, n));
+      this.#write(n === head.length ? head : head.subarray(0, n));
       s.credit -= n;
       s.bytesOut += n;
       if (n === head.length) s.held.shift();
