@@ -17,6 +17,12 @@ const onSigint = (): void => {
   controller.abort(new Error('interrupted'));
 };
 process.on('SIGINT', onSigint);
+// `uvmctl … | head`: a reader that went away is not a crash (exec and logs act on it themselves).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

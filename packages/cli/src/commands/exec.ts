@@ -223,11 +223,15 @@ async function attach(
       from === null
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {
-            // A reader that went away (`uvmctl exec … | head`: EPIPE): discard the rest.
+            // A reader that went away (`uvmctl exec … | head`: EPIPE): the process gets SIGPIPE, as
+            // a local writer would (best effort: a guest that refuses signals keeps running); the
+            // rest of its output is discarded.
             let broken = false;
             const onError = (): void => {
+              if (broken) return;
               broken = true;
               from.resume();
+              proc.signal('SIGPIPE').catch(() => undefined);
             };
             to.on('error', onError);
             undo.push(() => to.off('error', onError));

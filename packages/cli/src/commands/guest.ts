@@ -15,8 +15,7 @@ export const GUEST_CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Connect to the guest agent of the running VM `vm`, run `fn`, close the connection. The agent
- * re-dials while the VM runs, so a VM another process started is reached (one such connection
- * per VM at a time: a second one fails with `AddressInUse`).
+ * re-dials while the VM runs, so a VM another process started is reached.
  */
 export async function connectGuest<T>(
   cli: Cli,

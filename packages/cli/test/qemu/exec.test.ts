@@ -105,6 +105,16 @@ describe('uvmctl exec (qemu engine, real agent)', () => {
     }
   });
 
+  it('a reader that goes away (| head): the guest process gets SIGPIPE, exit 141', async () => {
+    const line = `${process.execPath} ${UVMCTL} exec ${id} -- sh -c 'while :; do echo y; done' | head -1; echo "rc=\${PIPESTATUS[0]}"`;
+    const out = execFileSync('bash', ['-c', line], {
+      encoding: 'utf8',
+      env: { ...process.env, UVMKIT_HCSD_SOCKET: hcsd.socketPath },
+      timeout: 120_000,
+    });
+    expect(out).toBe('y\nrc=141\n');
+  });
+
   it('pipes stdin (EOF ends it); -e and --cwd reach the process', async () => {
     expect(await withStdin(['exec', id, '--', 'sh', '-c', 'wc -l; cat'], 'a\nb\nc\n')).toEqual({
       code: 0,
