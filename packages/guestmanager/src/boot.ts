@@ -9,7 +9,7 @@
  * object is parsed (logrus keys: `level` → the logger method — `debug`/`trace` → debug,
  * `warning`/`warn` → warn, `error`/`fatal`/`panic` → error, anything else → info; `msg` → the
  * message; every other key becomes a field); any other line is logged at info as it is. A line
- * longer than {@link MAX_LOG_LINE} is split.
+ * longer than `MAX_LOG_LINE` is split ({@link LogLineSplitter}).
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -17,13 +17,12 @@ import type { Logger } from '@uvmkit/hcs-core';
 import { type HvSocketListener, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import { ENTROPY_PORT, LOG_PORT } from '@uvmkit/hcs-schema';
 import type { Guest } from './guest.js';
+import { LogLineSplitter } from './log-lines.js';
 
 // The boot ports are published constants of the protocol: one home, @uvmkit/hcs-schema.
 export { ENTROPY_PORT, LOG_PORT };
 /** What hcsshim writes on the entropy port. */
 export const DEFAULT_ENTROPY_BYTES = 512;
-/** Longest log line kept whole. */
-export const MAX_LOG_LINE = 64 * 1024;
 
 /** Options of `Guest.prepareBootListeners`. */
 export interface BootListenersOptions {
@@ -105,29 +104,15 @@ export class BootListeners {
     this.#streams.add(s);
     s.on('error', () => {});
     const vmId = guest.vm.id;
-    let partial = '';
-    const emit = (line: string): void => {
-      if (line === '') return;
+    const lines = new LogLineSplitter((line) => {
       this.logLines++;
       forwardLogLine(logger, vmId, line);
-    };
-    s.setEncoding('utf8');
-    s.on('data', (chunk: string) => {
-      partial += chunk;
-      let i = partial.indexOf('\n');
-      while (i >= 0) {
-        emit(partial.slice(0, i).replace(/\r$/, ''));
-        partial = partial.slice(i + 1);
-        i = partial.indexOf('\n');
-      }
-      while (partial.length > MAX_LOG_LINE) {
-        emit(partial.slice(0, MAX_LOG_LINE));
-        partial = partial.slice(MAX_LOG_LINE);
-      }
     });
+    s.setEncoding('utf8');
+    s.on('data', (chunk: string) => lines.push(chunk));
     s.resume(); // accepted streams come back explicitly paused
     await new Promise<void>((resolve) => s.once('close', () => resolve()));
-    emit(partial);
+    lines.end();
     this.#streams.delete(s);
   }
 

@@ -32,6 +32,7 @@ export {
   forwardLogLine,
   LOG_PORT,
 } from './boot.js';
+export { LogLineSplitter, MAX_LOG_LINE } from './log-lines.js';
 export {
   ABANDONED_ID_CAP,
   Bridge,

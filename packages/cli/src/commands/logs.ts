@@ -17,7 +17,7 @@
  * objects unchanged, a non-JSON line as `{"msg": line}`.
  */
 import type { Duplex } from 'node:stream';
-import { LOG_PORT } from '@uvmkit/guestmanager';
+import { LOG_PORT, LogLineSplitter } from '@uvmkit/guestmanager';
 import { isHcsError } from '@uvmkit/hcs-core';
 import { listen, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import type { Cli } from '../context.js';
@@ -28,8 +28,6 @@ import type { Result } from '../output.js';
 export const LOGS_CONNECT_TIMEOUT_MS = 15_000;
 /** `logs` without `-f` ends after the stream is quiet this long. */
 export const LOGS_IDLE_MS = 1_000;
-/** Longest log line kept whole (longer ones are split). */
-const MAX_LINE = 64 * 1024;
 
 /** Options of `logs`. */
 export interface LogsOptions {
@@ -106,21 +104,16 @@ function relay(
   follow: boolean,
 ): Promise<'closed' | 'idle' | 'interrupted' | 'reader-gone'> {
   return new Promise((resolve) => {
-    let partial = '';
     let idle: NodeJS.Timeout | undefined;
     let done = false;
-    const emit = (line: string): void => {
-      if (line === '') return;
-      cli.stdout.write(`${formatLogLine(line, cli.json)}\n`);
-    };
+    const lines = new LogLineSplitter((line) => cli.stdout.write(`${formatLogLine(line, cli.json)}\n`));
     const finish = (how: 'closed' | 'idle' | 'interrupted' | 'reader-gone'): void => {
       if (done) return;
       done = true;
       if (idle !== undefined) clearTimeout(idle);
       cli.signal.removeEventListener('abort', onAbort);
       cli.stdout.off('error', onOutputError);
-      if (how !== 'reader-gone') emit(partial.replace(/\r$/, ''));
-      partial = '';
+      if (how !== 'reader-gone') lines.end();
       stream.destroy();
       resolve(how);
     };
@@ -137,17 +130,7 @@ function relay(
     stream.on('error', () => {});
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      partial += chunk;
-      let i = partial.indexOf('\n');
-      while (i >= 0) {
-        emit(partial.slice(0, i).replace(/\r$/, ''));
-        partial = partial.slice(i + 1);
-        i = partial.indexOf('\n');
-      }
-      while (partial.length > MAX_LINE) {
-        emit(partial.slice(0, MAX_LINE));
-        partial = partial.slice(MAX_LINE);
-      }
+      lines.push(chunk);
       arm();
     });
     stream.once('close', () => finish('closed'));
