@@ -32,7 +32,6 @@ export {
   forwardLogLine,
   LOG_PORT,
 } from './boot.js';
-export { LogLineSplitter, MAX_LOG_LINE } from './log-lines.js';
 export {
   ABANDONED_ID_CAP,
   Bridge,
@@ -109,6 +108,7 @@ export {
   type TimeZoneInformation,
   UTC_TIME_ZONE,
 } from './guest.js';
+export { LogLineSplitter, MAX_LOG_LINE } from './log-lines.js';
 export { type GuestRequestMethods, guestRequestMethods } from './methods.js';
 export {
   execIntoUVM,
