@@ -164,6 +164,9 @@ async function attach(
     }
     // Signals: pass them on; detach when the guest refuses, or on the third.
     let count = 0;
+    // Set once the process's exit is known: a signal answer that comes after it (the bridge
+    // closing as uvmctl ends) is no refusal.
+    let exited = false;
     const onSignal = (sig: Forwarded): void => {
       count++;
       if (count >= DETACH_AFTER_SIGNALS) {
@@ -174,6 +177,7 @@ async function attach(
       proc.signal(sig).then(
         () => undefined,
         (err: unknown) => {
+          if (exited) return;
           const why = isHcsError(err) ? `${err.code}` : String(err);
           cli.warn(`the guest did not deliver ${sig} to process ${proc.pid} (${why})`);
           detach?.(sig);
@@ -246,7 +250,11 @@ async function attach(
             from.once('error', reject);
           }),
     );
-    const finished = Promise.all([proc.wait(), ...copied]).then(([code]) => ({ exitCode: code }));
+    const waited = proc.wait().then((code) => {
+      exited = true;
+      return code;
+    });
+    const finished = Promise.all([waited, ...copied]).then(([code]) => ({ exitCode: code }));
     finished.catch(() => {}); // after a detach nobody awaits it
     return await Promise.race([finished, detached.then((sig) => ({ detached: sig }))]);
   } finally {

@@ -48,8 +48,30 @@ function resource<S extends TSchema>(type: ResourceType, settings: S): GuestReso
   return { type, settings };
 }
 
+/** The Settings schema of each resource the builders send (the declared types name hcs-schema's schemas). */
+interface GuestResourceTable {
+  readonly LcowMappedVirtualDisk: GuestResource<typeof LcowMappedVirtualDiskSettings>;
+  readonly WcowMappedVirtualDisk: GuestResource<typeof WcowMappedVirtualDiskSettings>;
+  readonly WcowContainerScratch: GuestResource<typeof WcowMappedVirtualDiskSettings>;
+  readonly ScsiDevice: GuestResource<typeof ScsiDeviceSettings>;
+  readonly LcowMappedDirectory: GuestResource<typeof LcowMappedDirectorySettings>;
+  readonly WcowMappedDirectory: GuestResource<typeof WcowMappedDirectorySettings>;
+  readonly VpmemDevice: GuestResource<typeof VpmemDeviceSettings>;
+  readonly VpciDevice: GuestResource<typeof VpciDeviceSettings>;
+  readonly LcowNetwork: GuestResource<typeof LcowNetworkAdapterSettings>;
+  readonly WcowNetwork: GuestResource<typeof WcowNetworkModifySettings>;
+  readonly NetworkNamespace: GuestResource<typeof NetworkNamespaceSettings>;
+  readonly CombinedLayers: GuestResource<typeof CombinedLayersSettings>;
+  readonly CwcowCombinedLayers: GuestResource<typeof CwcowCombinedLayersSettings>;
+  readonly BlockCims: GuestResource<typeof BlockCimsSettings>;
+  readonly HvSocket: GuestResource<typeof HvSocketAddressSettings>;
+  readonly SecurityPolicy: GuestResource<typeof SecurityPolicySettings>;
+  readonly SecurityPolicyFragment: GuestResource<typeof SecurityPolicyFragmentSettings>;
+  readonly PodCgroupMemoryLimit: GuestResource<typeof PodCgroupMemoryLimitSettings>;
+}
+
 /** The resources the builders send, each with its Settings schema (LCOW and WCOW differ for three). */
-export const GuestResources = {
+export const GuestResources: GuestResourceTable = {
   LcowMappedVirtualDisk: resource(ResourceType.MappedVirtualDisk, LcowMappedVirtualDiskSettings),
   WcowMappedVirtualDisk: resource(ResourceType.MappedVirtualDisk, WcowMappedVirtualDiskSettings),
   WcowContainerScratch: resource(
@@ -71,7 +93,7 @@ export const GuestResources = {
   SecurityPolicy: resource(ResourceType.SecurityPolicy, SecurityPolicySettings),
   SecurityPolicyFragment: resource(ResourceType.SecurityPolicyFragment, SecurityPolicyFragmentSettings),
   PodCgroupMemoryLimit: resource(ResourceType.PodCgroupMemoryLimit, PodCgroupMemoryLimitSettings),
-} as const;
+};
 
 /**
  * Send a typed guest modification. The Settings are checked against the resource's schema
