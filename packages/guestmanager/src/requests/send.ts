@@ -38,17 +38,18 @@ export const ResourceType = GuestResourceType;
 /** One of {@link ResourceType}. */
 export type ResourceType = GuestResourceType;
 
-/** A guest resource as the builders send it: its ResourceType and the schema of its Settings. */
+/** @internal A guest resource as the builders send it: its ResourceType and the schema of its Settings. */
 export interface GuestResource<S extends TSchema> {
   readonly type: ResourceType;
   readonly settings: S;
 }
 
+/** @internal */
 function resource<S extends TSchema>(type: ResourceType, settings: S): GuestResource<S> {
   return { type, settings };
 }
 
-/** The resources the builders send, each with its Settings schema (LCOW and WCOW differ for three). */
+/** @internal The resources the builders send, each with its Settings schema (LCOW and WCOW differ for three). */
 export const GuestResources = {
   LcowMappedVirtualDisk: resource(ResourceType.MappedVirtualDisk, LcowMappedVirtualDiskSettings),
   WcowMappedVirtualDisk: resource(ResourceType.MappedVirtualDisk, WcowMappedVirtualDiskSettings),
@@ -74,6 +75,7 @@ export const GuestResources = {
 } as const;
 
 /**
+ * @internal
  * Send a typed guest modification. The Settings are checked against the resource's schema
  * first: a mismatch is an `InvalidArgument` naming the resource and the field, and nothing is sent.
  */
