@@ -14,6 +14,7 @@
  */
 import { type CallOptions, ClosedError, HRESULT, hresultEquals, isHcsError } from '@uvmkit/hcs-core';
 import { abortedError, checkCallOptions, invalidArgument, timeoutError } from '@uvmkit/hcs-core/manager';
+import type { LinuxContainerConfigDocument } from '@uvmkit/hcs-schema';
 import type { Bridge, ContainerNotification, ResponseBase } from './bridge/bridge.js';
 import { anyInString, fromAnyInString, NULL_CONTAINER_ID, RpcProc, ZERO_GUID } from './bridge/protocol.js';
 import { ConnectionLostError } from './errors.js';
@@ -86,7 +87,7 @@ export async function createContainer(
     OciBundlePath: options.bundlePath ?? `/run/gcs/c/${id}`,
     OciSpecification: ociSpec,
     ...(options.scratchDirPath === undefined ? {} : { ScratchDirPath: options.scratchDirPath }),
-  };
+  } satisfies LinuxContainerConfigDocument;
   guest.forgetContainerExit(id);
   await bridge.rpc(
     RpcProc.Create,

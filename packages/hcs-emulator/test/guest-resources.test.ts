@@ -441,7 +441,7 @@ describe('decoding with the guest request schemas of @uvmkit/hcs-schema', () => 
     b.close();
   });
 
-  it('ExecuteProcess / WaitForProcess / SignalProcess / ResizeConsole: the process fields are checked by their schemas', async () => {
+  it('Create / ExecuteProcess / WaitForProcess / SignalProcess / ResizeConsole: checked by their schemas', async () => {
     const { b } = await h.connected();
     const base = { ContainerId: NULL_ID, ActivityId: NULL_ID };
     const wait = await b.call(0x10100601, { ...base, ProcessId: -1 });
@@ -470,6 +470,18 @@ describe('decoding with the guest request schemas of @uvmkit/hcs-schema', () => 
     expect([relay.json?.Result, relay.json?.ErrorMessage]).toEqual([
       INVALID_JSON,
       'Settings.VsockStdioRelaySettings.StdIn: cannot unmarshal into uint32',
+    ]);
+    const create = await b.call(0x10100101, {
+      ContainerId: 'c-schema',
+      ActivityId: NULL_ID,
+      ContainerConfig: JSON.stringify({
+        SchemaVersion: { Major: 2, Minor: '1' },
+        OciSpecification: { linux: {} },
+      }),
+    });
+    expect([create.json?.Result, create.json?.ErrorMessage]).toEqual([
+      INVALID_JSON,
+      'ContainerConfig.SchemaVersion.Minor: cannot unmarshal into uint32',
     ]);
     const signal = await b.call(0x10100701, { ...base, ProcessId: 'one' });
     expect([signal.json?.Result, signal.json?.ErrorMessage]).toEqual([

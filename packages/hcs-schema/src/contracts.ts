@@ -26,9 +26,11 @@ export {
   vsockServiceIdOf,
 } from './gcs/constants.js';
 export {
+  CreateRequest,
   ExecuteProcessRequest,
   ExecuteProcessSettings,
   GcsRequestBase,
+  LinuxContainerConfigDocument,
   ModifySettingsMessage,
   NegotiateProtocolRequest,
   ProcessParametersDocument,

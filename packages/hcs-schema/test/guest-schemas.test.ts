@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BlockCimsSettings,
   CombinedLayersSettings,
+  CreateRequest,
   check,
   decodeGuestRequest,
   ExecuteProcessRequest,
@@ -14,6 +15,7 @@ import {
   GuestResourceType,
   LcowMappedVirtualDiskSettings,
   LcowNetworkAdapterSettings,
+  LinuxContainerConfigDocument,
   NegotiateProtocolRequest,
   ProcessParametersDocument,
   ResizeConsoleRequest,
@@ -80,6 +82,30 @@ describe('bridge messages', () => {
       decodeGuestRequest(ExecuteProcessRequest, { Settings: { StdioRelaySettings: { StdErr: 2 } } }),
     ).toMatchObject({
       path: 'Settings.StdioRelaySettings.StdErr',
+      goType: 'string',
+    });
+  });
+
+  it('Create: the Linux container config (schema version, bundle path, OCI spec)', () => {
+    const config = {
+      SchemaVersion: { Major: 2, Minor: 1 },
+      OciBundlePath: '/run/gcs/c/x',
+      OciSpecification: {},
+    };
+    expect(decodeGuestRequest(LinuxContainerConfigDocument, config)).toEqual({ ok: true, value: config });
+    expect(decodeGuestRequest(LinuxContainerConfigDocument, { SchemaVersion: { Major: '2' } })).toMatchObject(
+      {
+        path: 'SchemaVersion.Major',
+        goType: 'uint32',
+      },
+    );
+    expect(decodeGuestRequest(LinuxContainerConfigDocument, { OciSpecification: [] })).toMatchObject({
+      path: 'OciSpecification',
+      goType: 'object',
+      element: false,
+    });
+    expect(decodeGuestRequest(CreateRequest, { ContainerConfig: config })).toMatchObject({
+      path: 'ContainerConfig',
       goType: 'string',
     });
   });

@@ -38,40 +38,19 @@ export const ResourceType = GuestResourceType;
 /** One of {@link ResourceType}. */
 export type ResourceType = GuestResourceType;
 
-/** A guest resource as the builders send it: its ResourceType and the schema of its Settings. */
+/** @internal A guest resource as the builders send it: its ResourceType and the schema of its Settings. */
 export interface GuestResource<S extends TSchema> {
   readonly type: ResourceType;
   readonly settings: S;
 }
 
+/** @internal */
 function resource<S extends TSchema>(type: ResourceType, settings: S): GuestResource<S> {
   return { type, settings };
 }
 
-/** The Settings schema of each resource the builders send (the declared types name hcs-schema's schemas). */
-interface GuestResourceTable {
-  readonly LcowMappedVirtualDisk: GuestResource<typeof LcowMappedVirtualDiskSettings>;
-  readonly WcowMappedVirtualDisk: GuestResource<typeof WcowMappedVirtualDiskSettings>;
-  readonly WcowContainerScratch: GuestResource<typeof WcowMappedVirtualDiskSettings>;
-  readonly ScsiDevice: GuestResource<typeof ScsiDeviceSettings>;
-  readonly LcowMappedDirectory: GuestResource<typeof LcowMappedDirectorySettings>;
-  readonly WcowMappedDirectory: GuestResource<typeof WcowMappedDirectorySettings>;
-  readonly VpmemDevice: GuestResource<typeof VpmemDeviceSettings>;
-  readonly VpciDevice: GuestResource<typeof VpciDeviceSettings>;
-  readonly LcowNetwork: GuestResource<typeof LcowNetworkAdapterSettings>;
-  readonly WcowNetwork: GuestResource<typeof WcowNetworkModifySettings>;
-  readonly NetworkNamespace: GuestResource<typeof NetworkNamespaceSettings>;
-  readonly CombinedLayers: GuestResource<typeof CombinedLayersSettings>;
-  readonly CwcowCombinedLayers: GuestResource<typeof CwcowCombinedLayersSettings>;
-  readonly BlockCims: GuestResource<typeof BlockCimsSettings>;
-  readonly HvSocket: GuestResource<typeof HvSocketAddressSettings>;
-  readonly SecurityPolicy: GuestResource<typeof SecurityPolicySettings>;
-  readonly SecurityPolicyFragment: GuestResource<typeof SecurityPolicyFragmentSettings>;
-  readonly PodCgroupMemoryLimit: GuestResource<typeof PodCgroupMemoryLimitSettings>;
-}
-
-/** The resources the builders send, each with its Settings schema (LCOW and WCOW differ for three). */
-export const GuestResources: GuestResourceTable = {
+/** @internal The resources the builders send, each with its Settings schema (LCOW and WCOW differ for three). */
+export const GuestResources = {
   LcowMappedVirtualDisk: resource(ResourceType.MappedVirtualDisk, LcowMappedVirtualDiskSettings),
   WcowMappedVirtualDisk: resource(ResourceType.MappedVirtualDisk, WcowMappedVirtualDiskSettings),
   WcowContainerScratch: resource(
@@ -93,9 +72,10 @@ export const GuestResources: GuestResourceTable = {
   SecurityPolicy: resource(ResourceType.SecurityPolicy, SecurityPolicySettings),
   SecurityPolicyFragment: resource(ResourceType.SecurityPolicyFragment, SecurityPolicyFragmentSettings),
   PodCgroupMemoryLimit: resource(ResourceType.PodCgroupMemoryLimit, PodCgroupMemoryLimitSettings),
-};
+} as const;
 
 /**
+ * @internal
  * Send a typed guest modification. The Settings are checked against the resource's schema
  * first: a mismatch is an `InvalidArgument` naming the resource and the field, and nothing is sent.
  */

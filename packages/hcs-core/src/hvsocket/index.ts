@@ -3,9 +3,11 @@
  *
  * Owns: `listen` (a listener that accepts exactly once, tied to the VM's exit and an abort
  * signal, and then closes) and `dial`, both yielding Node duplex streams; the `SOCKADDR_HV`
- * encoder; GUID byte order; the well-known VM and service ids; the emulator mapping of an
- * address to a Unix socket `<dir>/<vmId>-<serviceId>.sock` (`$UVMKIT_HVSOCK_DIR`, else
- * `<runtime dir>/hvsock`, the private per-user runtime directory).
+ * encoder; GUID byte order; the well-known VM ids. Re-exported from their one home,
+ * `@uvmkit/hcs-schema`: the GCS service ids (in `HvSocketIds`), the vsock template
+ * (`vsockServiceId`), and the emulator mapping of an address to a Unix socket
+ * `<dir>/<vmId>-<serviceId>.sock` (`$UVMKIT_HVSOCK_DIR`, else `<runtime dir>/hvsock`, the private
+ * per-user runtime directory), which hcs-core checks (GUIDs) and creates (`ensureHvsocketDir`).
  *
  * On Windows the `hyperv` transport uses AF_HYPERV sockets through koffi with one non-blocking
  * poller on the JS thread (no pool thread per connection; see windows.ts — untested on Linux).

@@ -87,6 +87,28 @@ export const ExecuteProcessRequest = GoStruct(
 /** Static type of {@link ExecuteProcessRequest}. */
 export type ExecuteProcessRequest = Static<typeof ExecuteProcessRequest>;
 
+/**
+ * The container configuration of a Linux `Create` (§4.5: the hosted-system document, schema 2.1),
+ * carried as a string (AnyInString) in `ContainerConfig`. `OciSpecification` is an OCI runtime
+ * spec, checked by the guest's OCI rules.
+ */
+export const LinuxContainerConfigDocument = GoStruct(
+  wire({
+    SchemaVersion: GoStruct(wire({ Major: GoUInt32(), Minor: GoUInt32() })),
+    OciBundlePath: GoString(),
+    OciSpecification: GoStruct({}),
+    ScratchDirPath: GoString(),
+  }),
+  'LinuxHostedSystem',
+);
+/** Static type of {@link LinuxContainerConfigDocument}. */
+export type LinuxContainerConfigDocument = Static<typeof LinuxContainerConfigDocument>;
+
+/** `Create` (§4.5): a container (or, on Windows, the null container) from `ContainerConfig` (a JSON string). */
+export const CreateRequest = GoStruct(wire({ ...base, ContainerConfig: GoString() }), 'ContainerCreate');
+/** Static type of {@link CreateRequest}. */
+export type CreateRequest = Static<typeof CreateRequest>;
+
 /** `WaitForProcess` (§4.5): `TimeoutInMs` 0xFFFFFFFF (or absent) = no timeout. */
 export const WaitForProcessRequest = GoStruct(
   wire({ ...base, ProcessId: GoUInt32(), TimeoutInMs: GoUInt32() }),

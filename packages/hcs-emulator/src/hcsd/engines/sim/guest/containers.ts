@@ -8,9 +8,10 @@
  * least one WaitForProcess for the init pid has been answered. Processes are emulated
  * (./processes.ts), never host processes.
  */
+import { LinuxContainerConfigDocument } from '@uvmkit/hcs-schema';
 import { EmulatedProcess, SIGKILL, SIGTERM } from './processes.js';
 import { GHR, type GuestOs, gfail, NULL_CONTAINER_ID } from './protocol.js';
-import { isObj, type Obj } from './settings.js';
+import { decodeOrFail, isObj, type Obj } from './settings.js';
 import type { GuestContainer, GuestTable } from './table.js';
 
 export const isNull = (id: string): boolean => id.toLowerCase() === NULL_CONTAINER_ID;
@@ -111,6 +112,7 @@ export function create(h: ContainerHost, containerId: string, doc: Obj): Obj {
   if (!isObj(config)) gfail(GHR.INVALID_JSON, 'ContainerConfig must be a JSON object');
   let spec: Obj = {};
   if (os === 'Linux') {
+    decodeOrFail(LinuxContainerConfigDocument, config, 'ContainerConfig');
     const v = config.SchemaVersion;
     const major = isObj(v) && typeof v.Major === 'number' ? v.Major : 0;
     const minor = isObj(v) && typeof v.Minor === 'number' ? v.Minor : 0;
