@@ -58,7 +58,8 @@ describe('hcsd --listen', () => {
         [
           'wrong',
           Method.Hello,
-          ['t', '1', '1', `${secret.slice(0, -1)}0`],
+          // the last character changed (to '0', or to '1' when it is '0': then '0' would be right)
+          ['t', '1', '1', `${secret.slice(0, -1)}${secret.endsWith('0') ? '1' : '0'}`],
           'its Hello presented a wrong secret',
         ],
         [
