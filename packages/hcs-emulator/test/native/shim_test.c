@@ -1048,7 +1048,8 @@ static const char *case_kill_hcsd(void) {
   rec ev;
   rec_init(&ev);
   EXPECT_HR(HcsSetComputeSystemCallback(sys, 0, &ev, on_event), S_OK);
-  EXPECT_HR(control_delay("GetProperties", 60000, 3), S_OK);
+  /* all four calls below are held, so none can be answered before the kill */
+  EXPECT_HR(control_delay("GetProperties", 60000, 4), S_OK);
   rec done;
   rec_init(&done);
   HCS_OPERATION ops[4];
