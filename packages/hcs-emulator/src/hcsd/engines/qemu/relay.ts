@@ -101,6 +101,8 @@ const OUT_SOFT = 256 * 1024;
 /** Stop reading the guest while this much is queued toward it (it is not reading). */
 const OUT_HARD = 1024 * 1024;
 const CREDIT_BATCH = 64 * 1024;
+/** DATA payloads up to this size are copied behind their header (cheaper than a second chunk). */
+const COPY_MAX = 4096;
 /** sockaddr_un.sun_path holds 108 bytes with the NUL. */
 const MAX_UNIX_PATH = 107;
 const RECONNECT_MIN_MS = 50;
@@ -502,9 +504,14 @@ export class RelayHost {
     while (s.held.length > 0 && s.credit > 0 && !this.#congested()) {
       const head = s.held[0]!;
       const n = Math.min(head.length, s.credit, MAX_PAYLOAD);
-      // header and payload go out as two buffers of one corked writev: no copy of the payload
-      this.#write(encodeHeader(FrameType.Data, s.id, n));
-      this.#write(n === head.length ? head : head.subarray(0, n));
+      const payload = n === head.length ? head : head.subarray(0, n);
+      if (n <= COPY_MAX) {
+        this.#write(encodeFrame(FrameType.Data, s.id, payload));
+      } else {
+        // header and payload go out as two buffers of one corked writev: no copy of the payload
+        this.#write(encodeHeader(FrameType.Data, s.id, n));
+        this.#write(payload);
+      }
       s.credit -= n;
       s.bytesOut += n;
       if (n === head.length) s.held.shift();
