@@ -7,7 +7,7 @@
  *    raw echo through the same relay (`uvmkit-relay echo`, started in the guest by execIntoUVM; the
  *    host pings 256 B messages through `<hvsock dir>/<runtimeId>-<service>.sock`); goal ≥ 0.5.
  *    Rates come from median round trips. Also timed: a refused second NegotiateProtocol, which the
- *    agent answers on its reader thread (DeleteContainerState gets a thread of its own);
+ *    agent answers on its reader thread (DeleteContainerState goes to a pooled worker thread);
  *  - boot: create → guest connected (Negotiate done) through hcs-core → shim → hcsd --engine qemu,
  *    against a raw QEMU boot of the same argv (the engine's own, from its VM log) to the first
  *    `/init` line; goal ≤ 1.3;
@@ -145,8 +145,8 @@ async function bridgeTrips(guest, n) {
 
 /**
  * `n` sequential NegotiateProtocol calls after negotiation: uvmkit-gcs refuses them on its reader
- * thread, where DeleteContainerState runs on a thread of its own. The gap between the two is the
- * agent's per-request thread, not the bridge or the relay.
+ * thread, where DeleteContainerState is handed to a pooled worker thread. The gap between the two
+ * is the agent's hand-off to its worker, not the bridge or the relay.
  */
 async function readerTrips(guest, n) {
   const ms = [];
@@ -308,8 +308,8 @@ try {
       await echo.kill().catch(() => {});
       await echo.close();
       rows.readerP50.push(median(r));
-      // rates from the median round trip: the image's /init forks a burst of processes every
-      // second, and a mean would mostly measure which round trips collided with one
+      // rates from the median round trip: a mean would mostly measure which round trips collided
+      // with other work in the guest or on the host
       const bridgeRate = 1000 / median(b);
       const echoRate = 1000 / median(e);
       rows.bridgeP50.push(median(b));
@@ -385,7 +385,7 @@ try {
       `  create → connected ${m.connected.toFixed(0)} ms   raw QEMU → first /init line ${m.rawInit.toFixed(0)} ms   ratio ${result.bootRatio} (goal ≤ 1.3)`,
     );
     console.log(
-      `  guest vCPU busy while the bench idles: ${(100 * m.guestBusy).toFixed(0)}% (the image's /init polls devices every second)`,
+      `  guest vCPU busy while the bench idles: ${(100 * m.guestBusy).toFixed(0)}% (nothing in the image polls: device changes come as uevents)`,
     );
     console.log(
       `  start → exit of /bin/true p50 ${result.trueP50Ms} ms (median of ${RUNS} runs of ${EXECS})`,

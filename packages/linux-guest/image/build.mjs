@@ -7,7 +7,7 @@
  * Inputs: the kernel package that `linux-image-amd64` depends on (downloaded with `apt-get
  * download`, extracted with `dpkg-deb -x`), busybox-static's `/bin/busybox`, the device modules
  * listed below with their dependency closure (`busybox depmod -b`), `image/init.sh` (/init),
- * `image/uevent.sh` (/bin/uvmkit-uevent, run by `mdev -d` for disk and pmem uevents), and every
+ * `image/uevent.sh` (/bin/uvmkit-uevent, run by `mdev -d` for device uevents), and every
  * program `make -C packages/linux-guest guest` built (copied to the initramfs `/bin`).
  * Output: `$UVMKIT_GUEST_DIR`, default `~/.cache/uvmkit/guest/<key>`, where key is a hash of
  * all those inputs; an existing directory with the same key is reused as it is.

@@ -2,8 +2,8 @@
 # /init of the uvmkit guest initramfs (built by image/build.mjs). Mounts the kernel filesystems
 # (cgroup2 too), loads the device modules, arms the ACPI power button (poweroff -f), starts the guest programs
 # that the image carries (/bin/uvmkit-relay, then /bin/uvmkit-gcs), reports the devices on the
-# serial console, prints the ready marker, and then reports every device change (checked each
-# second; hot-plugged disks and pmem devices at once, as `uvmkit-init: uevent add sda`). Lines
+# serial console, prints the ready marker, and then reports every device change from its uevent
+# (image/uevent.sh; hot-plugged disks and pmem devices also as `uvmkit-init: uevent add sda`). Lines
 # start with `uvmkit-init:` so a host can find them in the serial log.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /mnt /sbin /usr/bin /usr/sbin /etc/acpi/PWRF
 /bin/busybox mount -t proc proc /proc
@@ -26,8 +26,15 @@ printf '#!/bin/sh\necho "uvmkit-init: power button: poweroff" >/dev/console\npow
 chmod 755 /etc/acpi/PWRF/00000080
 acpid -d >/dev/null 2>&1 &
 
-# Hot-plugged disks and pmem devices are reported at once (mdev -d reads netlink uevents and runs this).
-printf 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent\npmem[0-9]+ 0:0 660 */bin/uvmkit-uevent\n' >/etc/mdev.conf
+# Device changes are reported at once, from their uevents: mdev -d reads them from netlink and runs
+# /bin/uvmkit-uevent for disks and pmem (by name) and for NICs, virtio devices (a 9p share binding
+# its driver), virtio ports, CPUs and memory blocks (by subsystem); nothing polls.
+mkdir -p /run/uvmkit
+{
+  echo 'sd[a-z]+ 0:0 660 */bin/uvmkit-uevent'
+  echo 'pmem[0-9]+ 0:0 660 */bin/uvmkit-uevent'
+  for s in net virtio virtio-ports cpu memory; do echo "SUBSYSTEM=$s;.* 0:0 660 */bin/uvmkit-uevent"; done
+} >/etc/mdev.conf
 mdev -d
 
 # /dev/virtio-ports/<name> links (udev's job elsewhere): the relay opens its port by name.
@@ -45,23 +52,10 @@ for prog in uvmkit-relay uvmkit-gcs; do
   fi
 done
 
-devices() {
-  echo "block=$(ls /sys/block | grep -v '^ram' | tr '\n' ',')" \
-    "net=$(ls /sys/class/net | tr '\n' ',')" \
-    "pmem=$(ls /dev | grep '^pmem' | tr '\n' ',')" \
-    "ports=$(for p in /sys/class/virtio-ports/*/name; do [ -f "$p" ] && cat "$p"; done | tr '\n' ',')" \
-    "9p=$(cat /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null | tr '\0\n' ',,')" \
-    "cpus=$(cat /sys/devices/system/cpu/online)" \
-    "mem=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)kB"
-}
-last="$(devices)"
-echo "uvmkit-init: devices $last"
+# The first devices line (the uevent handler prints the later ones), then the ready marker; then
+# /init only reaps orphans.
+/bin/uvmkit-uevent report
 echo "uvmkit-init: READY uptime=$(cut -d' ' -f1 /proc/uptime)"
 while true; do
-  sleep 1
-  now="$(devices)"
-  if [ "$now" != "$last" ]; then
-    echo "uvmkit-init: devices $now"
-    last="$now"
-  fi
+  sleep 86400
 done

@@ -8,8 +8,14 @@
  * Per connection: un-negotiated at first. The negotiated state is captured for each batch of
  * frames read together, so a request pipelined in the same write as NegotiateProtocol gets
  * E_NOTIMPL, as the Linux GCS answers it (§10). NegotiateProtocol is answered on the reader thread;
- * every other request runs on its own thread (answers in any order; WaitForProcess waits),
- * at most MAX_WORKERS at a time (the reader then stops reading) plus MAX_WAITS waits.
+ * every other request runs on a thread of its own from a pool (answers in any order, as the Linux
+ * GCS's goroutines; a blocked request — WaitForProcess, a mount waiting for its device — holds
+ * only its own thread). A finished worker waits POOL_IDLE_MS for the next request, then exits
+ * unless it is one of the POOL_KEEP_IDLE kept; a thread is created only when no worker is idle.
+ * Bounds: at most MAX_REQUESTS requests other than WaitForProcess and MAX_WAITS WaitForProcess
+ * in flight; one over is answered E_FAIL at once ("too many ... in flight"), so the pool never
+ * holds more than MAX_REQUESTS + MAX_WAITS threads (named gcs-worker) and a queued request
+ * always has a thread.
  *
  * Bounds: frames above 64 KiB are not buffered: their payload is skipped and the request is
  * answered E_INVALIDARG; a Size below 16 cannot be resynchronised and drops the bridge (re-dial).
@@ -21,13 +27,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gcs.h"
 #include "gcsframe.h"
 
-#define MAX_WORKERS 32
+#define MAX_REQUESTS 64
 #define MAX_WAITS 512
+#define POOL_IDLE_MS 5000
+#define POOL_KEEP_IDLE 2
+#define POOL_STACK (512 * 1024)
 
 struct conn {
   int fd;
@@ -37,9 +47,15 @@ struct conn {
   atomic_bool dead;
 };
 
-static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
-static int workers, waits;
+/* The worker pool: `idle` counts the threads not running a request (waiting, or about to take
+ * the next one); a request is queued only when idle >= queued after it, or with a new thread. */
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t work;
+  request *head, *tail;
+  int queued, threads, idle;
+  int requests, waits; /* in flight: queued or running */
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
 
 bool conn_alive(conn *c) { return !atomic_load(&c->dead); }
 
@@ -224,17 +240,50 @@ static void free_request(request *r) {
   free(r);
 }
 
-static void *worker(void *arg) {
-  request *r = arg;
+static void run_request(request *r) {
   if (parse_request(r) == 0) run_and_reply(r, handler_for(r->type));
   bool wait = r->type == RPC_WAIT_FOR_PROCESS;
   free_request(r);
-  pthread_mutex_lock(&work_lock);
-  if (wait) waits--;
-  else workers--;
-  pthread_cond_broadcast(&work_cond);
-  pthread_mutex_unlock(&work_lock);
-  return NULL;
+  pthread_mutex_lock(&pool.lock);
+  if (wait) pool.waits--;
+  else pool.requests--;
+  pthread_mutex_unlock(&pool.lock);
+}
+
+static void *pool_thread(void *arg) {
+  (void)arg;
+  pthread_setname_np(pthread_self(), "gcs-worker");
+  pthread_mutex_lock(&pool.lock);
+  for (;;) {
+    while (pool.head == NULL) {
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_sec += POOL_IDLE_MS / 1000;
+      until.tv_nsec += (long)(POOL_IDLE_MS % 1000) * 1000000L;
+      if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+      }
+      if (pthread_cond_timedwait(&pool.work, &pool.lock, &until) == ETIMEDOUT && pool.head == NULL) {
+        if (pool.idle > POOL_KEEP_IDLE) {
+          pool.idle--;
+          pool.threads--;
+          pthread_mutex_unlock(&pool.lock);
+          return NULL;
+        }
+        while (pool.head == NULL) pthread_cond_wait(&pool.work, &pool.lock); /* a kept worker */
+      }
+    }
+    request *r = pool.head;
+    pool.head = r->next;
+    if (pool.head == NULL) pool.tail = NULL;
+    pool.queued--;
+    pool.idle--;
+    pthread_mutex_unlock(&pool.lock);
+    run_request(r);
+    pthread_mutex_lock(&pool.lock);
+    pool.idle++;
+  }
 }
 
 static int negotiate_handler(request *r, json_writer *out, gerr *e) { return rpc_negotiate(r->root, out, e); }
@@ -268,59 +317,77 @@ static bool negotiate(conn *c, const gcs_frame *f) {
 }
 
 static void dispatch(conn *c, const gcs_frame *f) {
+  gerr e = {0};
   if (handler_for(f->type) == NULL) {
-    gerr e = {0};
     GFAIL(&e, HR_E_NOTIMPL, "bridge: function not supported, header type: 0x%08x", f->type);
     reply_error(c, f->type, f->id, NULL, &e);
     return;
   }
   bool wait = f->type == RPC_WAIT_FOR_PROCESS;
-  pthread_mutex_lock(&work_lock);
-  if (wait && waits >= MAX_WAITS) {
-    pthread_mutex_unlock(&work_lock);
-    gerr e = {0};
-    GFAIL(&e, HR_E_FAIL, "too many pending WaitForProcess requests (%d)", MAX_WAITS);
+  request *r = calloc(1, sizeof *r);
+  char *copy = malloc(f->payload_len + 1);
+  if (r == NULL || copy == NULL) {
+    free(r);
+    free(copy);
+    GFAIL(&e, HR_E_FAIL, "out of resources for this request");
     reply_error(c, f->type, f->id, NULL, &e);
     return;
   }
-  while (!wait && workers >= MAX_WORKERS) pthread_cond_wait(&work_cond, &work_lock);
-  if (wait) waits++;
-  else workers++;
-  pthread_mutex_unlock(&work_lock);
+  memcpy(copy, f->payload, f->payload_len);
+  copy[f->payload_len] = '\0';
+  r->c = c;
+  r->type = f->type;
+  r->id = f->id;
+  r->payload = copy;
+  r->payload_len = f->payload_len;
 
-  request *r = calloc(1, sizeof *r);
-  char *copy = malloc(f->payload_len + 1);
-  pthread_t t;
-  pthread_attr_t a;
-  pthread_attr_init(&a);
-  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&a, 512 * 1024);
-  bool started = false;
-  if (r != NULL && copy != NULL) {
-    memcpy(copy, f->payload, f->payload_len);
-    copy[f->payload_len] = '\0';
-    r->c = c;
-    r->type = f->type;
-    r->id = f->id;
-    r->payload = copy;
-    r->payload_len = f->payload_len;
-    atomic_fetch_add(&c->refs, 1);
-    if (pthread_create(&t, &a, worker, r) == 0) {
-      started = true;
-    } else {
-      atomic_fetch_sub(&c->refs, 1);
-    }
-  }
-  pthread_attr_destroy(&a);
-  if (!started) {
+  pthread_mutex_lock(&pool.lock);
+  if (wait ? pool.waits >= MAX_WAITS : pool.requests >= MAX_REQUESTS) {
+    pthread_mutex_unlock(&pool.lock);
     free(copy);
     free(r);
-    pthread_mutex_lock(&work_lock);
-    if (wait) waits--;
-    else workers--;
-    pthread_mutex_unlock(&work_lock);
-    gerr e = {0};
-    GFAIL(&e, HR_E_FAIL, "out of resources for this request");
+    if (wait) GFAIL(&e, HR_E_FAIL, "too many pending WaitForProcess requests (%d)", MAX_WAITS);
+    else GFAIL(&e, HR_E_FAIL, "too many requests in flight (%d)", MAX_REQUESTS);
+    LOGW("bridge #%u: %s", c->n, e.msg);
+    reply_error(c, f->type, f->id, NULL, &e);
+    return;
+  }
+  if (wait) pool.waits++;
+  else pool.requests++;
+  atomic_fetch_add(&c->refs, 1);
+  if (pool.tail != NULL) pool.tail->next = r;
+  else pool.head = r;
+  pool.tail = r;
+  pool.queued++;
+  bool started = true;
+  if (pool.idle >= pool.queued) {
+    pthread_cond_signal(&pool.work);
+  } else {
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&a, POOL_STACK);
+    pool.threads++;
+    pool.idle++;
+    if (pthread_create(&t, &a, pool_thread, NULL) != 0) {
+      pool.threads--;
+      pool.idle--;
+      /* a running worker takes it when it is done; with none, it cannot run */
+      started = pool.threads > 0;
+    }
+    pthread_attr_destroy(&a);
+  }
+  if (!started) { /* no thread at all: the queue holds only this request */
+    pool.head = pool.tail = NULL;
+    pool.queued = 0;
+    if (wait) pool.waits--;
+    else pool.requests--;
+  }
+  pthread_mutex_unlock(&pool.lock);
+  if (!started) {
+    free_request(r);
+    GFAIL(&e, HR_E_FAIL, "out of resources for this request (no thread)");
     reply_error(c, f->type, f->id, NULL, &e);
   }
 }

@@ -130,7 +130,7 @@ void vsock_service_guid(uint32_t port, char out[37]);
 
 /* ---- bridge.c ---- */
 typedef struct conn conn;
-typedef struct {
+typedef struct request {
   conn *c;
   uint32_t type;
   uint64_t id;
@@ -140,6 +140,7 @@ typedef struct {
   const json_value *root;      /* NULL when the payload is not a JSON object */
   const char *container_id;    /* "" when absent */
   bool null_container;
+  struct request *next;        /* the worker pool's queue (bridge.c) */
 } request;
 
 void bridge_run(void);

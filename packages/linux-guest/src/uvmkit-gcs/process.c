@@ -538,6 +538,7 @@ typedef struct {
 
 static void *pump_thread(void *arg) {
   pump *pu = arg;
+  pthread_setname_np(pthread_self(), "gcs-stdio"); /* not the creating worker's name */
   char *buf = malloc(32 * 1024);
   while (buf != NULL) {
     ssize_t r = read(pu->from, buf, 32 * 1024);

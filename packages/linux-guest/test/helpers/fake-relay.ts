@@ -4,6 +4,8 @@
  * `ERR <code> <text>\n` — and joins each stream to the emulator's HvSocket path
  * `<hvsockDir>/<vmId>-<guid>.sock`, where hcs-core's `listen()` (or a test's own server) listens.
  * A half-close (end) is passed on in both directions. `dials` records every requested GUID.
+ * `hold(guid)`, when given, may return a promise: that CONNECT is answered once it settles (a
+ * host slow to take a stream).
  */
 import { rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
@@ -22,6 +24,7 @@ export async function startFakeRelay(options: {
   path: string;
   hvsockDir: string;
   vmId: string;
+  hold?: (guid: string) => Promise<void> | undefined;
 }): Promise<FakeRelay> {
   const dials: { guid: string; ok: boolean }[] = [];
   const sockets = new Set<Socket>();
@@ -52,21 +55,26 @@ export async function startFakeRelay(options: {
         guest.end('ERR 22 bad CONNECT header\n');
         return;
       }
-      const host = track(
-        connect({ path: join(options.hvsockDir, `${options.vmId}-${guid}.sock`), allowHalfOpen: true }),
-      );
-      host.once('error', (err: NodeJS.ErrnoException) => {
-        dials.push({ guid, ok: false });
-        guest.end(`ERR ${err.code === 'ENOENT' ? 2 : 111} ${err.code ?? err.message}\n`);
-      });
-      host.once('connect', () => {
-        dials.push({ guid, ok: true });
-        guest.write('OK\n');
-        if (rest.length > 0) host.write(rest);
-        guest.pipe(host);
-        host.pipe(guest);
-        guest.resume();
-      });
+      const join_ = (): void => {
+        const host = track(
+          connect({ path: join(options.hvsockDir, `${options.vmId}-${guid}.sock`), allowHalfOpen: true }),
+        );
+        host.once('error', (err: NodeJS.ErrnoException) => {
+          dials.push({ guid, ok: false });
+          guest.end(`ERR ${err.code === 'ENOENT' ? 2 : 111} ${err.code ?? err.message}\n`);
+        });
+        host.once('connect', () => {
+          dials.push({ guid, ok: true });
+          guest.write('OK\n');
+          if (rest.length > 0) host.write(rest);
+          guest.pipe(host);
+          host.pipe(guest);
+          guest.resume();
+        });
+      };
+      const held = options.hold?.(guid);
+      if (held === undefined) join_();
+      else void held.then(join_);
     };
     guest.on('data', onData);
   });
