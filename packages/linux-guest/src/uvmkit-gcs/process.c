@@ -538,7 +538,6 @@ typedef struct {
 
 static void *pump_thread(void *arg) {
   pump *pu = arg;
-  pthread_setname_np(pthread_self(), "gcs-stdio"); /* not the creating worker's name */
   char *buf = malloc(32 * 1024);
   while (buf != NULL) {
     ssize_t r = read(pu->from, buf, 32 * 1024);
@@ -585,7 +584,14 @@ static void start_pump(proc *p, int from, int to, bool output) {
   pthread_attr_setstacksize(&a, 128 * 1024);
   if (pu != NULL) {
     *pu = (pump){p, from, to, output};
-    if (pthread_create(&t, &a, pump_thread, pu) == 0) {
+    /* A new thread starts with its creator's name: create it under its own, so it is never seen
+       as a worker (a worker is named "gcs-worker"), then take the creator's back. */
+    char self[16] = "";
+    pthread_getname_np(pthread_self(), self, sizeof self);
+    pthread_setname_np(pthread_self(), "gcs-stdio");
+    int rc = pthread_create(&t, &a, pump_thread, pu);
+    pthread_setname_np(pthread_self(), self);
+    if (rc == 0) {
       pthread_attr_destroy(&a);
       return;
     }
