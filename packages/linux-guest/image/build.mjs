@@ -137,8 +137,12 @@ function xzOffset(path) {
 /** The uncompressed ELF vmlinux out of vmlinuz (PVH boot needs it). */
 function extractVmlinux(vmlinuz, out) {
   const off = xzOffset(vmlinuz);
-  const buf = readFileSync(vmlinuz).subarray(off);
-  const r = spawnSync('xz', ['-dc', '--single-stream'], { input: buf, maxBuffer: 512 << 20 });
+  // From a file, not a pipe: xz stops reading at the end of the one stream, and the bytes that
+  // follow it in the bzImage, written into a pipe, would then fail with EPIPE.
+  const packed = `${out}.xz`;
+  writeFileSync(packed, readFileSync(vmlinuz).subarray(off));
+  const r = spawnSync('xz', ['-dc', '--single-stream', packed], { maxBuffer: 512 << 20 });
+  rmSync(packed, { force: true });
   if (r.error) die(`xz: ${r.error.message}`);
   if (r.status !== 0) die(`xz -dc exited ${r.status}: ${r.stderr.toString().trim()}`);
   writeFileSync(out, r.stdout);
