@@ -17,7 +17,7 @@ import type { Logger } from '@uvmkit/hcs-core';
 import { type HvSocketListener, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import { ENTROPY_PORT, LOG_PORT } from '@uvmkit/hcs-schema';
 import type { Guest } from './guest.js';
-import { LogLineSplitter } from './log-lines.js';
+import { LogLineSplitter, parseLogLine } from './log-lines.js';
 
 // The boot ports are published constants of the protocol: one home, @uvmkit/hcs-schema.
 export { ENTROPY_PORT, LOG_PORT };
@@ -137,16 +137,9 @@ const LEVELS: Record<string, keyof Omit<Logger, 'child'>> = {
 
 /** One guest log line into `logger` (JSON objects parsed, others as text), tagged with the VM id. */
 export function forwardLogLine(logger: Logger, vmId: string, line: string): void {
-  let doc: unknown;
-  if (line.startsWith('{')) {
-    try {
-      doc = JSON.parse(line);
-    } catch {
-      doc = undefined;
-    }
-  }
-  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
-    const { level, msg, ...fields } = doc as Record<string, unknown>;
+  const doc = parseLogLine(line);
+  if (doc !== undefined) {
+    const { level, msg, ...fields } = doc;
     const method = (typeof level === 'string' ? LEVELS[level.toLowerCase()] : undefined) ?? 'info';
     logger[method](typeof msg === 'string' ? msg : line, { ...fields, vmId, source: 'guest' });
     return;

@@ -108,7 +108,7 @@ export {
   type TimeZoneInformation,
   UTC_TIME_ZONE,
 } from './guest.js';
-export { LogLineSplitter, MAX_LOG_LINE } from './log-lines.js';
+export { LogLineSplitter, MAX_LOG_LINE, parseLogLine } from './log-lines.js';
 export { type GuestRequestMethods, guestRequestMethods } from './methods.js';
 export {
   execIntoUVM,

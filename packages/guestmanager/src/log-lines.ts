@@ -44,3 +44,20 @@ export class LogLineSplitter {
     if (text !== '') this.#onLine(text);
   }
 }
+
+/**
+ * A log line's structured form: the object a JSON (logrus-style) line holds, or `undefined` for a
+ * line that is not one JSON object (plain text, an array, malformed JSON).
+ */
+export function parseLogLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+    ? (doc as Record<string, unknown>)
+    : undefined;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogLineSplitter, MAX_LOG_LINE } from '../src/index.js';
+import { LogLineSplitter, MAX_LOG_LINE, parseLogLine } from '../src/index.js';
 
 function split(chunks: string[], end = true): string[] {
   const out: string[] = [];
@@ -23,5 +23,15 @@ describe('LogLineSplitter', () => {
     const out = split(['x'.repeat(MAX_LOG_LINE * 2 + 5)], false);
     expect(out.map((l) => l.length)).toEqual([MAX_LOG_LINE, MAX_LOG_LINE]);
     expect(split(['x'.repeat(MAX_LOG_LINE + 1), '\n']).map((l) => l.length)).toEqual([MAX_LOG_LINE, 1]);
+  });
+});
+
+describe('parseLogLine', () => {
+  it('gives the object of a JSON line and undefined for anything else', () => {
+    expect(parseLogLine('{"level":"info","msg":"hi","n":1}')).toEqual({ level: 'info', msg: 'hi', n: 1 });
+    expect(parseLogLine('plain text')).toBeUndefined();
+    expect(parseLogLine('{not json')).toBeUndefined();
+    expect(parseLogLine('[1,2]')).toBeUndefined();
+    expect(parseLogLine('{}')).toEqual({});
   });
 });

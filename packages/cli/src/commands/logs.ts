@@ -17,7 +17,7 @@
  * objects unchanged, a non-JSON line as `{"msg": line}`.
  */
 import type { Duplex } from 'node:stream';
-import { LOG_PORT, LogLineSplitter } from '@uvmkit/guestmanager';
+import { LOG_PORT, LogLineSplitter, parseLogLine } from '@uvmkit/guestmanager';
 import { isHcsError } from '@uvmkit/hcs-core';
 import { listen, vsockServiceId } from '@uvmkit/hcs-core/hvsocket';
 import type { Cli } from '../context.js';
@@ -36,18 +36,7 @@ export interface LogsOptions {
 
 /** One guest log line as uvmctl prints it (human, or its JSON object with `--json`). */
 export function formatLogLine(line: string, json: boolean): string {
-  let doc: unknown;
-  if (line.startsWith('{')) {
-    try {
-      doc = JSON.parse(line);
-    } catch {
-      doc = undefined;
-    }
-  }
-  const obj =
-    typeof doc === 'object' && doc !== null && !Array.isArray(doc)
-      ? (doc as Record<string, unknown>)
-      : undefined;
+  const obj = parseLogLine(line);
   if (json) return JSON.stringify(obj ?? { msg: line });
   if (obj === undefined) return line;
   const { time, level, msg, ...rest } = obj;
